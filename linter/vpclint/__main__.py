@@ -1,0 +1,3 @@
+from vpclint.cli import main
+
+main()

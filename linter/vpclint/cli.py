@@ -1,0 +1,153 @@
+"""The ``vpclint`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from vpclint import __version__
+from vpclint.config import load_config
+from vpclint.engine.rules import RuleError, load_rules
+from vpclint.findings import SEVERITIES
+from vpclint.lint import Settings, lint
+from vpclint.load import LoadOptions
+from vpclint.reporters import FORMATS, Context, display_path
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def default_cache_dir() -> str:
+    """$VPCLINT_CACHE_DIR, else the user's cache directory (XDG)."""
+    if os.environ.get("VPCLINT_CACHE_DIR"):
+        return os.environ["VPCLINT_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "vpclint")
+
+
+def _parse_var(value: str) -> tuple[str, str]:
+    name, sep, raw = value.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint="--var")
+    return name, raw
+
+
+class DefaultCheck(click.Group):
+    """Bare ``vpclint`` (or ``vpclint PATH``) means ``vpclint check``."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vpclint")
+def cli() -> None:
+    """Static policy linter for Terraform networks: pod reachability, routes,
+    security groups, whitelists and CIDR overlaps, before apply."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "format_", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: ./.vpclint.yaml).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Extra rule directory (repeatable).")
+@click.option("--enable-rule", multiple=True, metavar="ID")
+@click.option("--disable-rule", multiple=True, metavar="ID")
+@click.option("--minimum-failure-severity", type=click.Choice(SEVERITIES), default=None,
+              help="Exit 1 on findings at or above this severity [default: warning].")
+@click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
+@click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
+@click.option("--recursive", is_flag=True, help="Lint every directory below PATH that holds .tf files.")
+@click.option("--no-color", is_flag=True)
+@click.option("--cache-dir", type=click.Path(), default=None, help="Parse cache [default: ~/.cache/vpclint].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
+          vars_, recursive, no_color, cache_dir, no_cache) -> None:
+    """Lint PATHS (default: the current directory)."""
+    try:
+        config = load_config(config_path)
+    except RuleError as exc:
+        _fail(exc)
+    variables = [_parse_var(v) for v in vars_]
+    settings = Settings(
+        paths=list(paths) or ["."],
+        recursive=recursive or config.recursive,
+        load=LoadOptions(var_files=[*config.var_files, *var_file], vars=variables, env=dict(os.environ),
+                         cache_dir=None if no_cache else (cache_dir or default_cache_dir())),
+        config=config,
+        rule_dirs=list(rule_dirs),
+        enable=list(enable_rule),
+        disable=list(disable_rule),
+    )
+    report = lint(settings)
+    minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
+    color = not no_color and format_ == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(FORMATS[format_](report, Context(color=color, minimum_failure_severity=minimum)), nl=False)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if report.failed(minimum) else EXIT_CLEAN)
+
+
+@cli.command(name="rules")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Extra rule directory (repeatable).")
+def list_rules(rule_dirs) -> None:
+    """List every rule: id, default severity, summary."""
+    rules, errors = load_rules(list(rule_dirs))
+    width = max((len(r.id) for r in rules), default=0)
+    for rule in rules:
+        click.echo(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}")
+    _report_errors(errors)
+
+
+@cli.command()
+@click.argument("rule_id")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(), help="Extra rule directory (repeatable).")
+def explain(rule_id, rule_dirs) -> None:
+    """Show a rule's documentation: what, why, a failing and a passing example, the fix."""
+    rules, errors = load_rules(list(rule_dirs))
+    rule = next((r for r in rules if r.id == rule_id), None)
+    if rule is None:
+        click.echo(f"Error: no such rule: {rule_id} (see `vpclint rules`)", err=True)
+        sys.exit(EXIT_ERROR)
+    docs = rule.docs
+    out = [f"{rule.id} ({rule.severity})", "", rule.summary, "", "What it does", _indent(docs["what"]), "",
+           "Why it matters", _indent(docs["why"]), "", "Example that fails", _indent(docs["bad"].rstrip()), "",
+           "The same, fixed", _indent(docs["good"].rstrip()), "", "How to fix", _indent(docs["fix"])]
+    for ref in docs.get("references", []):
+        out.append(f"  see: {ref}")
+    click.echo("\n".join(out))
+    _report_errors(errors)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.strip("\n").splitlines())
+
+
+def _report_errors(errors) -> None:
+    for error in errors:
+        where = display_path(error.file) + (f":{error.line}" if error.line else "")
+        click.echo(f"Error: {where}: {error.message}", err=True)
+    if errors:
+        sys.exit(EXIT_ERROR)
+
+
+def _fail(exc: RuleError) -> None:
+    _report_errors([exc.error])
+
+
+def main() -> None:
+    """Entry point: never lets a Python traceback reach the user."""
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug in vpclint: say so plainly, exit 2
+        click.echo(f"Error: internal error in vpclint {__version__}: {type(exc).__name__}: {exc}\n"
+                   "Please report it with the input that caused it.", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,46 @@
+"""The ``.vpclint.yaml`` config file: read safely, validated by its schema."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpclint.engine.rules import RuleError, load_yaml, validate
+
+DEFAULT_NAME = ".vpclint.yaml"
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    minimum_failure_severity: str | None = None
+    rule_dirs: list[str] = field(default_factory=list)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    recursive: bool = False
+    eks_external_snat: bool = False
+    expect: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_config(path: str | None) -> Config:
+    """Read ``path`` (or ./.vpclint.yaml when present); raise RuleError when invalid."""
+    if path is None:
+        if not os.path.isfile(DEFAULT_NAME):
+            return Config()
+        path = DEFAULT_NAME
+    data, node = load_yaml(path)
+    if data is None:
+        data = {}
+    validate(data, node, "config.schema.json", path)
+    base = os.path.dirname(path)
+    return Config(
+        path=path,
+        minimum_failure_severity=data.get("minimum_failure_severity"),
+        rule_dirs=[os.path.join(base, d) for d in data.get("rule_dirs", [])],
+        rules=data.get("rules", {}),
+        var_files=[os.path.join(base, f) for f in data.get("var_files", [])],
+        recursive=data.get("recursive", False),
+        eks_external_snat=data.get("eks_external_snat", False),
+        expect=data.get("expect", []),
+    )

@@ -1,0 +1,151 @@
+"""Load declarative rule files and validate them against the published schema.
+
+Rule files are data: they are read with ``yaml.safe_load`` semantics (a
+Python object tag is an error) and validated against
+``schemas/rule.schema.json``; a bad file is reported with ``file:line`` and
+never half-used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from vpclint.engine.primitives import PRIMITIVES
+from vpclint.resources import LoadError
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    for_each: str
+    checks: list[dict[str, Any]]
+    message: str
+    docs: dict[str, Any]
+    where: list[dict[str, Any]] = field(default_factory=list)
+    report_on: str | None = None
+    related: list[str] = field(default_factory=list)
+    fix: str | None = None
+    path: str = ""
+
+
+class RuleError(Exception):
+    def __init__(self, error: LoadError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def builtin_rules_dir() -> Path:
+    """The built-in rules: packaged as vpclint/builtin_rules, or rules/ in a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "builtin_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict[str, Any]:
+    text = importlib_resources.files("vpclint.schemas").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML safely; return the data and its node tree (for line numbers)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(LoadError(path, None, f"cannot read: {exc}")) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
+    return data, node
+
+
+def node_line(node: yaml.Node | None, path: list[Any]) -> int | None:
+    """The 1-based line of the YAML node at ``path`` (keys and indexes)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == key:
+                    node, line = value_node, key_node.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> None:
+    """Raise RuleError naming file:line and the failing key for the first schema error."""
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {error.message}"))
+
+
+def load_rule_file(path: str) -> Rule:
+    data, node = load_yaml(path)
+    validate(data, node, "rule.schema.json", path)
+    checks = data["check"] if isinstance(data["check"], list) else [data["check"]]
+    for index, check in enumerate(checks):
+        names = [key for key in check if key in PRIMITIVES]
+        if len(names) != 1:
+            line = node_line(node, ["check", index] if isinstance(data["check"], list) else ["check"])
+            raise RuleError(LoadError(path, line, "check: name exactly one primitive "
+                                      f"({', '.join(sorted(PRIMITIVES))})"))
+    stem = Path(path).stem
+    if data["id"] != stem:
+        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
+    return Rule(id=data["id"], severity=data["severity"], summary=data["summary"], for_each=data["for_each"],
+                checks=checks, message=data["message"], docs=data["docs"], where=data.get("where", []),
+                report_on=data.get("report_on"), related=data.get("related", []), fix=data.get("fix"), path=path)
+
+
+def load_rules(extra_dirs: list[str] = ()) -> tuple[list[Rule], list[LoadError]]:
+    """Built-in rules plus every ``*.yaml``/``*.yml`` in ``extra_dirs``.
+
+    A user rule with a built-in id is an error (ids are stable and unique).
+    """
+    rules: dict[str, Rule] = {}
+    errors: list[LoadError] = []
+    for directory in [str(builtin_rules_dir()), *extra_dirs]:
+        if not os.path.isdir(directory):
+            errors.append(LoadError(directory, None, "rule directory does not exist"))
+            continue
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                rule = load_rule_file(path)
+            except RuleError as exc:
+                errors.append(exc.error)
+                continue
+            if rule.id in rules:
+                errors.append(LoadError(path, 1, f"rule id {rule.id!r} is already defined in {rules[rule.id].path}"))
+                continue
+            rules[rule.id] = rule
+    return sorted(rules.values(), key=lambda r: r.id), errors

@@ -1,0 +1,86 @@
+"""The core loop: for each rule, for each item it walks, run its checks."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from vpclint.engine.paths import PathError, format_message, resolve
+from vpclint.engine.primitives import PRIMITIVES, Violation
+from vpclint.engine.rules import Rule
+from vpclint.findings import Finding
+from vpclint.model import Element, Model
+from vpclint.resources import LoadError
+from vpclint.values import Unknown
+
+_SINGULAR = {"networks": "network", "subnets": "subnet", "peerings": "peering", "route_tables": "route_table",
+             "security_groups": "security_group", "endpoints": "endpoint", "clusters": "cluster", "cidrs": "cidr",
+             "expectations": "expectation", "policies": "policy"}
+
+
+def run_rules(rules: Iterable[Rule], model: Model) -> tuple[list[Finding], list[LoadError]]:
+    """Every finding of every rule; a rule that breaks becomes an error, not a crash."""
+    findings: list[Finding] = []
+    errors: list[LoadError] = []
+    for rule in rules:
+        try:
+            findings.extend(_run_rule(rule, model))
+        except (PathError, KeyError, TypeError, ValueError) as exc:
+            errors.append(LoadError(rule.path, None, f"rule {rule.id} failed: {exc}"))
+    unique: dict[tuple, Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule_id, finding.resource, finding.message), finding)
+    return sorted(unique.values(), key=Finding.sort_key), errors
+
+
+def _run_rule(rule: Rule, model: Model) -> Iterable[Finding]:
+    name = _SINGULAR[rule.for_each]
+    for item in getattr(model, rule.for_each, []):
+        bindings = {name: item}
+        if not all(_holds(cond, bindings) is True for cond in rule.where):
+            continue
+        for check in rule.checks:
+            (primitive_name,) = [key for key in check if key in PRIMITIVES]
+            for violation in PRIMITIVES[primitive_name](check[primitive_name], bindings):
+                yield _finding(rule, check, item, bindings, violation)
+
+
+def _holds(condition: dict[str, Any], bindings: dict[str, Any]) -> bool | None:
+    """Whether a ``where`` condition holds; None when its value is unknown."""
+    values = resolve(bindings, condition["path"])
+    if any(isinstance(v, Unknown) for v in values):
+        return None
+    value = values[0] if len(values) == 1 else (values or None)
+    if "exists" in condition:
+        return (value is not None) == condition["exists"]
+    if "equals" in condition:
+        return value == condition["equals"]
+    if "in" in condition:
+        return value in condition["in"]
+    return value not in condition["not_in"]
+
+
+def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, Any],
+             violation: Violation) -> Finding:
+    scope = {**bindings, **violation.captures}
+    subject = violation.subject
+    if rule.report_on:
+        found = resolve(scope, rule.report_on)
+        subject = found[0] if found else subject
+    if not isinstance(subject, Element):
+        subject = item if isinstance(item, Element) else getattr(item, "owner", None)
+    address = _address(subject)
+    related = [_address(r) for r in violation.related]
+    for path in rule.related:
+        related.extend(_address(e) for e in resolve(scope, path) if isinstance(e, Element))
+    related = [r for i, r in enumerate(related) if r != address and r not in related[:i]]
+    message = format_message(check.get("message", rule.message), scope)
+    fix_template = check.get("fix", rule.fix)
+    return Finding(rule_id=rule.id, severity=rule.severity, message=message, resource=address,
+                   file=subject.file, line=subject.line, related=related,
+                   facts=(address, *violation.facts),
+                   fix=format_message(fix_template, scope) if fix_template else None)
+
+
+def _address(element: Element) -> str:
+    """The Terraform address behind an element (an implicit table is its VPC's)."""
+    return element.resource.address if element.resource is not None else element.address

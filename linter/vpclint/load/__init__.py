@@ -1,0 +1,60 @@
+"""Load a PATH given on the command line, told apart by content, not by name."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from vpclint.resources import LoadError, LoadResult
+
+# a file larger than this is refused with a clear error rather than parsed
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class LoadOptions:
+    var_files: list[str] = field(default_factory=list)
+    vars: list[tuple[str, str]] = field(default_factory=list)  # --var NAME=VALUE, in order
+    env: Mapping[str, str] = field(default_factory=dict)  # for TF_VAR_*
+    cache_dir: str | None = None  # parse cache; None disables it
+
+
+def sniff(path: str) -> str:
+    """Return 'hcl-dir', 'hcl-file', 'plan', 'manifest' or 'unknown' for PATH."""
+    if os.path.isdir(path):
+        return "hcl-dir"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return "unknown"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"{"):
+        return "plan"
+    lower = path.lower()
+    if lower.endswith((".yaml", ".yml")):
+        return "manifest"
+    if lower.endswith((".tf", ".tfvars", ".hcl")) or text:
+        return "hcl-file"
+    return "hcl-file"
+
+
+def load_path(path: str, options: LoadOptions) -> LoadResult:
+    """Load one PATH: an HCL root module directory, a .tf file or a plan JSON."""
+    kind = sniff(path)
+    if kind == "unknown":
+        result = LoadResult()
+        result.errors.append(LoadError(path, None, "cannot read: no such file or directory, or permission denied"))
+        return result
+    if kind == "plan":
+        from vpclint.load.plan import load_plan
+
+        return load_plan(path)
+    if kind == "manifest":
+        return LoadResult()  # Kubernetes manifests: see vpclint.load.manifests (not yet)
+    from vpclint.load.hcl import load_module
+
+    if kind == "hcl-dir":
+        return load_module(path, options)
+    return load_module(os.path.dirname(path) or ".", options, files=[path])

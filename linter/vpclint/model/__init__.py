@@ -1,0 +1,281 @@
+"""The provider-neutral network model that rules speak of.
+
+Provider adapters (``vpclint.providers.*``) map Terraform resources to these
+elements; rules never see a resource type. Every element keeps the resource it
+came from, so findings can name its address, file and line.
+
+Unknown values stay unknown here too: a ``Cidr`` whose value Terraform cannot
+know carries an ``Unknown`` instead of a network, and a link to a resource
+that this configuration does not manage is ``None`` with ``external`` set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from netaddr import AddrFormatError, IPAddress, IPNetwork
+
+from vpclint.resources import Resource
+from vpclint.values import Unknown
+
+
+@dataclass(frozen=True)
+class CidrLimits:
+    """What a provider's API accepts for one kind of range (a provider fact)."""
+
+    label: str  # e.g. "Huawei Cloud VPC CIDR"
+    min_prefix: int = 0
+    max_prefix: int = 32
+    within: tuple[str, ...] = ()  # if set, the range must lie inside one of these
+    not_within: tuple[str, ...] = ()  # reserved ranges the range must not touch
+    host_bits_allowed: bool = False
+
+
+@dataclass(eq=False)
+class Element:
+    """Base of every model element: its address and the resource behind it."""
+
+    address: str
+    resource: Resource | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """A human name: the resource's ``name`` attribute, else its address."""
+        if self.resource is not None:
+            value = self.resource.values.get("name")
+            if isinstance(value, str) and value:
+                return value
+        return self.address
+
+    @property
+    def file(self) -> str | None:
+        return self.resource.file if self.resource else None
+
+    @property
+    def line(self) -> int | None:
+        return self.resource.line if self.resource else None
+
+
+@dataclass(eq=False)
+class Cidr:
+    """An address range (or single address) with where it came from.
+
+    Exactly one of ``net`` (parsed), ``unknown`` (not knowable) and ``error``
+    (malformed, with ``text`` holding what was written) is set.
+    """
+
+    owner: Element
+    attribute: str
+    role: str  # network, subnet, container, service, node, route, source, whitelist, ...
+    text: str = ""
+    net: IPNetwork | None = None
+    unknown: Unknown | None = None
+    error: str | None = None
+    limits: CidrLimits | None = None
+
+    @property
+    def address(self) -> str:
+        return self.owner.address
+
+    @property
+    def resource(self) -> Resource | None:
+        return self.owner.resource
+
+    def __str__(self) -> str:
+        return str(self.net) if self.net is not None and not self.error else self.text
+
+    @property
+    def host_bits_set(self) -> bool:
+        return self.net is not None and self.net.ip != self.net.network
+
+    @property
+    def range(self) -> IPNetwork | None:
+        """The network as a proper range (host bits cleared), if known and valid."""
+        if self.net is None:
+            return None
+        return self.net.cidr
+
+
+def make_cidr(owner: Element, attribute: str, role: str, value: Any, limits: CidrLimits | None = None,
+              single_address: bool = False) -> Cidr:
+    """Parse ``value`` into a Cidr; a bare address becomes a /32 when allowed."""
+    if isinstance(value, Unknown):
+        return Cidr(owner, attribute, role, unknown=value, limits=limits)
+    if not isinstance(value, str):
+        return Cidr(owner, attribute, role, text=repr(value), error="not a string", limits=limits)
+    text = value.strip()
+    if "/" not in text and not single_address:
+        return Cidr(owner, attribute, role, text=value, error="has no prefix length", limits=limits)
+    try:
+        if "/" in text:
+            address, _, prefix = text.partition("/")
+            if not prefix.isdigit():
+                raise AddrFormatError(f"bad prefix length {prefix!r}")
+            IPAddress(address, flags=0)  # strict: rejects "10.0.0" style shorthand
+            net = IPNetwork(text)
+        else:
+            net = IPNetwork(str(IPAddress(text, flags=0)))
+    except (AddrFormatError, ValueError, TypeError) as exc:
+        return Cidr(owner, attribute, role, text=value, error=f"is not a valid address or CIDR ({exc})", limits=limits)
+    return Cidr(owner, attribute, role, text=value, net=net, limits=limits)
+
+
+@dataclass(eq=False)
+class Network(Element):
+    """A VPC / VNet / VPC network with all its CIDRs (primary and secondary)."""
+
+    cidrs: list[Cidr] = field(default_factory=list)
+    provider: str = ""
+    managed: bool = True  # False: read through a data source or passed in by id
+    region: Any = None
+    subnets: list["Subnet"] = field(default_factory=list)
+    route_tables: list["RouteTable"] = field(default_factory=list)
+    peerings: list["Peering"] = field(default_factory=list)
+    clusters: list["Cluster"] = field(default_factory=list)
+
+    @property
+    def peers(self) -> list["Network"]:
+        found: list[Network] = []
+        for peering in self.peerings:
+            other = peering.other_end(self)
+            if other is not None and other not in found:
+                found.append(other)
+        return found
+
+
+@dataclass(eq=False)
+class Subnet(Element):
+    network: Network | None = None
+    cidr: Cidr | None = None
+    zone: Any = None  # str, Unknown or None (not given)
+    route_table: "RouteTable | None" = None  # explicit association, if any
+
+
+@dataclass(eq=False)
+class Peering(Element):
+    """A peering between two networks; ``local`` requested it."""
+
+    local: Network | None = None
+    peer: Network | None = None
+    # "active", "pending" (needs an accepter that is missing), or Unknown
+    state: Any = "active"
+    cross_account: Any = False
+    cross_region: Any = False
+    accepter: Element | None = None
+
+    def other_end(self, network: Network) -> Network | None:
+        if network is self.local:
+            return self.peer
+        if network is self.peer:
+            return self.local
+        return None
+
+    @property
+    def ends(self) -> list[Network]:
+        return [n for n in (self.local, self.peer) if n is not None]
+
+
+@dataclass(eq=False)
+class Route(Element):
+    destination: Cidr | None = None
+    target_kind: str = ""  # peering, local, gateway, nat, instance, ... or "unknown"
+    target: Any = None  # the target element (a Peering), an external id string, or Unknown
+
+
+@dataclass(eq=False)
+class RouteTable(Element):
+    network: Network | None = None
+    routes: list[Route] = field(default_factory=list)
+    subnets: list[Subnet] = field(default_factory=list)
+    # AWS main route table / Huawei default route table: serves subnets with no
+    # association and (Huawei) governs inbound traffic
+    default: bool = False
+    complete: bool = True  # False when routes may be defined elsewhere
+
+
+@dataclass(frozen=True)
+class PortRange:
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
+
+
+@dataclass(eq=False)
+class SecurityRule(Element):
+    direction: str = "ingress"  # ingress / egress
+    protocol: Any = "all"  # "all", "tcp", "udp", "icmp", a number as str, or Unknown
+    ports: Any = None  # list[PortRange]; None = all ports; Unknown
+    sources: list[Cidr] = field(default_factory=list)  # remote ranges; empty + no groups = any
+    source_groups: list[Any] = field(default_factory=list)  # SecurityGroup elements or Unknown
+    any_source: bool = False
+    action: str = "allow"  # allow / deny
+    priority: Any = None  # lower wins (Huawei 1-100); None = no ordering
+
+
+@dataclass(eq=False)
+class SecurityGroup(Element):
+    network: Network | None = None
+    rules: list[SecurityRule] = field(default_factory=list)
+    complete: bool = True  # False when rules may be managed elsewhere (default rules kept)
+
+
+@dataclass(eq=False)
+class Whitelist(Element):
+    """A managed service's IP whitelist (Huawei DCS, RDS, ...)."""
+
+    enabled: Any = True
+    entries: list[Cidr] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Endpoint(Element):
+    """Something pods connect to: an instance, database, cache or broker."""
+
+    kind: str = "instance"
+    network: Network | None = None
+    subnet: Subnet | None = None
+    security_groups: list[SecurityGroup] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    whitelist: Whitelist | None = None
+    address_ip: Cidr | None = None
+
+
+@dataclass(eq=False)
+class Cluster(Element):
+    """A Kubernetes cluster and where its pods' traffic comes from."""
+
+    network: Network | None = None
+    provider: str = ""
+    network_model: str = ""  # the provider's name, e.g. "vpc-router", "overlay_l2", "vpc-cni"
+    # how pods appear to peers: "routed" (pods keep container-CIDR addresses),
+    # "node" (traffic leaves with the node's address), "subnet" (pods hold VPC subnet addresses)
+    pod_addressing: Any = ""
+    node_subnets: list[Subnet] = field(default_factory=list)
+    # the subnets given to the cluster itself (EKS vpc_config.subnet_ids),
+    # which some providers require to span availability zones
+    cluster_subnets: list[Subnet] = field(default_factory=list)
+    pod_subnets: list[Subnet] = field(default_factory=list)
+    container_cidrs: list[Cidr] = field(default_factory=list)
+    service_cidrs: list[Cidr] = field(default_factory=list)
+    required_zones: int | None = None  # minimum distinct availability zones of cluster_subnets
+    node_security_groups: list[SecurityGroup] = field(default_factory=list)
+
+    @property
+    def peer_networks(self) -> list[Network]:
+        return self.network.peers if self.network is not None else []
+
+
+@dataclass
+class Model:
+    networks: list[Network] = field(default_factory=list)
+    subnets: list[Subnet] = field(default_factory=list)
+    peerings: list[Peering] = field(default_factory=list)
+    route_tables: list[RouteTable] = field(default_factory=list)
+    security_groups: list[SecurityGroup] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    # every range the model holds, for rules about ranges as such (cidr_invalid)
+    cidrs: list[Cidr] = field(default_factory=list)

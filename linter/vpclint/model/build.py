@@ -1,0 +1,138 @@
+"""Build the model from loaded resources by running every provider adapter.
+
+Adapters create elements and link them through ``Builder.resolve``, which
+follows ``Ref`` values (links between resources whose ids are not known yet)
+and known id strings. A link that leads outside this configuration resolves
+to ``None``: the element is external, and rules treat what they cannot see
+as unknown, never as missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any, Iterable
+
+from vpclint.model import Cidr, CidrLimits, Element, Model, make_cidr
+from vpclint.resources import Resource, UnknownNote
+from vpclint.values import Ref, Unknown
+
+_INDEX = re.compile(r"\[[^\[\]]*\]$")
+
+
+class Builder:
+    def __init__(self, resources: Iterable[Resource]):
+        self.model = Model()
+        self.unknowns: list[UnknownNote] = []
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_address: dict[str, Element] = {}
+        self._by_base: dict[str, list[Element]] = defaultdict(list)  # address without instance key
+        self._by_id: dict[str, Element] = {}
+        for resource in resources:
+            self._by_type[resource.type].append(resource)
+
+    # -- input -----------------------------------------------------------
+    def of_type(self, *types: str) -> list[Resource]:
+        found: list[Resource] = []
+        for type_ in types:
+            found.extend(self._by_type.get(type_, ()))
+        return found
+
+    # -- registration and links ---------------------------------------------
+    def register(self, element: Element, *ids: Any) -> Element:
+        """Make ``element`` reachable by its address and by any known ids."""
+        self._by_address[element.address] = element
+        self._by_base[_INDEX.sub("", element.address)].append(element)
+        if element.resource is not None:
+            ids = (element.resource.values.get("id"), *ids)
+        for id_ in ids:
+            if isinstance(id_, str) and id_:
+                self._by_id[id_] = element
+        return element
+
+    def resolve(self, value: Any, resource: Resource | None = None, attribute: str = "") -> Element | None:
+        """The element ``value`` (a Ref or a known id) points to, or None.
+
+        An unknown that names no resource is noted under ``unknowns``.
+        """
+        if isinstance(value, Ref):
+            element = self._by_address.get(value.address)
+            if element is None:
+                candidates = self._by_base.get(value.address, [])
+                if len(candidates) == 1:
+                    element = candidates[0]
+            return element
+        if isinstance(value, Unknown):
+            if resource is not None:
+                self.note(resource, attribute, value.reason)
+            return None
+        if isinstance(value, str):
+            return self._by_id.get(value)
+        return None
+
+    def resolve_all(self, values: Any, resource: Resource | None = None, attribute: str = "") -> list[Element]:
+        """Resolve each value of a list (or a comma-separated string of ids)."""
+        if isinstance(values, str):
+            values = [v.strip() for v in values.split(",") if v.strip()]
+        if isinstance(values, Unknown):
+            self.resolve(values, resource, attribute)
+            return []
+        found: list[Element] = []
+        for value in values or []:
+            element = self.resolve(value, resource, attribute)
+            if element is not None and element not in found:
+                found.append(element)
+        return found
+
+    # -- values ---------------------------------------------------------------
+    def note(self, resource: Resource, attribute: str, reason: str) -> None:
+        self.unknowns.append(UnknownNote(resource.address, attribute, reason))
+
+    def cidr(self, owner: Element, attribute: str, role: str, value: Any,
+             limits: CidrLimits | None = None, single_address: bool = False) -> Cidr:
+        """A range of ``owner`` read from ``attribute``, kept for range-wide rules."""
+        cidr = make_cidr(owner, attribute, role, value, limits, single_address)
+        if cidr.unknown is not None and owner.resource is not None:
+            self.note(owner.resource, attribute, cidr.unknown.reason)
+        self.model.cidrs.append(cidr)
+        return cidr
+
+    def cidrs(self, owner: Element, attribute: str, role: str, values: Any,
+              limits: CidrLimits | None = None, single_address: bool = False) -> list[Cidr]:
+        """Ranges from a list, a set, or a comma-separated string."""
+        if isinstance(values, str):
+            values = [v for v in (part.strip() for part in values.split(",")) if v]
+        if values is None:
+            return []
+        if isinstance(values, Unknown):
+            return [self.cidr(owner, attribute, role, values, limits, single_address)]
+        return [self.cidr(owner, attribute, role, v, limits, single_address) for v in values if v != ""]
+
+
+def build_model(resources: Iterable[Resource]) -> tuple[Model, list[UnknownNote]]:
+    """Run every provider adapter over ``resources`` and link the result."""
+    from vpclint.providers import ADAPTERS
+
+    builder = Builder(resources)
+    for adapter in ADAPTERS:
+        adapter(builder)
+    _link_back(builder.model)
+    return builder.model, builder.unknowns
+
+
+def _link_back(model: Model) -> None:
+    """Fill the reverse links (network → subnets, ...) from the forward ones."""
+    for subnet in model.subnets:
+        if subnet.network is not None:
+            subnet.network.subnets.append(subnet)
+        if subnet.route_table is not None and subnet not in subnet.route_table.subnets:
+            subnet.route_table.subnets.append(subnet)
+    for table in model.route_tables:
+        if table.network is not None:
+            table.network.route_tables.append(table)
+    for peering in model.peerings:
+        for network in peering.ends:
+            network.peerings.append(peering)
+    for cluster in model.clusters:
+        if cluster.network is not None:
+            cluster.network.clusters.append(cluster)

@@ -1,0 +1,276 @@
+"""AWS (aws provider) → the network model.
+
+Where EKS pod traffic comes from (amazon-vpc-cni-k8s README and
+docs/cni-proposal.md):
+
+| setting | pod addresses | a peer in the same VPC sees | a peered-VPC peer sees |
+| --- | --- | --- | --- |
+| VPC CNI defaults | secondary IPs of the node subnets | the pod address (node subnets) | the node's primary address: traffic leaving the VPC CIDR is SNATed |
+| ``AWS_VPC_K8S_CNI_EXTERNALSNAT=true`` (config ``eks_external_snat: true``) | node subnets | the pod address | the pod address (node subnets) |
+
+Other facts kept here: a subnet without an explicit route table association
+uses the VPC's main route table; ``aws_default_route_table`` manages that
+main table; inline ``route``/``ingress``/``egress`` blocks and standalone
+resources both add to their parent; protocol ``-1`` means every protocol and
+port; an EKS cluster needs subnets in at least two availability zones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpclint.model import (
+    CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule,
+    Subnet,
+)
+from vpclint.model.build import Builder
+from vpclint.providers.common import blocks, first, from_to, given, protocol, text_list
+from vpclint.values import Unknown
+
+PROVIDER = "aws"
+
+# docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+VPC_CIDR = CidrLimits("AWS VPC CIDR", min_prefix=16, max_prefix=28)
+SUBNET_CIDR = CidrLimits("AWS subnet CIDR", min_prefix=16, max_prefix=28)
+# aws eks_cluster: service_ipv4_cidr
+EKS_SERVICE_CIDR = CidrLimits("EKS service_ipv4_cidr", min_prefix=12, max_prefix=24,
+                              within=("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RANGE = CidrLimits("AWS CIDR")
+
+_ROUTE_TARGETS = (
+    ("vpc_peering_connection_id", "peering"), ("gateway_id", "gateway"), ("nat_gateway_id", "nat"),
+    ("transit_gateway_id", "transit"), ("network_interface_id", "interface"), ("vpc_endpoint_id", "endpoint"),
+    ("egress_only_gateway_id", "gateway"), ("local_gateway_id", "gateway"), ("carrier_gateway_id", "gateway"),
+    ("core_network_arn", "transit"), ("instance_id", "instance"),
+)
+_DB_PORTS = {"mysql": 3306, "mariadb": 3306, "aurora": 3306, "aurora-mysql": 3306, "postgres": 5432,
+             "aurora-postgresql": 5432, "sqlserver": 1433, "oracle": 1521}
+
+
+def adapt(b: Builder) -> None:
+    _networks(b)
+    _subnets(b)
+    _peerings(b)
+    _route_tables(b)
+    _security_groups(b)
+    _clusters(b)
+    _endpoints(b)
+
+
+def _networks(b: Builder) -> None:
+    for res in b.of_type("aws_vpc"):
+        v = res.values
+        net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed")
+        if given(v.get("cidr_block")) or res.mode == "managed":
+            cidr = b.cidr(net, "cidr_block", "network", v.get("cidr_block"), VPC_CIDR)
+            if cidr.unknown is None or res.mode == "managed":
+                net.cidrs.append(cidr)
+        b.model.networks.append(b.register(net))
+        # the main route table exists without a resource; subnets with no
+        # association use it
+        b.model.route_tables.append(RouteTable(f"{res.address} (main route table)", res, network=net,
+                                               default=True, complete=net.managed))
+    for res in b.of_type("aws_vpc_ipv4_cidr_block_association"):
+        net = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
+        if isinstance(net, Network):
+            owner = Element(res.address, res)
+            net.cidrs.append(b.cidr(owner, "cidr_block", "network", res.values.get("cidr_block"), VPC_CIDR))
+
+
+def _subnets(b: Builder) -> None:
+    for res in b.of_type("aws_subnet"):
+        v = res.values
+        subnet = Subnet(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                        zone=v.get("availability_zone") if given(v.get("availability_zone"))
+                        else v.get("availability_zone_id"))
+        subnet.cidr = b.cidr(subnet, "cidr_block", "subnet", v.get("cidr_block"), SUBNET_CIDR)
+        b.model.subnets.append(b.register(subnet))
+
+
+def _peerings(b: Builder) -> None:
+    for res in b.of_type("aws_vpc_peering_connection"):
+        v = res.values
+        peering = Peering(res.address, res, local=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                          peer=b.resolve(v.get("peer_vpc_id"), res, "peer_vpc_id"))
+        owner, region = v.get("peer_owner_id"), v.get("peer_region")
+        peering.cross_account = owner if isinstance(owner, Unknown) else given(owner)
+        peering.cross_region = region if isinstance(region, Unknown) else given(region)
+        auto_accept = v.get("auto_accept")
+        if auto_accept is True:
+            peering.state = "active"
+        elif peering.cross_account is True or peering.cross_region is True:
+            peering.state = "pending"
+        else:
+            peering.state = Unknown("accepted outside this configuration, or still pending")
+        b.model.peerings.append(b.register(peering))
+    for res in b.of_type("aws_vpc_peering_connection_accepter"):
+        peering = b.resolve(res.values.get("vpc_peering_connection_id"), res, "vpc_peering_connection_id")
+        if isinstance(peering, Peering):
+            peering.accepter = Element(res.address, res)
+            accept = res.values.get("auto_accept")
+            peering.state = "active" if accept is True else (
+                accept if isinstance(accept, Unknown) else Unknown("accepter without auto_accept"))
+
+
+def _main_table(b: Builder, network: Any) -> RouteTable | None:
+    for table in b.model.route_tables:
+        if table.network is network and table.default:
+            return table
+    return None
+
+
+def _route(b: Builder, res, address: str, values: dict, dest_key: str) -> Route | None:
+    dest = values.get(dest_key)
+    if not given(dest):
+        return None  # an IPv6 or prefix-list route: not modelled
+    route = Route(address, res, target_kind="unknown")
+    route.destination = b.cidr(route, dest_key, "route", dest, RANGE)
+    for key, kind in _ROUTE_TARGETS:
+        target = values.get(key)
+        if given(target):
+            if key == "gateway_id" and target == "local":
+                kind = "local"
+            route.target_kind = kind
+            route.target = (b.resolve(target, res, key) or target) if kind == "peering" else target
+            break
+    return route
+
+
+def _route_tables(b: Builder) -> None:
+    for res in b.of_type("aws_route_table", "aws_default_route_table"):
+        v = res.values
+        if res.type == "aws_default_route_table":
+            network = b.resolve(v.get("default_route_table_id"), res, "default_route_table_id")
+            table = _main_table(b, network)
+            if table is None:
+                continue
+            table.resource, table.address = res, res.address
+        else:
+            table = RouteTable(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
+            b.model.route_tables.append(table)
+        for block in blocks(v.get("route")):
+            route = _route(b, res, res.address, block, "cidr_block")
+            if route is not None:
+                table.routes.append(route)
+        if isinstance(v.get("route"), Unknown):
+            table.complete = False
+        b.register(table)
+    for res in b.of_type("aws_route"):
+        table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
+        if isinstance(table, Network):  # route_table_id = aws_vpc.x.main_route_table_id
+            table = _main_table(b, table)
+        if isinstance(table, RouteTable):
+            route = _route(b, res, res.address, res.values, "destination_cidr_block")
+            if route is not None:
+                table.routes.append(route)
+    for res in b.of_type("aws_main_route_table_association"):
+        network = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
+        table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
+        implicit = _main_table(b, network)
+        if isinstance(table, RouteTable) and implicit is not None:
+            implicit.default = False
+            table.default = True
+    for res in b.of_type("aws_route_table_association"):
+        subnet = b.resolve(res.values.get("subnet_id"), res, "subnet_id")
+        table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
+        if isinstance(subnet, Subnet) and isinstance(table, RouteTable):
+            subnet.route_table = table
+
+
+def _rule(b: Builder, group: SecurityGroup, res, address: str, direction: str, v: dict) -> SecurityRule:
+    proto = protocol(v.get("protocol", v.get("ip_protocol")))
+    rule = SecurityRule(address, res, direction=direction, protocol=proto)
+    rule.ports = None if proto in ("all", "icmp", "icmpv6") else from_to(v.get("from_port"), v.get("to_port"))
+    for key in ("cidr_blocks", "cidr_ipv4"):
+        rule.sources.extend(b.cidrs(rule, key, "source", v.get(key) if isinstance(v.get(key), list)
+                                    else ([v.get(key)] if given(v.get(key)) else []), RANGE))
+    for key in ("prefix_list_ids", "prefix_list_id"):
+        if given(v.get(key)):
+            rule.sources.append(b.cidr(rule, key, "source", Unknown("prefix list contents are not modelled")))
+    for key in ("security_groups", "source_security_group_id", "referenced_security_group_id"):
+        for ref in (text_list(v.get(key)) if not isinstance(v.get(key), Unknown) else [v.get(key)]):
+            rule.source_groups.append(b.resolve(ref, res, key) or Unknown("security group outside this configuration"))
+    if v.get("self") is True:
+        rule.source_groups.append(group)
+    return rule
+
+
+def _security_groups(b: Builder) -> None:
+    for res in b.of_type("aws_security_group", "aws_default_security_group"):
+        v = res.values
+        group = SecurityGroup(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
+        for direction in ("ingress", "egress"):
+            if isinstance(v.get(direction), Unknown):
+                group.complete = False
+            for block in blocks(v.get(direction)):
+                group.rules.append(_rule(b, group, res, res.address, direction, block))
+        b.model.security_groups.append(b.register(group))
+    for res in b.of_type("aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
+                         "aws_vpc_security_group_egress_rule"):
+        v = res.values
+        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
+        if not isinstance(group, SecurityGroup):
+            continue
+        direction = {"aws_vpc_security_group_ingress_rule": "ingress",
+                     "aws_vpc_security_group_egress_rule": "egress"}.get(res.type, v.get("type"))
+        group.rules.append(_rule(b, group, res, res.address, str(direction), v))
+
+
+def _clusters(b: Builder) -> None:
+    for res in b.of_type("aws_eks_cluster"):
+        v = res.values
+        config = first(v.get("vpc_config"))
+        cluster = Cluster(res.address, res, provider=PROVIDER, network_model="vpc-cni", pod_addressing="subnet",
+                          required_zones=2)
+        subnets = config.get("subnet_ids") if isinstance(config, dict) else config
+        cluster.cluster_subnets = [s for s in b.resolve_all(subnets, res, "vpc_config.subnet_ids")
+                                   if isinstance(s, Subnet)]
+        cluster.node_subnets = list(cluster.cluster_subnets)
+        if not isinstance(subnets, list) or len(cluster.cluster_subnets) < len(subnets):
+            cluster.required_zones = None  # some subnets are outside this configuration
+        networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
+        cluster.network = next(iter(networks.values())) if len(networks) == 1 else None
+        if isinstance(config, dict):
+            cluster.node_security_groups = [g for g in b.resolve_all(config.get("security_group_ids"), res,
+                                                                     "vpc_config.security_group_ids")
+                                            if isinstance(g, SecurityGroup)]
+        knc = first(v.get("kubernetes_network_config"))
+        if isinstance(knc, dict) and given(knc.get("service_ipv4_cidr")):
+            cluster.service_cidrs = [b.cidr(cluster, "kubernetes_network_config.service_ipv4_cidr", "service",
+                                            knc.get("service_ipv4_cidr"), EKS_SERVICE_CIDR)]
+        b.model.clusters.append(b.register(cluster, v.get("name")))
+    for res in b.of_type("aws_eks_node_group"):
+        cluster = b.resolve(res.values.get("cluster_name"), res, "cluster_name")
+        if isinstance(cluster, Cluster):
+            for subnet in b.resolve_all(res.values.get("subnet_ids"), res, "subnet_ids"):
+                if isinstance(subnet, Subnet) and subnet not in cluster.node_subnets:
+                    cluster.node_subnets.append(subnet)
+
+
+def _endpoints(b: Builder) -> None:
+    specs = (
+        ("aws_db_instance", "database", "vpc_security_group_ids"),
+        ("aws_rds_cluster", "database", "vpc_security_group_ids"),
+        ("aws_elasticache_cluster", "cache", "security_group_ids"),
+        ("aws_elasticache_replication_group", "cache", "security_group_ids"),
+        ("aws_instance", "instance", "vpc_security_group_ids"),
+    )
+    for type_, kind, groups_key in specs:
+        for res in b.of_type(type_):
+            v = res.values
+            endpoint = Endpoint(res.address, res, kind=kind)
+            endpoint.security_groups = [g for g in b.resolve_all(v.get(groups_key), res, groups_key)
+                                        if isinstance(g, SecurityGroup)]
+            subnet = b.resolve(v.get("subnet_id"), res, "subnet_id") if given(v.get("subnet_id")) else None
+            endpoint.subnet = subnet if isinstance(subnet, Subnet) else None
+            networks = [g.network for g in endpoint.security_groups if g.network is not None]
+            endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
+            port = v.get("port")
+            engine = v.get("engine")
+            if isinstance(port, int):
+                endpoint.ports = [port]
+            elif kind == "database" and isinstance(engine, str):
+                endpoint.ports = [_DB_PORTS.get(engine, 0)] if engine in _DB_PORTS else []
+            elif kind == "cache":
+                endpoint.ports = [6379 if v.get("engine", "redis") == "redis" else 11211]
+            b.model.endpoints.append(b.register(endpoint))

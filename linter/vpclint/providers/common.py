@@ -1,0 +1,92 @@
+"""Small helpers every adapter needs: reading values and normalising ports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpclint.model import PortRange
+from vpclint.values import Unknown
+
+_PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+_ALL = {"-1", "all", "*", "any", "0-255"}
+
+
+def first(value: Any) -> Any:
+    """The single element of a MaxItems=1 block list (``vpc_config[0]``), or {}."""
+    if isinstance(value, list):
+        return value[0] if value and isinstance(value[0], (dict, Unknown)) else {}
+    if isinstance(value, (dict, Unknown)):
+        return value
+    return {}
+
+
+def blocks(value: Any) -> list[dict]:
+    """A list of nested blocks; an unknown or absent list gives none."""
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def given(value: Any) -> bool:
+    """True when an optional attribute is set (unknown counts as set)."""
+    return value is not None and value != "" and value != []
+
+
+def protocol(value: Any) -> Any:
+    """Normalise a protocol to all/tcp/udp/icmp/icmpv6/<number>, or Unknown."""
+    if isinstance(value, Unknown):
+        return value
+    if value is None or value == "":
+        return "all"
+    text = str(value).strip().lower()
+    if text in _ALL:
+        return "all"
+    return _PROTOCOL_NUMBERS.get(text, text)
+
+
+def port_ranges(text: Any) -> Any:
+    """Parse "80", "1-30", "22,3389,80-90", "1/65535", "*" into PortRanges.
+
+    None means all ports; an Unknown stays unknown; a malformed value is
+    unknown too (the provider would reject it; other rules report that).
+    """
+    if isinstance(text, Unknown):
+        return text
+    if text is None or text == "" or str(text).strip() in ("*", "-1", "-1/-1", "any", "all"):
+        return None
+    ranges = []
+    for part in str(text).split(","):
+        part = part.strip()
+        low, sep, high = part.replace("/", "-").replace(":", "-").partition("-")
+        try:
+            low_n = int(low)
+            high_n = int(high) if sep else low_n
+        except ValueError:
+            return Unknown(f"port specification {text!r} is not understood")
+        ranges.append(PortRange(low_n, high_n))
+    return ranges
+
+
+def from_to(low: Any, high: Any) -> Any:
+    """Ports from a from/to pair; absent or -1/0-65535 bounds mean all ports."""
+    if isinstance(low, Unknown) or isinstance(high, Unknown):
+        return low if isinstance(low, Unknown) else high
+    if low in (None, "", -1, "-1") and high in (None, "", -1, "-1"):
+        return None
+    try:
+        low_n = int(low) if low not in (None, "") else 1
+        high_n = int(high) if high not in (None, "") else 65535
+    except (TypeError, ValueError):
+        return Unknown(f"port range {low!r}-{high!r} is not understood")
+    if low_n <= 0 and high_n in (0, 65535, -1):
+        return None
+    return [PortRange(max(low_n, 0), high_n)]
+
+
+def text_list(value: Any) -> list:
+    """A list attribute as a list; a comma-separated string is split."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return value
+    return []

@@ -1,0 +1,282 @@
+"""Huawei Cloud (huaweicloud provider) → the network model.
+
+Where CCE pod traffic comes from (Huawei CCE doc cce_10_0399, "Configuring
+Intra-VPC Access"):
+
+| container_network_type | pod addresses | a peer (same VPC or peered) sees | the peer VPC must route back |
+| --- | --- | --- | --- |
+| ``vpc-router`` (VPC network) | ``container_network_cidr``, outside the VPC | the pod address: container CIDR | the container CIDR through the peering |
+| ``overlay_l2`` (container tunnel) | overlay ``container_network_cidr`` | the node address: node subnets | the node subnet (the VPC CIDR covers it) |
+| ``eni`` (Cloud Native 2.0) | VPC subnets in ``eni_subnet_id`` | the pod address: ENI subnets | the VPC CIDR (covers them) |
+
+Other facts kept here: the custom route table of a subnet governs outbound
+traffic while the VPC's default route table governs inbound; a standalone
+``huaweicloud_vpc_route`` without ``route_table_id`` lands in the default
+table; a security group rule with an empty ``remote_ip_prefix`` admits any
+address; a security group keeps its default rules unless
+``delete_default_rules`` is set; a DCS whitelist is enforced only while
+``whitelist_enable`` is true (the default).
+"""
+
+from __future__ import annotations
+
+from vpclint.model import (
+    CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule, Subnet,
+    Whitelist,
+)
+from vpclint.model.build import Builder
+from vpclint.providers.common import blocks, from_to, given, port_ranges, protocol, text_list
+from vpclint.values import Unknown
+
+PROVIDER = "huaweicloud"
+
+# huaweicloud vpc.md; support.huaweicloud.com vpc_faq_0004 (reserved ranges)
+_RESERVED = ("100.64.0.0/10", "214.0.0.0/7", "198.18.0.0/15", "169.254.0.0/16", "0.0.0.0/8",
+             "127.0.0.0/8", "240.0.0.0/4", "255.255.255.255/32")
+VPC_CIDR = CidrLimits("Huawei Cloud VPC CIDR", min_prefix=8, max_prefix=24, not_within=_RESERVED)
+VPC_SECONDARY_CIDR = CidrLimits("Huawei Cloud VPC secondary CIDR", min_prefix=8, max_prefix=28, not_within=_RESERVED)
+SUBNET_CIDR = CidrLimits("Huawei Cloud subnet CIDR", min_prefix=8, max_prefix=28)
+CONTAINER_CIDR = CidrLimits("CCE container CIDR", max_prefix=28)
+SERVICE_CIDR = CidrLimits("CCE service CIDR", max_prefix=28)
+RANGE = CidrLimits("address range")
+
+# engine → default port, for RDS (rds_instance.md)
+_RDS_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}
+
+
+def adapt(b: Builder) -> None:
+    _networks(b)
+    _subnets(b)
+    _peerings(b)
+    _route_tables(b)
+    _security_groups(b)
+    _clusters(b)
+    _endpoints(b)
+
+
+def _networks(b: Builder) -> None:
+    for res in b.of_type("huaweicloud_vpc"):
+        v = res.values
+        net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed", region=v.get("region"))
+        net.cidrs.append(b.cidr(net, "cidr", "network", v.get("cidr"), VPC_CIDR))
+        secondary = v.get("secondary_cidrs")
+        if given(secondary):
+            net.cidrs.extend(b.cidrs(net, "secondary_cidrs", "network", secondary, VPC_SECONDARY_CIDR))
+        if given(v.get("secondary_cidr")):
+            net.cidrs.append(b.cidr(net, "secondary_cidr", "network", v.get("secondary_cidr"), VPC_SECONDARY_CIDR))
+        if res.mode == "data":
+            net.cidrs = [c for c in net.cidrs if c.unknown is None]
+        b.model.networks.append(b.register(net))
+        # the VPC's default route table: not a resource of its own, but it
+        # holds standalone routes without route_table_id and governs inbound
+        table = RouteTable(f"{res.address} (default route table)", res, network=net, default=True,
+                           complete=net.managed)
+        b.model.route_tables.append(table)
+
+
+def _default_table(b: Builder, network: Network | None) -> RouteTable | None:
+    for table in b.model.route_tables:
+        if table.network is network and table.default:
+            return table
+    return None
+
+
+def _subnets(b: Builder) -> None:
+    for res in b.of_type("huaweicloud_vpc_subnet"):
+        v = res.values
+        network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        subnet = Subnet(res.address, res, network=network, zone=v.get("availability_zone"))
+        subnet.cidr = b.cidr(subnet, "cidr", "subnet", v.get("cidr"), SUBNET_CIDR)
+        b.model.subnets.append(b.register(subnet, v.get("ipv4_subnet_id"), v.get("subnet_id")))
+
+
+def _peerings(b: Builder) -> None:
+    peerings = []
+    for res in b.of_type("huaweicloud_vpc_peering_connection"):
+        v = res.values
+        peering = Peering(res.address, res, local=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                          peer=b.resolve(v.get("peer_vpc_id"), res, "peer_vpc_id"))
+        tenant = v.get("peer_tenant_id")
+        peering.cross_account = tenant if isinstance(tenant, Unknown) else given(tenant)
+        b.model.peerings.append(b.register(peering))
+        peerings.append(peering)
+    for res in b.of_type("huaweicloud_vpc_peering_connection_accepter"):
+        target = b.resolve(res.values.get("vpc_peering_connection_id"), res, "vpc_peering_connection_id")
+        if isinstance(target, Peering):
+            target.accepter = Element(res.address, res)
+    for peering in peerings:
+        if peering.accepter is not None:
+            accept = peering.accepter.resource.values.get("accept")
+            peering.state = accept if isinstance(accept, Unknown) else ("active" if accept else "rejected")
+        elif peering.cross_account is True:
+            peering.state = "pending"
+        elif isinstance(peering.cross_account, Unknown):
+            peering.state = peering.cross_account
+
+
+def _route(b: Builder, res, owner_address: str, dest, type_, nexthop) -> Route:
+    route = Route(owner_address, res, target_kind=str(type_).lower() if isinstance(type_, str) else "unknown")
+    route.destination = b.cidr(route, "destination", "route", dest)
+    if route.target_kind == "peering":
+        route.target = b.resolve(nexthop, res, "nexthop") or nexthop
+    else:
+        route.target = nexthop
+    return route
+
+
+def _route_tables(b: Builder) -> None:
+    for res in b.of_type("huaweicloud_vpc_route_table"):
+        v = res.values
+        network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        table = RouteTable(res.address, res, network=network)
+        for block in blocks(v.get("route")):
+            table.routes.append(_route(b, res, res.address, block.get("destination"), block.get("type"),
+                                       block.get("nexthop")))
+        if isinstance(v.get("route"), Unknown):
+            table.complete = False
+        for subnet in b.resolve_all(v.get("subnets"), res, "subnets"):
+            if isinstance(subnet, Subnet):
+                subnet.route_table = table
+        b.model.route_tables.append(b.register(table))
+    for res in b.of_type("huaweicloud_vpc_route"):
+        v = res.values
+        if given(v.get("route_table_id")):
+            table = b.resolve(v.get("route_table_id"), res, "route_table_id")
+        else:
+            table = _default_table(b, b.resolve(v.get("vpc_id"), res, "vpc_id"))
+        if isinstance(table, RouteTable):
+            table.routes.append(_route(b, res, res.address, v.get("destination"), v.get("type"), v.get("nexthop")))
+
+
+def _security_groups(b: Builder) -> None:
+    address_groups = {}
+    for res in b.of_type("huaweicloud_vpc_address_group"):
+        group = SecurityGroup(res.address, res)  # only a holder for its ranges
+        addresses = res.values.get("addresses")
+        extra = [e.get("ip") for e in blocks(res.values.get("ip_extra_set"))]
+        group_cidrs = b.cidrs(group, "addresses", "source", text_list(addresses) + extra, RANGE, single_address=True)
+        if isinstance(addresses, Unknown):
+            group_cidrs.append(b.cidr(group, "addresses", "source", addresses))
+        address_groups[res.address] = group_cidrs
+        b.register(group)
+    for res in b.of_type("huaweicloud_networking_secgroup"):
+        v = res.values
+        group = SecurityGroup(res.address, res)
+        delete_defaults = v.get("delete_default_rules")
+        if delete_defaults is not True:
+            # default rules: ingress from members of the group itself, all egress
+            group.rules.append(SecurityRule(res.address, res, direction="ingress", source_groups=[group]))
+            group.rules.append(SecurityRule(res.address, res, direction="egress", any_source=True))
+        b.model.security_groups.append(b.register(group))
+    for res in b.of_type("huaweicloud_networking_secgroup_rule"):
+        v = res.values
+        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
+        if not isinstance(group, SecurityGroup):
+            continue
+        rule = SecurityRule(res.address, res, direction=str(v.get("direction", "ingress")).lower(),
+                            protocol=protocol(v.get("protocol")),
+                            action=str(v.get("action") or "allow").lower(), priority=v.get("priority", 1))
+        if given(v.get("ports")):
+            rule.ports = port_ranges(v.get("ports"))
+        else:
+            rule.ports = from_to(v.get("port_range_min"), v.get("port_range_max"))
+        if rule.protocol in ("icmp", "all"):
+            rule.ports = None
+        if given(v.get("remote_group_id")):
+            rule.source_groups.append(b.resolve(v.get("remote_group_id"), res, "remote_group_id")
+                                      or Unknown("remote group outside this configuration"))
+        elif given(v.get("remote_address_group_id")):
+            target = b.resolve(v.get("remote_address_group_id"), res, "remote_address_group_id")
+            rule.sources = address_groups.get(target.address, []) if target else [
+                b.cidr(rule, "remote_address_group_id", "source", Unknown("address group outside this configuration"))]
+        elif given(v.get("remote_ip_prefix")):
+            rule.sources = [b.cidr(rule, "remote_ip_prefix", "source", v.get("remote_ip_prefix"), RANGE,
+                                   single_address=True)]
+        else:
+            rule.any_source = True
+        group.rules.append(rule)
+
+
+def _clusters(b: Builder) -> None:
+    for res in b.of_type("huaweicloud_cce_cluster"):
+        v = res.values
+        model = v.get("container_network_type")
+        cluster = Cluster(res.address, res, provider=PROVIDER, network=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                          network_model=model if isinstance(model, str) else "")
+        cluster.pod_addressing = {"vpc-router": "routed", "overlay_l2": "node", "eni": "subnet"}.get(model, model) \
+            if isinstance(model, str) else Unknown("container_network_type is unknown")
+        subnet = b.resolve(v.get("subnet_id"), res, "subnet_id")
+        if isinstance(subnet, Subnet):
+            cluster.node_subnets.append(subnet)
+        if model in ("vpc-router", "overlay_l2") and given(v.get("container_network_cidr")):
+            cidrs = b.cidrs(cluster, "container_network_cidr", "container", v.get("container_network_cidr"),
+                            CONTAINER_CIDR)
+            # several CIDRs take effect only for vpc-router (v1.21+); otherwise the first
+            cluster.container_cidrs = cidrs if model == "vpc-router" else cidrs[:1]
+        elif model in ("vpc-router", "overlay_l2"):
+            b.note(res, "container_network_cidr", "not set: assigned by CCE at creation")
+        if given(v.get("service_network_cidr")):
+            cluster.service_cidrs = b.cidrs(cluster, "service_network_cidr", "service",
+                                            v.get("service_network_cidr"), SERVICE_CIDR)
+        if model == "eni":
+            cluster.pod_subnets = [s for s in b.resolve_all(v.get("eni_subnet_id"), res, "eni_subnet_id")
+                                   if isinstance(s, Subnet)]
+        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
+        if isinstance(group, SecurityGroup):
+            cluster.node_security_groups.append(group)
+        b.model.clusters.append(b.register(cluster))
+    for res in b.of_type("huaweicloud_cce_node_pool", "huaweicloud_cce_node"):
+        v = res.values
+        cluster = b.resolve(v.get("cluster_id"), res, "cluster_id")
+        if not isinstance(cluster, Cluster):
+            continue
+        for value in [v.get("subnet_id"), *text_list(v.get("subnet_list"))]:
+            subnet = b.resolve(value, res, "subnet_id") if given(value) else None
+            if isinstance(subnet, Subnet) and subnet not in cluster.node_subnets:
+                cluster.node_subnets.append(subnet)
+        for group in b.resolve_all(v.get("security_groups"), res, "security_groups"):
+            if isinstance(group, SecurityGroup) and group not in cluster.node_security_groups:
+                cluster.node_security_groups.append(group)
+
+
+def _endpoints(b: Builder) -> None:
+    for res in b.of_type("huaweicloud_dcs_instance"):
+        v = res.values
+        endpoint = _endpoint(b, res, "cache", v.get("subnet_id"), [v.get("security_group_id")],
+                             [v.get("port") or 6379])
+        enabled = v.get("whitelist_enable", True)
+        whitelist = Whitelist(res.address, res, enabled=True if enabled is None else enabled)
+        for group in blocks(v.get("whitelists")):
+            whitelist.entries.extend(b.cidrs(whitelist, "whitelists", "whitelist", group.get("ip_address"), RANGE,
+                                             single_address=True))
+        if isinstance(v.get("whitelists"), Unknown):
+            whitelist.entries.append(b.cidr(whitelist, "whitelists", "whitelist", v.get("whitelists")))
+        if given(v.get("whitelists")) or isinstance(v.get("whitelists"), Unknown):
+            endpoint.whitelist = whitelist
+    for res in b.of_type("huaweicloud_rds_instance"):
+        v = res.values
+        db = v.get("db") if isinstance(v.get("db"), list) and v.get("db") else [{}]
+        engine = str(db[0].get("type", "")).lower() if isinstance(db[0], dict) else ""
+        port = db[0].get("port") if isinstance(db[0], dict) else None
+        _endpoint(b, res, "database", v.get("subnet_id"), [v.get("security_group_id")],
+                  [port or _RDS_PORTS.get(engine, 3306)])
+    for res in b.of_type("huaweicloud_dms_kafka_instance"):
+        v = res.values
+        _endpoint(b, res, "broker", v.get("network_id"), [v.get("security_group_id")], [9092])
+    for res in b.of_type("huaweicloud_compute_instance"):
+        v = res.values
+        networks = blocks(v.get("network"))
+        subnet_id = networks[0].get("uuid") if networks else None
+        _endpoint(b, res, "instance", subnet_id, text_list(v.get("security_group_ids")), [])
+
+
+def _endpoint(b: Builder, res, kind: str, subnet_id, group_ids, ports) -> Endpoint:
+    subnet = b.resolve(subnet_id, res, "subnet_id") if given(subnet_id) else None
+    endpoint = Endpoint(res.address, res, kind=kind, subnet=subnet if isinstance(subnet, Subnet) else None)
+    network = b.resolve(res.values.get("vpc_id"), res, "vpc_id") if given(res.values.get("vpc_id")) else None
+    endpoint.network = network or (endpoint.subnet.network if endpoint.subnet else None)
+    endpoint.security_groups = [g for g in (b.resolve(x, res, "security_group_id") for x in group_ids if given(x))
+                                if isinstance(g, SecurityGroup)]
+    endpoint.ports = [p for p in ports if isinstance(p, int)]
+    b.model.endpoints.append(b.register(endpoint))
+    return endpoint

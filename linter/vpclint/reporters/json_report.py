@@ -1,0 +1,32 @@
+"""``--format json``: the document the contract fixes, byte-stable."""
+
+from __future__ import annotations
+
+import json
+
+from vpclint import __version__
+
+
+def render(report, context) -> str:
+    from vpclint.reporters import display_path
+
+    document = {
+        "version": __version__,
+        "findings": [
+            {
+                "rule_id": f.rule_id,
+                "severity": f.severity,
+                "message": f.message,
+                "resource": f.resource,
+                "file": display_path(f.file),
+                "line": f.line,
+                "related": f.related,
+                **({"fix": f.fix} if f.fix else {}),
+                **f.extra,
+            }
+            for f in report.findings
+        ],
+        "errors": [{"file": display_path(e.file), "line": e.line, "message": e.message} for e in report.errors],
+        "unknowns": [{"resource": u.resource, "attribute": u.attribute, "reason": u.reason} for u in report.unknowns],
+    }
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"

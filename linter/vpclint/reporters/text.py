@@ -1,0 +1,44 @@
+"""Default output, in tflint's manner: severity, message, rule id, then where."""
+
+from __future__ import annotations
+
+import linecache
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "notice": "\033[36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+
+def render(report, context) -> str:
+    from vpclint.reporters import display_path
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if context.color else text
+
+    lines: list[str] = []
+    for error in report.errors:
+        where = display_path(error.file) + (f":{error.line}" if error.line else "")
+        lines.append(paint("Error", _COLORS["error"] + _BOLD) + f": {where}: {error.message}")
+        lines.append("")
+    if report.findings:
+        lines.append(f"{len(report.findings)} issue(s) found:")
+        lines.append("")
+    for finding in report.findings:
+        label = finding.severity.capitalize()
+        lines.append(paint(label, _COLORS[finding.severity] + _BOLD) + f": {finding.message} ({finding.rule_id})")
+        lines.append("")
+        if finding.file and finding.line:
+            lines.append(f"  on {display_path(finding.file)} line {finding.line}:")
+            source = linecache.getline(finding.file, finding.line).rstrip("\n")
+            if source:
+                lines.append(f"  {finding.line:>3}: {source}")
+        else:
+            lines.append(f"  in {finding.resource} (plan: no source position)")
+        if finding.related:
+            lines.append(f"  related: {', '.join(finding.related)}")
+        if finding.fix:
+            lines.append("")
+            lines.extend(f"  {row}" if row else "" for row in ("Fix: " + finding.fix).splitlines())
+        lines.append("")
+    if not report.findings and not report.errors:
+        lines.append("No issues found.")
+    return "\n".join(lines).rstrip("\n") + "\n"
