@@ -99,9 +99,12 @@ def node_line(node: yaml.Node | None, path: list[Any]) -> int | None:
 def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> None:
     """Raise RuleError naming file:line and the failing key for the first schema error."""
     validator = jsonschema.Draft202012Validator(schema(schema_name))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is None:
+    errors = list(validator.iter_errors(data))
+    if not errors:
         return
+    # the deepest error names the key that is wrong, not the document around it
+    depth = max(len(e.absolute_path) for e in errors)
+    error = jsonschema.exceptions.best_match(e for e in errors if len(e.absolute_path) == depth)
     where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {error.message}"))
 

@@ -1,0 +1,62 @@
+"""Shared helpers: run vpclint in-process the way the CLI does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vpclint.config import load_config
+from vpclint.lint import Report, Settings, lint
+from vpclint.load import LoadOptions
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+RULES = REPO / "rules"
+SHARED = Path(__import__("os").environ.get("VPCLINT_SHARED", REPO.parent / "shared"))
+
+_EXPECT = re.compile(r"^\s*#\s*expect:\s*([a-z_]+)(?:\s+(\S+))?\s*$")
+_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
+
+
+def run(*paths, recursive=False, config=None, **load) -> Report:
+    """Lint ``paths`` in-process, with no cache and an empty environment."""
+    cfg = load_config(str(config)) if config else load_config(None)
+    settings = Settings(paths=[str(p) for p in paths], recursive=recursive, config=cfg,
+                        load=LoadOptions(env=load.pop("env", {}), **load))
+    return lint(settings)
+
+
+def annotations(directory: Path) -> set[tuple[str, str, str, int]]:
+    """The findings a fixture expects: ``# expect: RULE [ADDRESS]`` above a block.
+
+    The finding's line is the block's header line (the next line that is not
+    a comment); its address is the block's unless the annotation names one.
+    """
+    expected = set()
+    for path in sorted(directory.glob("*.tf")):
+        lines = path.read_text().splitlines()
+        for number, text in enumerate(lines, start=1):
+            match = _EXPECT.match(text)
+            if not match:
+                continue
+            target = number
+            while target < len(lines) and lines[target].lstrip().startswith("#"):
+                target += 1
+            block = _BLOCK.match(lines[target])
+            assert block, f"{path}:{number}: '# expect:' is not above a resource block"
+            address = match.group(2) or f"{block.group(1)}.{block.group(2)}"
+            expected.add((match.group(1), address, str(path), target + 1))
+    return expected
+
+
+def found(report: Report) -> set[tuple[str, str, str, int]]:
+    return {(f.rule_id, f.resource, str(Path(f.file).resolve()) if f.file else None, f.line) for f in report.findings}
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
