@@ -1,0 +1,192 @@
+"""Load a Terraform root module written in HCL into resource instances.
+
+``load_module(path, options)`` reads every ``*.tf`` file of the directory
+(not recursively), turns each into a cached plain-data form (parse.py),
+evaluates variables, locals, modules and resources over that form
+(evaluate.py, functions.py, module.py) and returns a ``LoadResult``. It never
+raises: unreadable input becomes a ``LoadError``, values that cannot be known
+become ``Unknown``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable
+
+from vpclint.load import MAX_FILE_BYTES, LoadOptions
+from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
+from vpclint.load.hcl.module import Module, ModuleInstance
+from vpclint.load.hcl.parse import cache_key, cache_read, cache_write, parse_bytes
+from vpclint.load.hcl.variables import root_values
+from vpclint.resources import LoadError, LoadResult
+
+__all__ = ["load_module"]
+
+# parse in worker processes only when there is enough work to pay for them
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 256 * 1024
+
+
+def load_module(path: str, options: LoadOptions, files: list[str] | None = None) -> LoadResult:
+    """Load the root module at `path` (all *.tf files, or only `files`)."""
+    loader = Loader(path, options)
+    try:
+        return loader.run(files)
+    except RecursionError:
+        loader.errors.append(LoadError(path, None, "the configuration is nested too deeply to evaluate"))
+        return loader.partial()
+
+
+class Loader:
+    """State shared by all module instances of one load."""
+
+    def __init__(self, root_dir: str, options: LoadOptions):
+        self.root_dir = root_dir
+        self.options = options
+        self.cwd = os.getcwd()
+        self.errors: list[LoadError] = []
+        self.comments: dict[str, list[tuple[int, str]]] = {}
+        self.files: list[str] = []
+        self.modules: dict[str, Module] = {}
+        self.root_values: dict = {}
+        self._remote_dirs: dict[str, str] | None = None
+
+    def run(self, files: list[str] | None) -> LoadResult:
+        if files is None:
+            names = self._tf_files(self.root_dir)
+            if names is None:
+                self.errors.append(LoadError(self.root_dir, None, "cannot read the module directory"))
+                return self.partial()
+            sources = [os.path.join(self.root_dir, name) for name in names]
+            stored = sources
+        else:
+            sources = list(files)
+            stored = [os.path.join(self.root_dir, os.path.basename(name)) for name in files]
+        root = self._build(self.root_dir, sources, stored)
+        self.modules[os.path.normpath(self.root_dir)] = root
+        types = {name: block["attrs"].get("type", [None])[0] for name, block in root.variables.items()}
+        self.root_values = root_values(self.root_dir, self.options, types, self.read_plain, self.errors, self.files)
+        resources: list = []
+        notes: list = []
+        ModuleInstance(self, root).emit(resources, self.errors, notes)
+        result = self.partial()
+        result.resources = resources
+        result.unknowns = list(dict.fromkeys(notes))
+        return result
+
+    def partial(self) -> LoadResult:
+        return LoadResult(
+            errors=list(dict.fromkeys(self.errors)),
+            comments=self.comments,
+            files=list(dict.fromkeys(self.files)),
+        )
+
+    # -- modules -----------------------------------------------------------
+
+    def module(self, directory: str) -> Module:
+        """The module in `directory`, parsed once per load."""
+        key = os.path.normpath(directory)
+        if key not in self.modules:
+            names = self._tf_files(directory) or []
+            paths = [os.path.join(directory, name) for name in names]
+            self.modules[key] = self._build(directory, paths, paths)
+        return self.modules[key]
+
+    def module_dir(self, parent_dir: str, source: str, key_path: str) -> tuple[str | None, str | None]:
+        """Where a module's files are, or None and why not."""
+        if source in (".", "..") or source.startswith(("./", "../")):
+            return os.path.normpath(os.path.join(parent_dir, source)), None
+        directory = self._downloaded().get(key_path)
+        if directory is None:
+            return None, f"remote module not downloaded: {source}"
+        return os.path.normpath(os.path.join(self.root_dir, directory)), None
+
+    def _downloaded(self) -> dict[str, str]:
+        """Module key -> directory from .terraform/modules/modules.json (terraform init)."""
+        if self._remote_dirs is None:
+            self._remote_dirs = {}
+            manifest = os.path.join(self.root_dir, ".terraform", "modules", "modules.json")
+            try:
+                with open(manifest, encoding="utf-8") as handle:
+                    entries = json.load(handle).get("Modules") or []
+            except (OSError, ValueError, AttributeError):
+                entries = []
+            for item in entries:
+                if isinstance(item, dict) and isinstance(item.get("Key"), str) and isinstance(item.get("Dir"), str):
+                    self._remote_dirs[item["Key"]] = item["Dir"]
+        return self._remote_dirs
+
+    @staticmethod
+    def _tf_files(directory: str) -> list[str] | None:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            return None
+        return sorted(name for name in names if name.endswith(".tf") and os.path.isfile(os.path.join(directory, name)))
+
+    def _build(self, directory: str, sources: list[str], stored: list[str]) -> Module:
+        plains = self._parse_files(sources)
+        parsed = []
+        for path, plain in zip(stored, plains):
+            self.files.append(path)
+            self.comments[path] = [(line, text) for line, text in plain["comments"]]
+            for line, message in plain["errors"]:
+                self.errors.append(LoadError(path, line, message))
+            parsed.append((path, plain))
+        return Module(directory, parsed, self.errors)
+
+    # -- parsing -----------------------------------------------------------
+
+    def read_plain(self, path: str) -> dict:
+        return self._parse_files([path])[0]
+
+    def _parse_files(self, paths: list[str]) -> list[dict]:
+        """Plain forms of `paths` in order, from the cache or freshly parsed."""
+        results: list = [None] * len(paths)
+        pending: list[tuple[int, bytes, str | None]] = []
+        cache_dir = self.options.cache_dir
+        for position, path in enumerate(paths):
+            data = _read(path)
+            if isinstance(data, dict):
+                results[position] = data
+                continue
+            key = cache_key(data) if cache_dir else None
+            cached = cache_read(cache_dir, key) if key else None
+            if cached is not None:
+                results[position] = cached
+            else:
+                pending.append((position, data, key))
+        for (position, _, key), plain in zip(pending, _parse_all([data for _, data, _ in pending])):
+            results[position] = plain
+            if key:
+                cache_write(cache_dir, key, plain)
+        return results
+
+
+def _read(path: str) -> bytes | dict:
+    """File content, or a failed plain form saying why it cannot be read."""
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            return _failure(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        return _failure(f"cannot read file: {exc.strerror or exc}")
+
+
+def _failure(message: str) -> dict:
+    return {"v": 0, "blocks": [], "comments": [], "errors": [[None, message]]}
+
+
+def _parse_all(contents: list[bytes]) -> Iterable[dict]:
+    """Parse in worker processes when there is a lot to parse; same order either way."""
+    workers = min(len(contents), os.cpu_count() or 1)
+    if len(contents) <= PARALLEL_MIN_FILES or sum(map(len, contents)) < PARALLEL_MIN_BYTES or workers < 2:
+        return [parse_bytes(data) for data in contents]
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(parse_bytes, contents, chunksize=max(1, len(contents) // (workers * 4))))
+    except Exception:  # no processes here (sandbox, pickling): parse in this one
+        return [parse_bytes(data) for data in contents]

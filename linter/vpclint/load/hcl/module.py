@@ -1,0 +1,647 @@
+"""Modules: blocks indexed by kind, instances that evaluate lazily, expansion.
+
+A ``Module`` is one directory's blocks, indexed once. A ``ModuleInstance`` is
+that module at one address (the root, ``module.net``, ``module.az["a"]``):
+variables, locals, outputs, resources and child modules are computed on first
+use and remembered, and a value that depends on itself becomes Unknown rather
+than recursing. Emitting walks the blocks in file order and expands count and
+for_each into ``Resource`` records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from vpclint.load.hcl.evaluate import (
+    BlockDict,
+    EvalError,
+    Lazy,
+    Namespace,
+    Scope,
+    derived,
+    evaluate_value,
+    iterate,
+    to_number,
+    to_plain,
+    type_name,
+)
+from vpclint.load.hcl.variables import CONSTANT, convert
+from vpclint.resources import LoadError, Resource, Span, UnknownNote
+from vpclint.values import Ref, Unknown
+
+if TYPE_CHECKING:
+    from vpclint.load.hcl import Loader
+
+# more instances than this are refused rather than expanded
+INSTANCE_LIMIT = 10_000
+MAX_MODULE_DEPTH = 32
+FILE_READ_LIMIT = 1024 * 1024
+
+META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
+META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
+MODULE_META_ATTRS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+IGNORED_BLOCKS = frozenset({"terraform", "provider", "moved", "import", "check", "removed", "__attrs__"})
+
+
+@dataclass
+class Entry:
+    """A resource or data block with its attribute names worked out once."""
+
+    mode: str
+    type: str
+    name: str
+    block: dict
+    file: str
+    attrs: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)  # block type -> [blocks], dynamic ones included
+
+    @property
+    def address(self) -> str:
+        base = f"{self.type}.{self.name}"
+        return f"data.{base}" if self.mode == "data" else base
+
+    @property
+    def names(self) -> list:
+        return list(self.attrs) + [name for name in self.groups if name not in self.attrs]
+
+
+@dataclass
+class Call:
+    """A module block."""
+
+    name: str
+    block: dict
+    file: str
+
+
+class Module:
+    """One module directory's blocks, indexed by kind; duplicates become errors."""
+
+    def __init__(self, directory: str, files: list[tuple[str, dict]], errors: list):
+        self.dir = directory
+        self.variables: dict[str, dict] = {}
+        self.locals: dict[str, tuple] = {}
+        self.outputs: dict[str, dict] = {}
+        self.entries: dict[tuple, Entry] = {}
+        self.calls: dict[str, Call] = {}
+        self.items: list = []  # entries and calls in file order
+        seen: dict[str, tuple] = {}
+        for path, plain in files:
+            for block in plain["blocks"]:
+                self._add(path, block, seen, errors)
+
+    def _add(self, path: str, block: dict, seen: dict, errors: list) -> None:
+        kind, labels, line = block["type"], block["labels"], block["line"]
+        if kind in IGNORED_BLOCKS:
+            return
+        if kind == "locals":
+            for name, (node, attr_line) in block["attrs"].items():
+                if self._duplicate(f"local.{name}", path, attr_line, seen, errors):
+                    continue
+                self.locals[name] = (node, attr_line, path)
+            return
+        wanted = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1}.get(kind)
+        if wanted is None:
+            return
+        if len(labels) != wanted:
+            errors.append(LoadError(path, line, f"a {kind} block needs {wanted} label{'s' if wanted > 1 else ''}"))
+            return
+        if kind in ("resource", "data"):
+            entry = Entry("managed" if kind == "resource" else "data", labels[0], labels[1], block, path)
+            if self._duplicate(entry.address, path, line, seen, errors, what=f"{kind} "):
+                return
+            _index_body(entry)
+            self.entries[(entry.mode, entry.type, entry.name)] = entry
+            self.items.append(entry)
+        elif kind == "module":
+            if self._duplicate(f"module.{labels[0]}", path, line, seen, errors):
+                return
+            call = Call(labels[0], block, path)
+            self.calls[call.name] = call
+            self.items.append(call)
+        elif kind == "variable":
+            if not self._duplicate(f"var.{labels[0]}", path, line, seen, errors):
+                self.variables[labels[0]] = block
+        elif not self._duplicate(f"output.{labels[0]}", path, line, seen, errors):
+            self.outputs[labels[0]] = block
+
+    @staticmethod
+    def _duplicate(key: str, path: str, line: int, seen: dict, errors: list, what: str = "") -> bool:
+        if key in seen:
+            first_path, first_line = seen[key]
+            errors.append(LoadError(path, line, f"duplicate {what}{key}: already defined at {first_path}:{first_line}"))
+            return True
+        seen[key] = (path, line)
+        return False
+
+
+def _index_body(entry: Entry) -> None:
+    entry.attrs = {name: value for name, value in entry.block["attrs"].items() if name not in META_ATTRS}
+    for block in entry.block["blocks"]:
+        if block["type"] in META_BLOCKS:
+            continue
+        name = block["labels"][0] if block["type"] == "dynamic" and block["labels"] else block["type"]
+        entry.groups.setdefault(name, []).append(block)
+
+
+# ---------------------------------------------------------------------------
+# nested blocks
+# ---------------------------------------------------------------------------
+
+
+def _groups(block: dict) -> dict:
+    groups: dict = {}
+    for nested in block["blocks"]:
+        name = nested["labels"][0] if nested["type"] == "dynamic" and nested["labels"] else nested["type"]
+        groups.setdefault(name, []).append(nested)
+    return groups
+
+
+def block_values(block: dict, scope: Scope) -> BlockDict:
+    values = BlockDict()
+    for name, (node, _line) in block["attrs"].items():
+        values[name] = evaluate_value(node, scope)
+    for name, blocks in _groups(block).items():
+        if name not in values:
+            values[name] = group_values(blocks, scope)
+    return values
+
+
+def group_values(blocks: list, scope: Scope) -> Any:
+    """Blocks of one type, in order, with dynamic blocks expanded."""
+    result: list = []
+    for block in blocks:
+        if block["type"] != "dynamic":
+            result.append(block_values(block, scope))
+            continue
+        expanded = _dynamic(block, scope)
+        if isinstance(expanded, Unknown):
+            return expanded
+        result.extend(expanded)
+    return result
+
+
+def _dynamic(block: dict, scope: Scope) -> Any:
+    label = block["labels"][0] if block["labels"] else "dynamic"
+    iterator = label
+    if "iterator" in block["attrs"]:
+        node = block["attrs"]["iterator"][0]
+        if node[0] != "var":
+            return Unknown(f"dynamic {label!r}: iterator must be a name")
+        iterator = node[1]
+    if "for_each" not in block["attrs"]:
+        return Unknown(f"dynamic {label!r} has no for_each")
+    collection = evaluate_value(block["attrs"]["for_each"][0], scope)
+    if isinstance(collection, Unknown):
+        return derived(collection)
+    contents = [nested for nested in block["blocks"] if nested["type"] == "content"]
+    if len(contents) != 1:
+        return Unknown(f"dynamic {label!r} needs exactly one content block")
+    try:
+        items = iterate(collection)
+    except EvalError as exc:
+        return Unknown(f"dynamic {label!r}: for_each: {exc}")
+    return [block_values(contents[0], scope.child({iterator: {"key": key, "value": value}})) for key, value in items]
+
+
+# ---------------------------------------------------------------------------
+# instances
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Expansion:
+    """The instance keys of a counted or for_each block, or why there are none."""
+
+    kind: str  # "single", "count" or "for_each"
+    keys: list = field(default_factory=list)
+    each: dict = field(default_factory=dict)
+    unknown: Unknown | None = None
+    error: str | None = None
+
+
+@dataclass
+class Children:
+    """The instances of one module call, or why it could not be loaded."""
+
+    kind: str = "single"
+    instances: list = field(default_factory=list)  # [(key, ModuleInstance)]
+    unknown: Unknown | None = None
+    note: tuple | None = None  # (attribute, reason) for an UnknownNote
+    error: LoadError | None = None
+
+
+def instance_suffix(key: Any) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return f"[{json.dumps(key, ensure_ascii=False)}]"
+
+
+class ModuleInstance:
+    """A module at one address; everything in it is evaluated on demand."""
+
+    def __init__(
+        self,
+        loader: "Loader",
+        module: Module,
+        address: str = "",
+        key_path: str = "",
+        call_sites: tuple = (),
+        call: Call | None = None,
+        parent_scope: Scope | None = None,
+        chain: tuple = (),
+    ):
+        self.loader = loader
+        self.module = module
+        self.address = address
+        self.key_path = key_path
+        self.call_sites = call_sites
+        self.call = call
+        self.parent_scope = parent_scope
+        self.chain = chain + (os.path.realpath(module.dir),)
+        self.scope = Scope(self)
+        self.path_module = os.path.relpath(module.dir, loader.root_dir) if address else "."
+        self._memo: dict = {}
+        self._active: set = set()
+        self._objects: dict = {}
+        self._roots: dict = {}
+
+    def __repr__(self) -> str:
+        return self.address or "root module"
+
+    def _lazy(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """Compute once; a value that depends on itself is Unknown, errors are replayed."""
+        if key in self._memo:
+            kind, value = self._memo[key]
+            if kind == "error":
+                raise EvalError(value)
+            return value
+        if key in self._active:
+            return Unknown(f"{self._describe(key)} depends on itself")
+        self._active.add(key)
+        try:
+            value = compute()
+        except EvalError as exc:
+            self._memo[key] = ("error", str(exc))
+            raise
+        finally:
+            self._active.discard(key)
+        self._memo[key] = ("value", value)
+        return value
+
+    def _describe(self, key: tuple) -> str:
+        prefix = f"{self.address}." if self.address else ""
+        return prefix + ".".join(str(part) for part in key[1:])
+
+    # -- names -------------------------------------------------------------
+
+    def root_name(self, name: str) -> Any:
+        """What a reference root (`var`, `aws_vpc`, ...) stands for here."""
+        found = self._roots.get(name)
+        if found is not None:
+            return found
+        if name == "var":
+            found = Namespace("var", self.variable)
+        elif name == "local":
+            found = Namespace("local", self.local)
+        elif name == "module":
+            found = Namespace("module", self.module_value)
+        elif name == "data":
+            found = Namespace("data", lambda kind: Namespace(
+                f"data.{kind}", lambda label: self.resource_value("data", kind, label)))
+        elif name == "path":
+            found = {"module": self.path_module, "root": ".", "cwd": self.loader.cwd}
+        elif name == "terraform":
+            found = {"workspace": "default"}
+        elif name == "self":
+            return Unknown("self is not supported")
+        else:
+            found = Namespace(name, lambda label: self.resource_value("managed", name, label))
+        self._roots[name] = found
+        return found
+
+    def variable(self, name: str) -> Any:
+        return self._lazy(("var", "var", name), lambda: self._variable(name))
+
+    def _variable(self, name: str) -> Any:
+        declaration = self.module.variables.get(name)
+        if self.call is None and name in self.loader.root_values:
+            value = self.loader.root_values[name]
+        elif declaration is None:
+            raise EvalError(f'reference to undeclared input variable "{name}"')
+        elif self.call is not None and name in self.call.block["attrs"]:
+            value = evaluate_value(self.call.block["attrs"][name][0], self.parent_scope)
+        elif "default" in declaration["attrs"]:
+            value = evaluate_value(declaration["attrs"]["default"][0], CONSTANT)
+        else:
+            return Unknown(f"variable var.{name} has no value")
+        if declaration is not None and "type" in declaration["attrs"]:
+            try:
+                value = convert(value, declaration["attrs"]["type"][0])
+            except EvalError as exc:
+                return Unknown(f"invalid value for variable var.{name}: {exc}")
+        return value
+
+    def local(self, name: str) -> Any:
+        return self._lazy(("local", "local", name), lambda: self._local(name))
+
+    def _local(self, name: str) -> Any:
+        if name not in self.module.locals:
+            raise EvalError(f'reference to undeclared local value "{name}"')
+        return evaluate_value(self.module.locals[name][0], self.scope)
+
+    def output(self, name: str) -> Any:
+        return self._lazy(("output", "output", name), lambda: self._output(name))
+
+    def _output(self, name: str) -> Any:
+        declaration = self.module.outputs.get(name)
+        if declaration is None:
+            raise EvalError(f'module {self.address} has no output "{name}"')
+        if "value" not in declaration["attrs"]:
+            return None
+        return evaluate_value(declaration["attrs"]["value"][0], self.scope)
+
+    # -- resources ---------------------------------------------------------
+
+    def resource_value(self, mode: str, kind: str, name: str) -> Any:
+        """The value of `type.name`: an instance, a list (count) or a map (for_each)."""
+        entry = self.module.entries.get((mode, kind, name))
+        if entry is None:
+            prefix = "data." if mode == "data" else ""
+            raise EvalError(f"reference to undeclared resource {prefix}{kind}.{name}")
+        expansion = self.expansion(entry)
+        if expansion.error is not None:
+            return Unknown(expansion.error)
+        if expansion.unknown is not None:
+            return expansion.unknown
+        objects = [self.resource_object(entry, key, expansion) for key in expansion.keys]
+        if expansion.kind == "single":
+            return objects[0]
+        if expansion.kind == "count":
+            return objects
+        return dict(zip(expansion.keys, objects))
+
+    def expansion(self, target: Entry | Call) -> Expansion:
+        return self._lazy(("expand", id(target)), lambda: self._expand(target.block))
+
+    def _expand(self, block: dict) -> Expansion:
+        attrs = block["attrs"]
+        if "count" in attrs and "for_each" in attrs:
+            return Expansion("count", error='"count" and "for_each" cannot both be set')
+        if "count" in attrs:
+            return self._count(evaluate_value(attrs["count"][0], self.scope))
+        if "for_each" in attrs:
+            return self._for_each(evaluate_value(attrs["for_each"][0], self.scope))
+        return Expansion("single", [None])
+
+    @staticmethod
+    def _count(value: Any) -> Expansion:
+        if isinstance(value, Unknown):
+            return Expansion("count", unknown=derived(value))
+        try:
+            number = to_number(value) if value is not None else None
+        except EvalError:
+            number = None
+        if number is None or isinstance(number, float) or number < 0:
+            shown = type_name(value) if number is None else number
+            return Expansion("count", error=f"count must be a non-negative whole number, got {shown}")
+        if number > INSTANCE_LIMIT:
+            return Expansion("count", error=f"count of {number} exceeds the limit of {INSTANCE_LIMIT}")
+        return Expansion("count", list(range(number)))
+
+    @staticmethod
+    def _for_each(value: Any) -> Expansion:
+        if isinstance(value, Unknown):
+            return Expansion("for_each", unknown=derived(value))
+        if isinstance(value, dict) or isinstance(value, Lazy):
+            keys = sorted(value)
+            each = {key: value[key] for key in keys}
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Unknown):
+                    return Expansion("for_each", unknown=derived(item))
+            if not all(isinstance(item, str) for item in value):
+                return Expansion("for_each", error="for_each set must contain only strings")
+            keys = sorted(set(value))
+            each = {key: key for key in keys}
+        else:
+            return Expansion("for_each", error=f"for_each must be a map or a set of strings, got {type_name(value)}")
+        if len(keys) > INSTANCE_LIMIT:
+            return Expansion("for_each", error=f"for_each of {len(keys)} elements exceeds the limit of {INSTANCE_LIMIT}")
+        return Expansion("for_each", keys, each)
+
+    def resource_object(self, entry: Entry, key: Any, expansion: Expansion) -> "ResourceObject":
+        found = self._objects.get((id(entry), key))
+        if found is None:
+            names = {}
+            if expansion.kind == "count":
+                names = {"count": {"index": key}}
+            elif expansion.kind == "for_each":
+                names = {"each": {"key": key, "value": expansion.each[key]}}
+            prefix = f"{self.address}." if self.address else ""
+            address = prefix + entry.address + instance_suffix(key)
+            found = ResourceObject(entry, address, self.scope.child(names))
+            self._objects[(id(entry), key)] = found
+        return found
+
+    # -- child modules -----------------------------------------------------
+
+    def module_value(self, name: str) -> Any:
+        """`module.name`: the outputs of one instance, a list (count) or a map (for_each)."""
+        if name not in self.module.calls:
+            raise EvalError(f'reference to undeclared module "{name}"')
+        children = self.children(self.module.calls[name])
+        if children.unknown is not None:
+            return children.unknown
+        outputs = [ModuleOutputs(child) for _, child in children.instances]
+        if children.kind == "single":
+            return outputs[0]
+        if children.kind == "count":
+            return outputs
+        return {key: value for (key, _), value in zip(children.instances, outputs)}
+
+    def children(self, call: Call) -> Children:
+        return self._lazy(("children", "module", call.name), lambda: self._children(call))
+
+    def _children(self, call: Call) -> Children:
+        block = call.block
+        where = (call.file, block["line"])
+        own = f"{self.address}.module.{call.name}" if self.address else f"module.{call.name}"
+        source = evaluate_value(block["attrs"]["source"][0], CONSTANT) if "source" in block["attrs"] else None
+        if not isinstance(source, str):
+            reason = "module source must be a literal string"
+            return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
+        key_path = f"{self.key_path}.{call.name}" if self.key_path else call.name
+        directory, reason = self.loader.module_dir(self.module.dir, source, key_path)
+        if directory is None:
+            return Children(unknown=Unknown(reason), note=("source", reason))
+        if not os.path.isdir(directory):
+            reason = f"module directory {directory} does not exist"
+            return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
+        if os.path.realpath(directory) in self.chain:
+            reason = f"module {call.name} includes itself (source {source!r})"
+            return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
+        if len(self.chain) > MAX_MODULE_DEPTH:
+            reason = f"modules are nested more than {MAX_MODULE_DEPTH} deep"
+            return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
+        expansion = self.expansion(call)
+        if expansion.error is not None:
+            return Children(unknown=Unknown(expansion.error), error=LoadError(*where, expansion.error))
+        if expansion.unknown is not None:
+            attribute = "count" if "count" in block["attrs"] else "for_each"
+            return Children(unknown=expansion.unknown, note=(attribute, expansion.unknown.reason))
+        module = self.loader.module(directory)
+        site = Span(call.file, block["line"], block["end_line"])
+        instances = []
+        for key in expansion.keys:
+            names = {}
+            if expansion.kind == "count":
+                names = {"count": {"index": key}}
+            elif expansion.kind == "for_each":
+                names = {"each": {"key": key, "value": expansion.each[key]}}
+            child = ModuleInstance(
+                self.loader, module, own + instance_suffix(key), key_path, self.call_sites + (site,),
+                call, self.scope.child(names), self.chain,
+            )
+            instances.append((key, child))
+        return Children(expansion.kind, instances)
+
+    # -- files -------------------------------------------------------------
+
+    def _resolve_path(self, path: str) -> str:
+        full = path if os.path.isabs(path) else os.path.join(self.loader.root_dir, path)
+        root = os.path.realpath(self.loader.root_dir)
+        real = os.path.realpath(full)
+        if os.path.commonpath([root, real]) != root:
+            raise _Outside(f"file {path!r} is outside the root module and is not read")
+        return full
+
+    def read_file(self, path: str) -> Any:
+        try:
+            full = self._resolve_path(path)
+        except _Outside as exc:
+            return Unknown(str(exc))
+        try:
+            if os.path.getsize(full) > FILE_READ_LIMIT:
+                return Unknown(f"file {path!r} is too large to read")
+            with open(full, "rb") as handle:
+                return handle.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EvalError(f"cannot read {path!r}: {exc}") from None
+
+    def file_exists(self, path: str) -> Any:
+        try:
+            return os.path.isfile(self._resolve_path(path))
+        except _Outside as exc:
+            return Unknown(str(exc))
+
+    # -- output ------------------------------------------------------------
+
+    def emit(self, result: list, errors: list, notes: list) -> None:
+        """Append this instance's resources (and its children's) in file order."""
+        for item in self.module.items:
+            if isinstance(item, Entry):
+                self._emit_entry(item, result, errors, notes)
+            else:
+                self._emit_call(item, result, errors, notes)
+
+    def _emit_entry(self, entry: Entry, result: list, errors: list, notes: list) -> None:
+        block = entry.block
+        expansion = self.expansion(entry)
+        prefix = f"{self.address}." if self.address else ""
+        if expansion.error is not None:
+            errors.append(LoadError(entry.file, block["line"], f"{prefix}{entry.address}: {expansion.error}"))
+            return
+        if expansion.unknown is not None:
+            notes.append(UnknownNote(prefix + entry.address, expansion.kind, expansion.unknown.reason))
+            return
+        for key in expansion.keys:
+            instance = self.resource_object(entry, key, expansion)
+            result.append(Resource(
+                address=instance.address,
+                type=entry.type,
+                name=entry.name,
+                values=instance.materialize(),
+                mode=entry.mode,
+                module=self.address,
+                index=key,
+                file=entry.file,
+                line=block["line"],
+                end_line=block["end_line"],
+                call_sites=self.call_sites,
+            ))
+
+    def _emit_call(self, call: Call, result: list, errors: list, notes: list) -> None:
+        children = self.children(call)
+        if children.error is not None:
+            errors.append(children.error)
+        if children.note is not None:
+            own = f"{self.address}.module.{call.name}" if self.address else f"module.{call.name}"
+            notes.append(UnknownNote(own, children.note[0], children.note[1]))
+        for _, child in children.instances:
+            child.emit(result, errors, notes)
+
+
+class _Outside(Exception):
+    pass
+
+
+class ResourceObject(Lazy):
+    """One resource instance; a configured attribute is evaluated when read,
+    any other attribute is a ``Ref`` to it."""
+
+    def __init__(self, entry: Entry, address: str, scope: Scope):
+        self.entry = entry
+        self.address = address
+        self.scope = scope
+        self._values: dict = {}
+        self._active: set = set()
+
+    def __repr__(self) -> str:
+        return self.address
+
+    def names(self) -> list:
+        return self.entry.names
+
+    def get_attr(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        if name in self.entry.attrs:
+            compute = lambda: evaluate_value(self.entry.attrs[name][0], self.scope)  # noqa: E731
+        elif name in self.entry.groups:
+            compute = lambda: group_values(self.entry.groups[name], self.scope)  # noqa: E731
+        else:
+            return Ref(f"{self.address}.{name} is known only after apply", address=self.address, attr=name)
+        if name in self._active:
+            return Unknown(f"{self.address}.{name} depends on itself")
+        self._active.add(name)
+        try:
+            value = compute()
+        finally:
+            self._active.discard(name)
+        self._values[name] = value
+        return value
+
+    def materialize(self) -> dict:
+        return {name: to_plain(self.get_attr(name)) for name in self.names()}
+
+
+class ModuleOutputs(Lazy):
+    """`module.x` for one instance: its outputs, each evaluated when read."""
+
+    def __init__(self, instance: ModuleInstance):
+        self.instance = instance
+
+    def __repr__(self) -> str:
+        return self.instance.address
+
+    def names(self) -> list:
+        return list(self.instance.module.outputs)
+
+    def get_attr(self, name: str) -> Any:
+        return self.instance.output(name)
