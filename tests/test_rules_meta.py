@@ -35,7 +35,11 @@ def test_docs_examples_behave_as_labelled(path: Path, tmp_path: Path) -> None:
         directory = tmp_path / label
         directory.mkdir()
         (directory / "main.tf").write_text(text)
-        report = run(directory)
+        config = None
+        if "config" in rule.docs:
+            config = directory / ".vpclint.yaml"
+            config.write_text(rule.docs["config"])
+        report = run(directory, config=config)
         assert report.errors == []
         ids = {f.rule_id for f in report.findings}
         if label == "bad":

@@ -11,7 +11,7 @@ from vpclint import __version__
 from vpclint.config import load_config
 from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
-from vpclint.lint import Settings, lint
+from vpclint.lint import Settings, changed_file_targets, lint
 from vpclint.load import LoadOptions
 from vpclint.reporters import FORMATS, Context, display_path
 
@@ -64,15 +64,29 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True)
 @click.option("--cache-dir", type=click.Path(), default=None, help="Parse cache [default: ~/.cache/vpclint].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to FILE instead of standard output.")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False), default=None,
+              help="Do not report findings recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), default=None,
+              help="Record this run's findings in FILE (then report only findings it does not hold).")
+@click.option("--pre-commit", "pre_commit", is_flag=True,
+              help="PATHS are changed .tf/.tfvars files: lint each directory holding them once.")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
-          vars_, recursive, no_color, cache_dir, no_cache) -> None:
+          vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
     except RuleError as exc:
         _fail(exc)
     variables = [_parse_var(v) for v in vars_]
+    if pre_commit:
+        paths = changed_file_targets(list(paths))
+        if not paths:
+            sys.exit(EXIT_CLEAN)
     settings = Settings(
+        baseline=baseline,
+        write_baseline=write_baseline,
         paths=list(paths) or ["."],
         recursive=recursive or config.recursive,
         load=LoadOptions(var_files=[*config.var_files, *var_file], vars=variables, env=dict(os.environ),
@@ -84,8 +98,13 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
-    color = not no_color and format_ == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(FORMATS[format_](report, Context(color=color, minimum_failure_severity=minimum)), nl=False)
+    color = (not no_color and not output and format_ == "text" and sys.stdout.isatty()
+             and "NO_COLOR" not in os.environ)
+    rendered = FORMATS[format_](report, Context(color=color, minimum_failure_severity=minimum))
+    if output:
+        _write_output(output, rendered, report)
+    else:
+        click.echo(rendered, nl=False)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if report.failed(minimum) else EXIT_CLEAN)
@@ -116,10 +135,79 @@ def explain(rule_id, rule_dirs) -> None:
     out = [f"{rule.id} ({rule.severity})", "", rule.summary, "", "What it does", _indent(docs["what"]), "",
            "Why it matters", _indent(docs["why"]), "", "Example that fails", _indent(docs["bad"].rstrip()), "",
            "The same, fixed", _indent(docs["good"].rstrip()), "", "How to fix", _indent(docs["fix"])]
+    if "config" in docs:
+        out[-2:-2] = ["With this .vpclint.yaml", _indent(docs["config"].rstrip()), ""]
     for ref in docs.get("references", []):
         out.append(f"  see: {ref}")
     click.echo("\n".join(out))
     _report_errors(errors)
+
+
+def _write_output(path: str, rendered: str, report) -> None:
+    """--output: the report goes to PATH; a one-line summary and any errors to stderr."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(rendered)
+    except OSError as exc:
+        click.echo(f"Error: {display_path(path)}: cannot write the report: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in report.errors:
+        where = display_path(error.file) + (f":{error.line}" if error.line else "")
+        click.echo(f"Error: {where}: {error.message}", err=True)
+    click.echo(f"vpclint: {len(report.findings)} finding(s), {len(report.errors)} error(s); "
+               f"report written to {display_path(path)}", err=True)
+
+
+STARTER_CONFIG = """\
+# vpclint configuration (written by `vpclint init`). vpclint reads
+# ./.vpclint.yaml unless --config names another file; options given on the
+# command line override what is set here. Every key is optional and an
+# unknown key is an error. Remove the leading "# " to use a setting.
+
+# Exit 1 when a finding at or above this severity is reported:
+# error, warning (the default) or notice.
+minimum_failure_severity: warning
+
+# Lint every directory below PATH that holds .tf files, as --recursive does.
+recursive: false
+
+# Per-rule settings, keyed by rule id (`vpclint rules` lists them):
+# turn a rule off, or report it at another severity.
+# rules:
+#   docker_bridge_overlap: {enabled: false}
+#   pod_ingress_missing: {severity: warning}
+
+# Directories of your own rule files, relative to this file.
+# rule_dirs: [policies/]
+
+# Variable files applied after terraform.tfvars and *.auto.tfvars, as with
+# terraform's -var-file (relative to this file).
+# var_files: [envs/prod.tfvars]
+
+# Reachability expectations: the pods of a cluster must reach a resource.
+# expect:
+#   - from: huaweicloud_cce_cluster.main
+#     to: huaweicloud_dcs_instance.cache
+#     port: 6379
+#     protocol: tcp
+"""
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False), default=".vpclint.yaml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path, force) -> None:
+    """Write a commented starter config (default: ./.vpclint.yaml)."""
+    if os.path.exists(path) and not force:
+        click.echo(f"Error: {display_path(path)} already exists; use --force to overwrite it", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(STARTER_CONFIG)
+    except OSError as exc:
+        click.echo(f"Error: {display_path(path)}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"wrote {display_path(path)}")
 
 
 def _indent(text: str) -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding
 from vpclint.load import LoadOptions, load_path
+from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
-from vpclint.resources import LoadError, UnknownNote
+from vpclint.resources import LoadError, Span, UnknownNote
+from vpclint.suppress import UNUSED_IGNORE, Suppressor
 
 
 @dataclass
@@ -23,6 +26,16 @@ class Settings:
     rule_dirs: list[str] = field(default_factory=list)
     enable: list[str] = field(default_factory=list)
     disable: list[str] = field(default_factory=list)
+    baseline: str | None = None  # --baseline FILE: findings recorded there are not reported
+    write_baseline: str | None = None  # --write-baseline FILE: record this run's findings there
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a finding came from, for reporters: the input linted and the module calls."""
+
+    input: str
+    call_sites: tuple[Span, ...] = ()
 
 
 @dataclass
@@ -32,6 +45,12 @@ class Report:
     unknowns: list[UnknownNote] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    baseline: baselines.BaselineStats | None = None  # set when --baseline/--write-baseline is used
+    suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
+    origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
+
+    def origin(self, finding: Finding) -> Origin | None:
+        return self.origins.get(id(finding))
 
     def failed(self, minimum: str) -> bool:
         return any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minimum] for f in self.findings)
@@ -48,6 +67,30 @@ def discover(path: str, recursive: bool) -> list[str]:
         if any(name.endswith(".tf") for name in files):
             found.append(root)
     return found
+
+
+def changed_file_targets(files: list[str]) -> list[str]:
+    """The root modules holding changed files, each once (``check --pre-commit``).
+
+    pre-commit passes the changed ``.tf``/``.tfvars`` files; each directory
+    that holds ``.tf`` files and one of them is linted once, as a root module.
+    Other files, and directories under ``.terraform/``, are skipped.
+    """
+    targets = set()
+    for name in files:
+        if not name.endswith((".tf", ".tfvars")):
+            continue
+        directory = os.path.dirname(name) or "."
+        if ".terraform" in os.path.normpath(directory).split(os.sep):
+            continue
+        try:
+            holds_tf = any(entry.endswith(".tf") and os.path.isfile(os.path.join(directory, entry))
+                           for entry in os.listdir(directory))
+        except OSError:
+            holds_tf = False
+        if holds_tf:
+            targets.add(directory)
+    return sorted(targets)
 
 
 def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
@@ -67,6 +110,34 @@ def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
     return selected
 
 
+def expectations(model: Model, config: Config, matched: set[int]) -> list[Expectation]:
+    """The config's ``expect:`` entries whose cluster and target this model holds."""
+    clusters = {c.address: c for c in model.clusters}
+    targets = {e.address: e for e in [*model.endpoints, *model.subnets]}
+    found = []
+    for index, entry in enumerate(config.expect):
+        source, target = clusters.get(entry["from"]), targets.get(entry["to"])
+        if source is None or target is None:
+            continue
+        matched.add(index)
+        port = entry.get("port")
+        if port is None and getattr(target, "ports", None):
+            port = target.ports[0]
+        found.append(Expectation(f"expect[{index}]", None, source=source, target=target, port=port,
+                                 protocol=entry.get("protocol", "tcp"), config_file=config.path, index=index))
+    return found
+
+
+def _expect_line(config: Config, index: int) -> int | None:
+    from vpclint.engine.rules import load_yaml, node_line
+
+    try:
+        _, node = load_yaml(config.path)
+    except Exception:  # the file was valid a moment ago; a line is a nicety
+        return None
+    return node_line(node, ["expect", index])
+
+
 def lint(settings: Settings) -> Report:
     report = Report()
     rules, rule_errors = load_rules([*settings.config.rule_dirs, *settings.rule_dirs])
@@ -77,18 +148,54 @@ def lint(settings: Settings) -> Report:
             where = settings.config.path if rule_id in settings.config.rules else "command line"
             report.errors.append(LoadError(where or "command line", None, f"no such rule: {rule_id}"))
     report.rules = select_rules(rules, settings)
+    suppressor = Suppressor(known, {rule.id for rule in report.rules})
+    matched: set[int] = set()
     for path in settings.paths:
         for target in discover(path, settings.recursive):
             report.inputs.append(target)
             loaded = load_path(target, settings.load)
             report.errors.extend(loaded.errors)
-            model, unknowns = build_model(loaded.resources)
+            model, unknowns = build_model(loaded.resources, settings.config)
+            model.expectations = expectations(model, settings.config, matched)
             report.unknowns.extend(loaded.unknowns)
             report.unknowns.extend(unknowns)
             findings, errors = run_rules(report.rules, model)
+            findings = suppressor.apply(loaded, findings)
+            _record_origins(report, target, loaded.resources, findings)
             report.findings.extend(findings)
             report.errors.extend(errors)
-    report.findings.sort(key=Finding.sort_key)
+    for index, entry in enumerate(settings.config.expect):
+        if index not in matched:
+            report.errors.append(LoadError(settings.config.path or "config", _expect_line(settings.config, index),
+                                           f"expect[{index}]: no input holds both {entry['from']} (a cluster) "
+                                           f"and {entry['to']}"))
+    _filter(report, settings, suppressor)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
+
+
+def _record_origins(report: Report, target: str, resources, findings: list[Finding]) -> None:
+    sites = {r.address: r.call_sites for r in resources if r.call_sites}
+    for finding in findings:
+        report.origins[id(finding)] = Origin(target, sites.get(finding.resource, ()))
+
+
+def _filter(report: Report, settings: Settings, suppressor: Suppressor) -> None:
+    """The filters after the rules: unused inline ignores, then the baseline."""
+    unused_rule = next((rule for rule in report.rules if rule.id == UNUSED_IGNORE), None)
+    if unused_rule is not None:
+        for finding in suppressor.unused(unused_rule.severity):
+            report.origins[id(finding)] = Origin(finding.file or "")
+            report.findings.append(finding)
+    report.suppressed_inline = suppressor.suppressed
+    report.findings.sort(key=Finding.sort_key)
+    try:
+        if settings.write_baseline:
+            baselines.write(settings.write_baseline, report.findings)
+        path = settings.baseline or settings.write_baseline
+        if path:
+            recorded = baselines.read(path)
+            report.findings, report.baseline = baselines.apply(report.findings, recorded, path)
+    except baselines.BaselineError as exc:
+        report.errors.append(exc.error)

@@ -37,6 +37,11 @@ class Rule:
     related: list[str] = field(default_factory=list)
     fix: str | None = None
     path: str = ""
+    kind: str = "check"  # "meta": documented here, reported by vpclint itself (unused_ignore); never run
+
+
+# rules vpclint reports itself rather than through the engine; their rule files only document them
+META_RULES = frozenset({"unused_ignore"})
 
 
 class RuleError(Exception):
@@ -112,6 +117,15 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
 def load_rule_file(path: str) -> Rule:
     data, node = load_yaml(path)
     validate(data, node, "rule.schema.json", path)
+    stem = Path(path).stem
+    if data["id"] != stem:
+        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
+    if data.get("kind") == "meta":
+        if data["id"] not in META_RULES:
+            raise RuleError(LoadError(path, node_line(node, ["kind"]), "kind: meta is reserved for findings vpclint "
+                                      f"reports itself ({', '.join(sorted(META_RULES))}); write a check instead"))
+        return Rule(id=data["id"], severity=data["severity"], summary=data["summary"], for_each="", checks=[],
+                    message="", docs=data["docs"], path=path, kind="meta")
     checks = data["check"] if isinstance(data["check"], list) else [data["check"]]
     for index, check in enumerate(checks):
         names = [key for key in check if key in PRIMITIVES]
@@ -119,9 +133,6 @@ def load_rule_file(path: str) -> Rule:
             line = node_line(node, ["check", index] if isinstance(data["check"], list) else ["check"])
             raise RuleError(LoadError(path, line, "check: name exactly one primitive "
                                       f"({', '.join(sorted(PRIMITIVES))})"))
-    stem = Path(path).stem
-    if data["id"] != stem:
-        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
     return Rule(id=data["id"], severity=data["severity"], summary=data["summary"], for_each=data["for_each"],
                 checks=checks, message=data["message"], docs=data["docs"], where=data.get("where", []),
                 report_on=data.get("report_on"), related=data.get("related", []), fix=data.get("fix"), path=path)

@@ -22,6 +22,8 @@ def run_rules(rules: Iterable[Rule], model: Model) -> tuple[list[Finding], list[
     findings: list[Finding] = []
     errors: list[LoadError] = []
     for rule in rules:
+        if rule.kind == "meta":  # reported by vpclint itself (vpclint.suppress), not a check
+            continue
         try:
             findings.extend(_run_rule(rule, model))
         except (PathError, KeyError, TypeError, ValueError) as exc:
@@ -35,7 +37,7 @@ def run_rules(rules: Iterable[Rule], model: Model) -> tuple[list[Finding], list[
 def _run_rule(rule: Rule, model: Model) -> Iterable[Finding]:
     name = _SINGULAR[rule.for_each]
     for item in getattr(model, rule.for_each, []):
-        bindings = {name: item}
+        bindings = {name: item, "model": model}
         if not all(_holds(cond, bindings) is True for cond in rule.where):
             continue
         for check in rule.checks:
@@ -78,7 +80,7 @@ def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, A
     return Finding(rule_id=rule.id, severity=rule.severity, message=message, resource=address,
                    file=subject.file, line=subject.line, related=related,
                    facts=(address, *violation.facts),
-                   fix=format_message(fix_template, scope) if fix_template else None)
+                   fix=format_message(fix_template, scope) if fix_template else None, extra=dict(violation.extra))
 
 
 def _address(element: Element) -> str:

@@ -73,6 +73,9 @@ class Cidr:
     unknown: Unknown | None = None
     error: str | None = None
     limits: CidrLimits | None = None
+    # where the range is written, when not in the owner's own block (an AWS
+    # secondary CIDR association belongs to its VPC but has its own resource)
+    origin: Element | None = None
 
     @property
     def address(self) -> str:
@@ -231,6 +234,18 @@ class Whitelist(Element):
 
 
 @dataclass(eq=False)
+class Expectation(Element):
+    """A reachability expectation from the config: pods of ``source`` reach ``target``."""
+
+    source: Any = None  # a Cluster
+    target: Any = None  # an Endpoint (or a Subnet)
+    port: int | None = None
+    protocol: str = "tcp"
+    config_file: str | None = None
+    index: int = 0
+
+
+@dataclass(eq=False)
 class Endpoint(Element):
     """Something pods connect to: an instance, database, cache or broker."""
 
@@ -250,9 +265,12 @@ class Cluster(Element):
     network: Network | None = None
     provider: str = ""
     network_model: str = ""  # the provider's name, e.g. "vpc-router", "overlay_l2", "vpc-cni"
-    # how pods appear to peers: "routed" (pods keep container-CIDR addresses),
-    # "node" (traffic leaves with the node's address), "subnet" (pods hold VPC subnet addresses)
+    # how pod traffic appears to a peer in the cluster's own VPC: "routed"
+    # (pods keep container-CIDR addresses), "node" (traffic leaves with the
+    # node's address), "subnet" (pods hold VPC subnet addresses); and to a
+    # peer in a peered VPC (the same unless the provider NATs there)
     pod_addressing: Any = ""
+    peer_addressing: Any = None
     node_subnets: list[Subnet] = field(default_factory=list)
     # the subnets given to the cluster itself (EKS vpc_config.subnet_ids),
     # which some providers require to span availability zones
@@ -262,6 +280,10 @@ class Cluster(Element):
     service_cidrs: list[Cidr] = field(default_factory=list)
     required_zones: int | None = None  # minimum distinct availability zones of cluster_subnets
     node_security_groups: list[SecurityGroup] = field(default_factory=list)
+    # the addresses pod traffic carries towards its own VPC and towards peered
+    # VPCs, derived from the addressing above; None when unknown
+    sources_local: list[Cidr] | None = None
+    sources_peered: list[Cidr] | None = None
 
     @property
     def peer_networks(self) -> list[Network]:
@@ -279,3 +301,7 @@ class Model:
     clusters: list[Cluster] = field(default_factory=list)
     # every range the model holds, for rules about ranges as such (cidr_invalid)
     cidrs: list[Cidr] = field(default_factory=list)
+    # Kubernetes / Calico network policies (vpclint.policies)
+    policies: list[Any] = field(default_factory=list)
+    # reachability expectations from the config (expect:)
+    expectations: list[Any] = field(default_factory=list)

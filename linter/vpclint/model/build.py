@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
-from vpclint.model import Cidr, CidrLimits, Element, Model, make_cidr
+from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, make_cidr
 from vpclint.resources import Resource, UnknownNote
 from vpclint.values import Ref, Unknown
 
@@ -21,7 +21,9 @@ _INDEX = re.compile(r"\[[^\[\]]*\]$")
 
 
 class Builder:
-    def __init__(self, resources: Iterable[Resource]):
+    def __init__(self, resources: Iterable[Resource], settings: Any = None):
+        # user settings adapters may read (e.g. eks_external_snat); a Config
+        self.settings = settings
         self.model = Model()
         self.unknowns: list[UnknownNote] = []
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
@@ -109,15 +111,53 @@ class Builder:
         return [self.cidr(owner, attribute, role, v, limits, single_address) for v in values if v != ""]
 
 
-def build_model(resources: Iterable[Resource]) -> tuple[Model, list[UnknownNote]]:
+def build_model(resources: Iterable[Resource], settings: Any = None) -> tuple[Model, list[UnknownNote]]:
     """Run every provider adapter over ``resources`` and link the result."""
     from vpclint.providers import ADAPTERS
 
-    builder = Builder(resources)
+    builder = Builder(resources, settings)
     for adapter in ADAPTERS:
         adapter(builder)
     _link_back(builder.model)
+    _place_security_groups(builder.model)
+    for cluster in builder.model.clusters:
+        cluster.sources_local = pod_sources(cluster, cluster.pod_addressing)
+        cluster.sources_peered = pod_sources(cluster, cluster.peer_addressing
+                                             if cluster.peer_addressing is not None else cluster.pod_addressing)
     return builder.model, builder.unknowns
+
+
+def pod_sources(cluster: Cluster, addressing: Any) -> list[Cidr] | None:
+    """The addresses pod traffic carries under ``addressing``; None when unknown.
+
+    routed: the container CIDRs; node: the node subnets; subnet: the pod
+    subnets (ENI subnets), else the node subnets (pods share them, as with
+    the AWS VPC CNI).
+    """
+    if addressing == "routed":
+        ranges = cluster.container_cidrs
+    elif addressing == "node" or (addressing == "subnet" and not cluster.pod_subnets):
+        ranges = [s.cidr for s in cluster.node_subnets if s.cidr is not None]
+    elif addressing == "subnet":
+        ranges = [s.cidr for s in cluster.pod_subnets if s.cidr is not None]
+    else:
+        return None
+    if not ranges or any(c.net is None for c in ranges):
+        return None
+    return list(ranges)
+
+
+def _place_security_groups(model: Model) -> None:
+    """A group without a network of its own (Huawei's are regional) sits
+    where the endpoints using it sit, when they agree."""
+    homes: dict[int, set] = defaultdict(set)
+    for endpoint in model.endpoints:
+        for group in endpoint.security_groups:
+            if endpoint.network is not None:
+                homes[id(group)].add(endpoint.network)
+    for group in model.security_groups:
+        if group.network is None and len(homes.get(id(group), ())) == 1:
+            group.network = next(iter(homes[id(group)]))
 
 
 def _link_back(model: Model) -> None:

@@ -4,6 +4,42 @@ Adding a provider means adding a module here and listing its ``adapt`` in
 ``ADAPTERS``; rules never change.
 """
 
+from __future__ import annotations
+
+import re
+
+from vpclint.model import Element
 from vpclint.providers import aws, huaweicloud
 
 ADAPTERS = (huaweicloud.adapt, aws.adapt)
+_SNIPPETS = {"huaweicloud": huaweicloud.SNIPPETS, "aws": aws.SNIPPETS}
+
+
+def snippet(element: Element, kind: str, **fields: str) -> str | None:
+    """The HCL that fixes a finding about ``element``, in its provider's terms.
+
+    ``fields`` fill the provider's template; a ``name`` for a new resource is
+    derived from the element's name when not given.
+    """
+    if element.resource is None:
+        return None
+    template = _SNIPPETS.get(element.resource.type.split("_", 1)[0], {}).get(kind)
+    if template is None:
+        return None
+    fields.setdefault("name", re.sub(r"[^a-z0-9_]+", "_", element.resource.name.lower()) + "_pods")
+    return template.format(**fields)
+
+
+def _ref(element: Element) -> str:
+    return element.resource.address if element.resource is not None else element.address
+
+
+def route_fix(table: Element, destination: str, peering: Element) -> str | None:
+    """HCL adding a route for ``destination`` through ``peering`` to ``table``.
+
+    A table that is a resource of its own gets a route in it; a VPC's
+    implicit main/default table gets a standalone route resource.
+    """
+    if table.address == _ref(table):
+        return snippet(table, "route", table=_ref(table), destination=destination, peering=_ref(peering))
+    return snippet(table, "default_route", network=_ref(table), destination=destination, peering=_ref(peering))

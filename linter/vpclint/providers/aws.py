@@ -43,6 +43,27 @@ _ROUTE_TARGETS = (
     ("egress_only_gateway_id", "gateway"), ("local_gateway_id", "gateway"), ("carrier_gateway_id", "gateway"),
     ("core_network_arn", "transit"), ("instance_id", "instance"),
 )
+# HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+SNIPPETS = {
+    "route": """resource "aws_route" "{name}" {{
+  route_table_id            = {table}.id
+  destination_cidr_block    = "{destination}"
+  vpc_peering_connection_id = {peering}.id
+}}""",
+    "default_route": """resource "aws_route" "{name}" {{
+  route_table_id            = {network}.main_route_table_id
+  destination_cidr_block    = "{destination}"
+  vpc_peering_connection_id = {peering}.id
+}}""",
+    "ingress": """resource "aws_vpc_security_group_ingress_rule" "{name}" {{
+  security_group_id = {group}.id
+  ip_protocol       = "{protocol}"
+  from_port         = {from_port}
+  to_port           = {to_port}
+  cidr_ipv4         = "{source}"
+}}""",
+}
+
 _DB_PORTS = {"mysql": 3306, "mariadb": 3306, "aurora": 3306, "aurora-mysql": 3306, "postgres": 5432,
              "aurora-postgresql": 5432, "sqlserver": 1433, "oracle": 1521}
 
@@ -73,8 +94,9 @@ def _networks(b: Builder) -> None:
     for res in b.of_type("aws_vpc_ipv4_cidr_block_association"):
         net = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
         if isinstance(net, Network):
-            owner = Element(res.address, res)
-            net.cidrs.append(b.cidr(owner, "cidr_block", "network", res.values.get("cidr_block"), VPC_CIDR))
+            cidr = b.cidr(net, "cidr_block", "network", res.values.get("cidr_block"), VPC_CIDR)
+            cidr.origin = Element(res.address, res)
+            net.cidrs.append(cidr)
 
 
 def _subnets(b: Builder) -> None:
@@ -220,8 +242,9 @@ def _clusters(b: Builder) -> None:
     for res in b.of_type("aws_eks_cluster"):
         v = res.values
         config = first(v.get("vpc_config"))
+        external_snat = bool(getattr(b.settings, "eks_external_snat", False))
         cluster = Cluster(res.address, res, provider=PROVIDER, network_model="vpc-cni", pod_addressing="subnet",
-                          required_zones=2)
+                          peer_addressing="subnet" if external_snat else "node", required_zones=2)
         subnets = config.get("subnet_ids") if isinstance(config, dict) else config
         cluster.cluster_subnets = [s for s in b.resolve_all(subnets, res, "vpc_config.subnet_ids")
                                    if isinstance(s, Subnet)]

@@ -40,6 +40,33 @@ CONTAINER_CIDR = CidrLimits("CCE container CIDR", max_prefix=28)
 SERVICE_CIDR = CidrLimits("CCE service CIDR", max_prefix=28)
 RANGE = CidrLimits("address range")
 
+# HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+SNIPPETS = {
+    "route": """route {{
+  destination = "{destination}"
+  type        = "peering"
+  nexthop     = {peering}.id
+}}""",
+    "default_route": """resource "huaweicloud_vpc_route" "{name}" {{
+  vpc_id      = {network}.id
+  destination = "{destination}"
+  type        = "peering"
+  nexthop     = {peering}.id
+}}""",
+    "ingress": """resource "huaweicloud_networking_secgroup_rule" "{name}" {{
+  security_group_id = {group}.id
+  direction         = "ingress"
+  ethertype         = "IPv4"
+  protocol          = "{protocol}"
+  ports             = "{ports}"
+  remote_ip_prefix  = "{source}"
+}}""",
+    "whitelist": """whitelists {{
+  group_name = "{name}"
+  ip_address = [{sources}]
+}}""",
+}
+
 # engine → default port, for RDS (rds_instance.md)
 _RDS_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}
 

@@ -1,9 +1,5 @@
-"""The named primitives rules compose: overlap, containment, validity, counts.
+"""Range primitives: overlap, containment, validity, distinct counts.
 
-Each primitive takes the arguments written under its name in a rule file
-(paths into the model, or literal CIDRs) and yields ``Violation`` records:
-the captures a message may name, the element the finding is about, and the
-facts that identify it. A primitive stays silent on anything unknown.
 Range arithmetic is netaddr's (``IPNetwork``, ``IPSet``); nothing here does
 CIDR math by hand.
 """
@@ -11,31 +7,14 @@ CIDR math by hand.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from netaddr import IPNetwork, IPSet
 
 from vpclint.engine.paths import resolve
+from vpclint.engine.primitives import Violation, primitive
 from vpclint.model import Cidr, Element
 from vpclint.values import Unknown
-
-
-@dataclass
-class Violation:
-    captures: dict[str, Any]
-    subject: Element | None = None
-    related: list[Element] = field(default_factory=list)
-    facts: tuple[str, ...] = ()
-
-
-Primitive = Callable[[dict[str, Any], dict[str, Any]], Iterator[Violation]]
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def primitive(func: Primitive) -> Primitive:
-    PRIMITIVES[func.__name__] = func
-    return func
 
 
 class _Literal(Element):
@@ -134,7 +113,8 @@ def cidr_invalid(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Vio
     for cidr in _ranges(bindings, args["ranges"]):
         problem = _cidr_problem(cidr)
         if problem:
-            yield Violation({"cidr": cidr, "problem": problem}, subject=cidr.owner, facts=(cidr.text, problem))
+            yield Violation({"cidr": cidr, "problem": problem}, subject=cidr.origin or cidr.owner,
+                            facts=(cidr.text, problem))
 
 
 def _cidr_problem(cidr: Cidr) -> str | None:

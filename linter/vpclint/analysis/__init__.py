@@ -1,0 +1,1 @@
+"""Questions over the network model that several rules and commands ask."""

@@ -1,0 +1,152 @@
+"""Routing questions over the model: which table serves a subnet, and which
+addresses a table sends through a given peering (longest-prefix match).
+
+Answers are netaddr ``IPSet``s, or ``None`` when the configuration does not
+say enough to decide (a route whose destination or target is unknown, a
+table whose routes are managed elsewhere).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from netaddr import IPSet
+
+from vpclint.model import Cidr, Network, Peering, Route, RouteTable, Subnet
+from vpclint.values import Unknown
+
+
+def default_table(network: Network | None) -> RouteTable | None:
+    """The table that serves subnets without an association (AWS main, Huawei default)."""
+    if network is None:
+        return None
+    for table in network.route_tables:
+        if table.default:
+            return table
+    return None
+
+
+def serving_table(subnet: Subnet) -> RouteTable | None:
+    """The route table a subnet's outbound traffic uses."""
+    return subnet.route_table or default_table(subnet.network)
+
+
+def as_set(cidrs: Iterable[Cidr]) -> IPSet | None:
+    """The union of known ranges; None if any is unknown or malformed."""
+    ranges = []
+    for cidr in cidrs:
+        if cidr.net is None:
+            return None
+        ranges.append(cidr.range)
+    return IPSet(ranges)
+
+
+def _targets(route: Route, via: Peering) -> bool | None:
+    """Whether ``route`` sends traffic through ``via``; None when unknown."""
+    if route.target is via:
+        return True
+    if isinstance(route.target, Unknown):
+        return None if route.target_kind in ("peering", "unknown") else False
+    if isinstance(route.target, str) and via.resource is not None:
+        known_id = via.resource.values.get("id")
+        if isinstance(known_id, str) and route.target == known_id:
+            return True
+        if route.target_kind == "peering" and not isinstance(known_id, str):
+            return None  # an id string we cannot match to a peering created here
+    return False
+
+
+def _all_routes(table: RouteTable) -> list[Route] | None:
+    """The table's routes plus the implicit local routes of its VPC."""
+    routes = list(table.routes)
+    if table.network is not None:
+        for cidr in table.network.cidrs:
+            if cidr.net is None:
+                return None
+            routes.append(Route(table.address, table.resource, destination=cidr, target_kind="local"))
+    return routes
+
+
+def _specificity(route: Route) -> int:
+    """Sort key: unknown destinations first (they might be the most specific), then longest prefix."""
+    dest = route.destination
+    if dest is None or dest.net is None:
+        return -999
+    return -dest.net.prefixlen
+
+
+def through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet | None:
+    """The part of ``ranges`` that ``table`` sends through ``via``.
+
+    Longest-prefix match: a more specific route decides for its addresses.
+    None when a route that could decide is unknown.
+    """
+    if not table.complete:
+        return None
+    routes = _all_routes(table)
+    if routes is None:
+        return None
+    remaining, covered = IPSet(ranges), IPSet()
+    for route in sorted(routes, key=_specificity):
+        if not remaining:
+            break
+        dest = route.destination
+        if dest is None or dest.net is None:
+            if dest is not None and dest.error:
+                continue  # a malformed route is cidr_invalid's finding and routes nothing
+            return None
+        part = remaining & IPSet([dest.range])
+        if not part:
+            continue
+        verdict = _targets(route, via)
+        if verdict is None:
+            return None
+        if verdict:
+            covered |= part
+        remaining -= part
+    return covered
+
+
+def any_route_through(network: Network, ranges: IPSet, via: Peering) -> bool | None:
+    """Whether any table of ``network`` sends some of ``ranges`` through ``via``."""
+    unknown = False
+    for table in network.route_tables:
+        covered = through(table, ranges, via)
+        if covered is None:
+            unknown = True
+        elif covered:
+            return True
+    return None if unknown else False
+
+
+def tables_for_peering(network: Network, via: Peering) -> list[RouteTable]:
+    """The tables of ``network`` that must route back through ``via``.
+
+    Those already holding a route through the peering (set up for it);
+    else those serving the network's subnets; else its default table.
+    """
+    using = [t for t in network.route_tables if any(r.target is via for r in t.routes)]
+    if using:
+        return using
+    serving: list[RouteTable] = []
+    for subnet in network.subnets:
+        table = serving_table(subnet)
+        if table is not None and table not in serving:
+            serving.append(table)
+    if serving:
+        return serving
+    table = default_table(network)
+    return [table] if table is not None else []
+
+
+def active_peerings(network: Network) -> list[tuple[Peering, Network]]:
+    """Peerings of ``network`` known to be active, with their other end."""
+    return [(p, p.other_end(network)) for p in network.peerings
+            if p.state == "active" and p.other_end(network) is not None]
+
+
+def peering_between(a: Network, b: Network) -> Peering | None:
+    for peering in a.peerings:
+        if peering.other_end(a) is b:
+            return peering
+    return None

@@ -1,0 +1,198 @@
+"""Reachability primitives: routes through peerings, ingress, whitelists, paths.
+
+They ask ``vpclint.analysis`` the questions and turn definite "no" answers
+into violations; an answer of "cannot tell" (None) is never a violation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from netaddr import IPSet
+
+from vpclint.analysis import routing, security
+from vpclint.analysis.paths import trace
+from vpclint.engine.paths import resolve
+from vpclint.engine.primitives import Violation, primitive
+from vpclint.model import Cidr, Cluster, Network, Peering
+from vpclint.providers import route_fix, snippet
+
+
+def _one(bindings: dict[str, Any], path: str) -> Any:
+    found = resolve(bindings, path)
+    return found[0] if len(found) == 1 else None
+
+
+def _ranges(bindings: dict[str, Any], path: str) -> list[Cidr] | None:
+    """Known ranges at ``path``; None when absent or any is unknown."""
+    found = [c for c in resolve(bindings, path) if isinstance(c, Cidr)]
+    if not found or any(c.net is None for c in found):
+        return None
+    return found
+
+
+def _ref(element) -> str:
+    return element.resource.address if element.resource is not None else element.address
+
+
+@primitive
+def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """``network`` has no route, in any of its tables, for any part of
+    ``ranges`` through the active peering ``via``."""
+    network, via = _one(bindings, args["network"]), _one(bindings, args["via"])
+    ranges = _ranges(bindings, args["ranges"])
+    if not isinstance(network, Network) or not isinstance(via, Peering) or ranges is None:
+        return
+    if not network.managed or via.state != "active":
+        return
+    if routing.any_route_through(network, IPSet(c.range for c in ranges), via) is False:
+        table = routing.default_table(network) if not [t for t in network.route_tables if not t.default] else None
+        fixes = [route_fix(t, str(c), via) for t in ([table] if table else network.route_tables[:1]) for c in ranges]
+        yield Violation({"network": network, "ranges": ranges, "via": via,
+                         "hcl": "\n".join(f for f in fixes if f)},
+                        subject=via, related=[network], facts=(network.address, *map(str, ranges)))
+
+
+@primitive
+def return_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """For each active peering of ``network``, the tables of the other end
+    that do not send all of ``ranges`` back through it (``table``, ``peer``,
+    ``peering``, ``missing``)."""
+    network = _one(bindings, args["network"])
+    ranges = _ranges(bindings, args["ranges"])
+    if not isinstance(network, Network) or ranges is None:
+        return
+    wanted = IPSet(c.range for c in ranges)
+    for peering, peer in routing.active_peerings(network):
+        if not peer.managed:
+            continue
+        for table in routing.tables_for_peering(peer, peering):
+            covered = routing.through(table, wanted, peering)
+            if covered is None:
+                continue
+            gap = wanted - covered
+            if gap:
+                missing = [str(c) for c in gap.iter_cidrs()]
+                fix = "\n".join(f for f in (route_fix(table, m, peering) for m in missing) if f)
+                yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
+                                 "hcl": fix}, subject=table, related=[peering],
+                                facts=(peering.address, *missing))
+
+
+def _cluster_ranges(cluster: Cluster) -> IPSet:
+    """Everything that is "the cluster's network": node subnets, VPC, container CIDRs."""
+    ranges = [s.cidr for s in cluster.node_subnets if s.cidr is not None]
+    ranges += cluster.container_cidrs
+    if cluster.network is not None:
+        ranges += cluster.network.cidrs
+    return IPSet(c.range for c in ranges if c.net is not None)
+
+
+def _sources_for(cluster: Cluster, network: Network | None) -> list[Cidr] | None:
+    """The addresses pods present to something in ``network`` (None: unknown)."""
+    if network is None:
+        same = [str(c) for c in cluster.sources_local or []] == [str(c) for c in cluster.sources_peered or []]
+        return cluster.sources_local if same else None
+    if network is cluster.network:
+        return cluster.sources_local
+    if network in cluster.peer_networks:
+        return cluster.sources_peered
+    return None
+
+
+def _in_scope(cluster: Cluster, network: Network | None) -> bool:
+    return network is None or network is cluster.network or network in cluster.peer_networks
+
+
+@primitive
+def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """Security groups near ``cluster`` that admit part of its network on some
+    ports but not the addresses its pods' traffic carries there."""
+    cluster = _one(bindings, args["cluster"])
+    if not isinstance(cluster, Cluster) or cluster.network is None:
+        return
+    model = bindings["model"]
+    network_ranges = _cluster_ranges(cluster)
+    for group in model.security_groups:
+        if group in cluster.node_security_groups or not _in_scope(cluster, group.network):
+            continue
+        sources = _sources_for(cluster, group.network)
+        if sources is None:
+            continue
+        pods = IPSet(c.range for c in sources)
+        gaps: dict[str, tuple[IPSet, IPSet]] = {}
+        for rule in group.rules:
+            if rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
+                continue
+            intended = security.source_set(rule, None, IPSet())
+            if intended is None or intended == security.ANY or not (intended & network_ranges):
+                continue
+            protocol = rule.protocol if isinstance(rule.protocol, str) else None
+            if protocol is None or not isinstance(rule.ports, (list, type(None))):
+                continue
+            gap = security.missing(group, pods, protocol, rule.ports, cluster)
+            if gap:
+                label = protocol if rule.ports is None else f"{protocol}/{','.join(map(str, rule.ports))}"
+                admitted, missing = gaps.get(label, (IPSet(), IPSet()))
+                gaps[label] = (admitted | (intended & network_ranges), missing | gap)
+        if not gaps:
+            continue
+        admitted = IPSet().union(*(a for a, _ in gaps.values())) if gaps else IPSet()
+        missing = IPSet().union(*(m for _, m in gaps.values()))
+        ports = sorted(gaps)
+        fixes = []
+        for label in ports:
+            protocol, _, port_text = label.partition("/")
+            for cidr in gaps[label][1].iter_cidrs():
+                low, _, high = (port_text.split(",")[0] if port_text else "").partition("-")
+                fixes.append(snippet(group, "ingress", group=_ref(group), protocol=protocol,
+                                     ports=port_text or "1-65535", source=str(cidr),
+                                     from_port=low or "0", to_port=high or low or "65535"))
+        yield Violation({"group": group, "cluster": cluster, "admitted": security.show_set(admitted),
+                         "missing": security.show_set(missing), "ports": ", ".join(ports),
+                         "model": cluster.network_model, "hcl": "\n".join(f for f in fixes if f)},
+                        subject=group, related=[cluster], facts=(cluster.address, *ports,
+                                                                 security.show_set(missing)))
+
+
+@primitive
+def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """Managed services near ``cluster`` whose enabled whitelist admits part
+    of its network but not the addresses its pods' traffic carries."""
+    cluster = _one(bindings, args["cluster"])
+    if not isinstance(cluster, Cluster) or cluster.network is None:
+        return
+    network_ranges = _cluster_ranges(cluster)
+    for endpoint in bindings["model"].endpoints:
+        whitelist = endpoint.whitelist
+        if whitelist is None or whitelist.enabled is not True or endpoint.network is None:
+            continue
+        if not _in_scope(cluster, endpoint.network):
+            continue
+        sources = _sources_for(cluster, endpoint.network)
+        entries = routing.as_set(e for e in whitelist.entries if not e.error)
+        if sources is None or entries is None or not (entries & network_ranges):
+            continue
+        gap = IPSet(c.range for c in sources) - entries
+        if gap:
+            missing = [str(c) for c in gap.iter_cidrs()]
+            fix = snippet(endpoint, "whitelist", sources=", ".join(f'"{m}"' for m in missing))
+            yield Violation({"endpoint": endpoint, "cluster": cluster, "missing": missing,
+                             "admitted": security.show_set(entries & network_ranges),
+                             "model": cluster.network_model, "hcl": fix or ""},
+                            subject=endpoint, related=[cluster], facts=(cluster.address, *missing))
+
+
+@primitive
+def path_blocked(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """The first hop that fails on the path an expectation asks for."""
+    expectation = _one(bindings, args["expectation"])
+    hops = trace(expectation)
+    failed = next((h for h in hops if h.verdict == "fail"), None)
+    if failed is None:
+        return
+    yield Violation({"hop": failed.name, "detail": failed.detail, "hcl": failed.fix or "",
+                     "expectation": expectation},
+                    extra={"path": [h.as_dict() for h in hops]},
+                    subject=failed.element, related=[e for e in (expectation.source, expectation.target) if e],
+                    facts=(failed.name, failed.detail))
