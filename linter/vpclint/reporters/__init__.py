@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from vpclint.reporters import json_report, text
+from vpclint.reporters import checkstyle, compact, github, json_report, junit, markdown, sarif, text
 
 
 @dataclass
@@ -25,7 +25,33 @@ def display_path(path: str | None) -> str | None:
     return rel.replace(os.sep, "/")
 
 
+def finding_location(report, finding) -> tuple[str | None, int | None]:
+    """Where a finding is shown: its file and line (1-based, else None).
+
+    A finding without a source position (plan input) is shown at the input
+    it came from, without a line; None when even that is unknown.
+    """
+    if finding.file:
+        line = finding.line if isinstance(finding.line, int) and finding.line >= 1 else None
+        return display_path(finding.file), line
+    origin = report.origin(finding) if hasattr(report, "origin") else None
+    if origin is not None and origin.input and os.path.isfile(origin.input):
+        return display_path(origin.input), None
+    return None, None
+
+
+def error_location(error) -> tuple[str, int | None]:
+    line = error.line if isinstance(error.line, int) and error.line >= 1 else None
+    return display_path(error.file) or "", line
+
+
 FORMATS = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "checkstyle": checkstyle.render,
+    "compact": compact.render,
+    "github": github.render,
+    "markdown": markdown.render,
 }

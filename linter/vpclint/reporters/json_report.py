@@ -29,4 +29,7 @@ def render(report, context) -> str:
         "errors": [{"file": display_path(e.file), "line": e.line, "message": e.message} for e in report.errors],
         "unknowns": [{"resource": u.resource, "attribute": u.attribute, "reason": u.reason} for u in report.unknowns],
     }
+    stats = getattr(report, "baseline", None)
+    if stats is not None:  # only with --baseline/--write-baseline: the contract's shape is unchanged otherwise
+        document["baseline"] = {"suppressed": stats.suppressed, "stale": stats.stale}
     return json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -41,4 +41,10 @@ def render(report, context) -> str:
         lines.append("")
     if not report.findings and not report.errors:
         lines.append("No issues found.")
+    stats = getattr(report, "baseline", None)
+    if stats is not None:
+        lines.append("")
+        lines.append(f"Baseline {display_path(stats.path)}: {stats.suppressed} known finding(s) not shown, "
+                     f"{stats.stale} stale entr{'y' if stats.stale == 1 else 'ies'}"
+                     + (" (refresh it with --write-baseline)." if stats.stale else "."))
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,41 @@
+"""``--format checkstyle``: Checkstyle XML, as reviewdog, Jenkins and SonarQube read it.
+
+Findings are grouped by file (sorted), each an ``<error>`` with its line,
+severity (``notice`` is Checkstyle's ``info``), message and ``source``
+``vpclint.RULE_ID``. A finding without a source position is listed under
+its input file without a line; one without any file under the pseudo-file
+``(plan)``. Input errors are ``<error>`` entries with source
+``vpclint.input_error`` under the file that failed.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+SEVERITIES = {"error": "error", "warning": "warning", "notice": "info"}
+NO_FILE = "(plan)"
+
+
+def render(report, context) -> str:
+    from vpclint.reporters import error_location, finding_location
+
+    entries: dict[str, list[tuple[int, int, str, dict[str, str]]]] = {}
+    for order, error in enumerate(report.errors):
+        file, line = error_location(error)
+        attrs = {"line": str(line)} if line else {}
+        attrs.update({"severity": "error", "message": error.message, "source": "vpclint.input_error"})
+        entries.setdefault(file or NO_FILE, []).append((line or 0, 0, f"{order:08d}", attrs))
+    for order, finding in enumerate(report.findings):
+        file, line = finding_location(report, finding)
+        attrs = {"line": str(line)} if line else {}
+        message = finding.message if finding.resource in finding.message else f"{finding.message} [{finding.resource}]"
+        attrs.update({"severity": SEVERITIES[finding.severity], "message": message,
+                      "source": f"vpclint.{finding.rule_id}"})
+        entries.setdefault(file or NO_FILE, []).append((line or 0, 1, f"{order:08d}", attrs))
+    root = ET.Element("checkstyle", {"version": "4.3"})
+    for file in sorted(entries):
+        element = ET.SubElement(root, "file", {"name": file})
+        for _line, _kind, _order, attrs in sorted(entries[file], key=lambda e: e[:3]):
+            ET.SubElement(element, "error", attrs)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,65 @@
+"""``--format github``: GitHub Actions workflow commands, shown as annotations.
+
+    ::error file=network.tf,line=12,title=vpclint peering_route_missing::MESSAGE
+
+``error``/``warning``/``notice`` findings become ``::error``/``::warning``/
+``::notice``; input errors are ``::error`` titled ``vpclint input error``.
+Data is escaped as the runner requires (``%``, CR, LF) and property values
+also escape ``:`` and ``,``. A finding without a source position is attached
+to its input file without a line. The last line is a plain summary.
+"""
+
+from __future__ import annotations
+
+from vpclint.findings import SEVERITIES
+
+COMMANDS = {"error": "error", "warning": "warning", "notice": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, file: str | None = None, line: int | None = None,
+            title: str | None = None) -> str:
+    properties = []
+    if file:
+        properties.append(f"file={escape_property(file)}")
+        if line:
+            properties.append(f"line={line}")
+    if title:
+        properties.append(f"title={escape_property(title)}")
+    head = f"::{name} {','.join(properties)}" if properties else f"::{name}"
+    return f"{head}::{escape_data(message)}"
+
+
+def render(report, context) -> str:
+    from vpclint.reporters import error_location, finding_location
+
+    lines = []
+    for error in report.errors:
+        file, line = error_location(error)
+        lines.append(command("error", error.message, file, line, "vpclint input error"))
+    for finding in report.findings:
+        file, line = finding_location(report, finding)
+        message = finding.message
+        if finding.resource not in message:
+            message = f"{message} ({finding.resource})"
+        if finding.fix:
+            message = f"{message}\nFix: {finding.fix}"
+        lines.append(command(COMMANDS[finding.severity], message, file, line, f"vpclint {finding.rule_id}"))
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
+    summary = f"vpclint: {len(report.findings)} finding(s)"
+    if report.findings:
+        summary += " (" + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ")"
+    if report.errors:
+        summary += f", {len(report.errors)} input error(s)"
+    stats = getattr(report, "baseline", None)
+    if stats is not None:
+        summary += f"; baseline: {stats.suppressed} suppressed, {stats.stale} stale"
+    lines.append(summary)
+    return "".join(f"{line}\n" for line in lines)

@@ -1,0 +1,139 @@
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning and other viewers.
+
+- one ``tool.driver.rules`` entry per rule that ran, sorted by id, with its
+  summary, its documentation as help text and its configured severity;
+- file URIs relative to the current directory, with ``uriBaseId: %SRCROOT%``
+  (run vpclint from the repository root for code scanning);
+- lines are 1-based; a finding without a source position (plan input) points
+  at the plan file without a region, the resource address kept as a logical
+  location (GitHub rejects a result without a file);
+- when the resource came through modules, each ``module`` block it was called
+  from is a related location, outermost first;
+- ``partialFingerprints`` carries the line-independent fingerprint the
+  baseline uses, so alerts follow a block when it moves;
+- input errors are ``toolExecutionNotifications`` of the invocation, which is
+  then not ``executionSuccessful``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+from vpclint import __version__
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
+SRCROOT = "%SRCROOT%"
+
+
+def _uri(path: str) -> str:
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
+def _artifact(path: str) -> dict:
+    return {"uri": _uri(path), "uriBaseId": SRCROOT}
+
+
+def _rule_entry(rule) -> dict:
+    docs = rule.docs or {}
+    text_parts, markdown_parts = [], []
+    for title, key in (("What it does", "what"), ("Why it matters", "why"), ("How to fix", "fix")):
+        if docs.get(key):
+            body = " ".join(docs[key].split())
+            text_parts.append(f"{title}: {body}")
+            markdown_parts.append(f"**{title}.** {body}")
+    for title, key in (("Example that fails", "bad"), ("The same, fixed", "good")):
+        if docs.get(key):
+            markdown_parts.append(f"**{title}:**\n\n```hcl\n{docs[key].rstrip()}\n```")
+    entry = {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("_")),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join((docs.get("what") or rule.summary).split())},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["terraform", "network"]},
+    }
+    if text_parts:
+        entry["help"] = {"text": "\n\n".join(text_parts), "markdown": "\n\n".join(markdown_parts)}
+    return entry
+
+
+def _result(report, finding, rule_index: dict[str, int]) -> dict:
+    from vpclint.baseline import fingerprint
+    from vpclint.reporters import display_path, finding_location
+    from vpclint.suppress import module_calls
+
+    file, line = finding_location(report, finding)
+    location: dict = {}
+    if file is not None:
+        physical: dict = {"artifactLocation": _artifact(file)}
+        if line is not None:
+            physical["region"] = {"startLine": line}
+        location["physicalLocation"] = physical
+    location["logicalLocations"] = [{"fullyQualifiedName": finding.resource, "kind": "resource"}]
+    result: dict = {"ruleId": finding.rule_id}
+    if finding.rule_id in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule_id]
+    result.update({
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {"vpclintFingerprint/v1": fingerprint(finding)},
+    })
+    origin = report.origin(finding) if hasattr(report, "origin") else None
+    if origin is not None and origin.call_sites:
+        calls = module_calls(finding.resource)
+        related = []
+        for index, site in enumerate(origin.call_sites):
+            name = calls[index] if index < len(calls) else "module"
+            region = {"startLine": max(site.line, 1), "endLine": max(site.end_line, site.line, 1)}
+            related.append({"id": index + 1,
+                            "physicalLocation": {"artifactLocation": _artifact(display_path(site.file)),
+                                                 "region": region},
+                            "message": {"text": f"{name} is called here"}})
+        result["relatedLocations"] = related
+    if getattr(report, "baseline", None) is not None:
+        result["baselineState"] = "new"
+    properties = {"resource": finding.resource}
+    if finding.related:
+        properties["related"] = list(finding.related)
+    if finding.fix:
+        properties["fix"] = finding.fix
+    result["properties"] = properties
+    return result
+
+
+def _notification(error) -> dict:
+    from vpclint.reporters import error_location
+
+    file, line = error_location(error)
+    notification: dict = {"level": "error", "message": {"text": error.message},
+                          "descriptor": {"id": "input_error"}}
+    if file and os.path.exists(error.file):
+        physical: dict = {"artifactLocation": _artifact(file)}
+        if line is not None:
+            physical["region"] = {"startLine": line}
+        notification["locations"] = [{"physicalLocation": physical}]
+    else:
+        notification["message"]["text"] = f"{file}: {error.message}" if file else error.message
+    return notification
+
+
+def render(report, context) -> str:
+    rules = sorted(report.rules, key=lambda r: r.id)
+    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    invocation: dict = {"executionSuccessful": not report.errors}
+    if report.errors:
+        invocation["toolExecutionNotifications"] = [_notification(e) for e in report.errors]
+    run: dict = {
+        "tool": {"driver": {"name": "vpclint", "version": __version__, "semanticVersion": __version__,
+                            "rules": [_rule_entry(rule) for rule in rules]}},
+        "invocations": [invocation],
+        "results": [_result(report, finding, rule_index) for finding in report.findings],
+    }
+    if getattr(report, "baseline", None) is not None:
+        run["properties"] = {"baseline": {"suppressed": report.baseline.suppressed, "stale": report.baseline.stale}}
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
