@@ -7,8 +7,10 @@ other projects (skipped when ../shared is absent).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -172,7 +174,7 @@ def test_huawei_addresses_and_modules():
     assert (cluster.module, cluster.index, cluster.type, cluster.name) == ('module.cce["prod"]', None, "huaweicloud_cce_cluster", "this")
     rule = by_address['module.cce["test"].module.sg.huaweicloud_networking_secgroup_rule.pods']
     assert rule.module == 'module.cce["test"].module.sg'
-    assert rule.values["remote_ip_prefix"] == "172.17.0.0/16"
+    assert rule.values["remote_ip_prefix"] == "172.18.0.0/16"
     env = [f'module.cce["{key}"].{local}' for key in ("prod", "test") for local in (
         "huaweicloud_cce_cluster.this", "huaweicloud_vpc.this", "huaweicloud_vpc_subnet.nodes",
         "module.sg.huaweicloud_networking_secgroup.this", "module.sg.huaweicloud_networking_secgroup_rule.from_shared",
@@ -190,7 +192,7 @@ def test_huawei_cluster_links_are_module_relative():
         module = f'module.cce["{env}"]'
         values = by_address[f"{module}.huaweicloud_cce_cluster.this"].values
         assert values["container_network_type"] == "vpc-router"
-        assert values["container_network_cidr"] == {"prod": "172.16.0.0/16", "test": "172.17.0.0/16"}[env]
+        assert values["container_network_cidr"] == {"prod": "172.16.0.0/16", "test": "172.18.0.0/16"}[env]
         assert values["vpc_id"] == Ref(address=f"{module}.huaweicloud_vpc.this", attr="id")
         assert values["subnet_id"] == Ref(address=f"{module}.huaweicloud_vpc_subnet.nodes", attr="id")
         # security_group_id = module.sg.id: the output of the single sg instance
@@ -454,6 +456,27 @@ def test_wrong_configuration_shapes_leave_values_unknown(tmp_path):
     values = by_address(result)["aws_subnet.s"].values
     assert type(values["vpc_id"]) is Unknown and type(values["tags"]) is Unknown
     assert values["blocks"] == [{"x": 1, "id": Ref(address="aws_vpc.a", attr="id")}]
+
+
+def test_mangled_fixtures_never_raise(tmp_path):
+    """Replace random parts of the fixtures with values of the wrong type."""
+    docs = [json.loads((FIXTURES / name / "plan.json").read_text()) for name in ("plan_basic", "plan_huawei_cce", "plan_format01")]
+    junk = [None, True, 0, 1.5, "", "module.x", [], {}, [[1]], {"a": {}}, ["aws_vpc.main"], {"references": 5}, {"constant_value": {}}]
+    rng = random.Random(7)
+    for _ in range(150):
+        doc = copy.deepcopy(rng.choice(docs))
+        for _ in range(rng.randint(1, 5)):
+            parent, key = rng.choice(list(_slots(doc)))
+            parent[key] = copy.deepcopy(rng.choice(junk))
+        result = load_plan(write(tmp_path, doc))
+        assert all(isinstance(e, LoadError) for e in result.errors)
+
+
+def _slots(value):
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield value, key
+        yield from _slots(child)
 
 
 # -- real plans ----------------------------------------------------------------

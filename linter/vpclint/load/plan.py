@@ -30,6 +30,7 @@ _SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, Re
 _NAME = r"[A-Za-z_][\w-]*"
 _KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'
 _MODULE_STEP = re.compile(rf"module\.({_NAME})({_KEY})?")
+_MODULE_ADDRESS = re.compile(rf"module\.{_NAME}(?:{_KEY})?(?:\.module\.{_NAME}(?:{_KEY})?)*")
 _RESOURCE_REF = re.compile(rf"(data\.)?({_NAME})\.({_NAME})({_KEY})?(?:\.(.+))?", re.S)
 _OUTPUT_REF = re.compile(rf"module\.({_NAME})({_KEY})?\.({_NAME})")
 
@@ -159,9 +160,8 @@ class _Plan:
         planned = self.section(self.doc, "planned_values", dict, "")
         prior = self.section(self.section(self.doc, "prior_state", dict, ""), "values", dict, "prior_state.")
         for source, data_only in ((planned, False), (prior, True)):
-            for resource in self.from_values(source, data_only):
-                if resource.address not in seen and resource.address not in resources:
-                    resources[resource.address] = resource
+            for resource in self.from_values(source, data_only, seen | resources.keys()):
+                resources.setdefault(resource.address, resource)
         for resource in resources.values():
             self.add_instance(resource.module)
             self.instances.add(resource.address)
@@ -191,21 +191,22 @@ class _Plan:
         module = change.get("module_address") or ""
         return _resource(change, module, {} if values is None else values), body.get("after_sensitive")
 
-    def from_values(self, values: dict, data_only: bool) -> list[Resource]:
-        """Resources of ``planned_values``/``prior_state.values``: known values only."""
+    def from_values(self, values: dict, data_only: bool, loaded: set[str]) -> list[Resource]:
+        """Resources of ``planned_values``/``prior_state.values`` not ``loaded`` yet: known values only."""
         out = []
         stack = [(self.section(values, "root_module", dict, ""), "")]
         while stack:
             module, address = stack.pop()
             for entry in self.section(module, "resources", list, f"module {address or 'root'}: "):
-                if data_only and not (isinstance(entry, dict) and entry.get("mode") == "data"):
+                entry = entry if isinstance(entry, dict) else {}
+                label = entry.get("address") if isinstance(entry.get("address"), str) else "resource"
+                if (data_only and entry.get("mode") != "data") or label in loaded:
                     continue
                 try:
-                    values_ = entry.get("values") if isinstance(entry, dict) else None
-                    out.append(_resource(entry, address, {} if values_ is None else values_))
+                    known = entry.get("values")
+                    out.append(_resource(entry, address, {} if known is None else known))
                 except _SHAPE_ERRORS as exc:
-                    label = entry.get("address") if isinstance(entry, dict) else None
-                    self.error(f"{label or 'resource'}: unexpected plan structure ({exc}); resource skipped")
+                    self.error(f"{label}: unexpected plan structure ({exc}); resource skipped")
             for child in self.section(module, "child_modules", list, f"module {address or 'root'}: "):
                 if isinstance(child, dict) and isinstance(child.get("address"), str):
                     stack.append((child, child["address"]))
@@ -306,17 +307,16 @@ class _Plan:
             return []  # root variables are known while planning
         if not re.fullmatch(_NAME, name):
             return None
-        steps = _module_steps(scope.module)
-        call, key = steps[-1]
-        parent = _call_path(scope.module)[:-1]
-        calls = self.section(self.modules.get(parent, {}), "module_calls", dict, "configuration: ")
+        # the module block's argument, evaluated in the calling module instance
+        *outer, (call, key) = _module_steps(scope.module)
+        calls = self.section(self.modules.get(tuple(n for n, _ in outer), {}), "module_calls", dict, "configuration: ")
         given = self.section(calls.get(call), "expressions", dict, f"module {call}: ").get(name)
         if given is None:
             return []  # the variable's default, a constant
         if not isinstance(given, dict):
             return None
-        outer = _Scope(scope.module.rpartition(f".module.{call}{key}")[0] if len(steps) > 1 else "", key or None)
-        return self.targets(given.get("references", []), outer, depth + 1)
+        caller = _Scope(".".join(f"module.{n}{k}" for n, k in outer), key or None)
+        return self.targets(given.get("references", []), caller, depth + 1)
 
     def output_targets(self, ref: str, scope: _Scope, depth: int) -> list[_Target] | None:
         match = _OUTPUT_REF.fullmatch(ref)
@@ -356,7 +356,10 @@ class _Walk:
         if isinstance(value, dict) and isinstance(expr, dict):  # attributes or a single block
             return {k: self.link(v, expr.get(k), k, _part(sensitive, k)) for k, v in value.items()}
         if isinstance(value, list) and isinstance(expr, list):  # repeated blocks
-            return [self.link(v, _block_for(v, expr, len(value)), key, _part(sensitive, i)) for i, v in enumerate(value)]
+            return [
+                self.link(v, _block_for(v, expr, len(value)), key, _part(sensitive, i))
+                for i, v in enumerate(value)
+            ]
         return value
 
     def fill(self, value: Any, targets: list[_Target], key: str | None, sensitive: Any, shared: bool) -> Any:
@@ -374,7 +377,11 @@ class _Walk:
             for slot, target in zip(slots, targets):
                 out[slot] = Ref(address=target.address, attr=target.attr)
             return out
-        return [v if isinstance(v, Unknown) else self.fill(v, targets, key, _part(sensitive, i), True) for i, v in enumerate(value)]
+        # an expression over a list of blocks: each block holds only some of its references
+        return [
+            v if isinstance(v, Unknown) else self.fill(v, targets, key, _part(sensitive, i), shared=True)
+            for i, v in enumerate(value)
+        ]
 
 
 def _ref_for(targets: list[_Target], key: str | None, sensitive: Any, typed: bool, shared: bool) -> Any:
@@ -506,14 +513,9 @@ def _resource(entry: Any, module: Any, values: Any) -> Resource:
 
 def _module_steps(module: str) -> list[tuple[str, str]]:
     """module.a["x"].module.b -> [("a", '["x"]'), ("b", "")]."""
-    steps, at = [], 0
-    while at < len(module):
-        match = _MODULE_STEP.match(module, at)
-        if not match or (match.end() < len(module) and module[match.end()] != "."):
-            raise _Shape(f"module address {module!r}")
-        steps.append((match.group(1), match.group(2) or ""))
-        at = match.end() + 1
-    return steps
+    if module and not _MODULE_ADDRESS.fullmatch(module):
+        raise _Shape(f"module address {module!r}")
+    return [(match.group(1), match.group(2) or "") for match in _MODULE_STEP.finditer(module)]
 
 
 def _call_path(module: str) -> tuple[str, ...]:
