@@ -11,7 +11,7 @@ from vpclint import __version__
 from vpclint.config import load_config
 from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
-from vpclint.lint import Settings, changed_file_targets, lint
+from vpclint.lint import Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
 from vpclint.reporters import FORMATS, Context, display_path
 
@@ -89,8 +89,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         write_baseline=write_baseline,
         paths=list(paths) or ["."],
         recursive=recursive or config.recursive,
-        load=LoadOptions(var_files=[*config.var_files, *var_file], vars=variables, env=dict(os.environ),
-                         cache_dir=None if no_cache else (cache_dir or default_cache_dir())),
+        load=_load_options(config, var_file, variables, cache_dir, no_cache),
         config=config,
         rule_dirs=list(rule_dirs),
         enable=list(enable_rule),
@@ -208,6 +207,44 @@ def init(path, force) -> None:
         click.echo(f"Error: {display_path(path)}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"wrote {display_path(path)}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(), default=".")
+@click.option("--format", "format_", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: ./.vpclint.yaml).")
+@click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
+@click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
+def graph(path, format_, config_path, var_file, vars_, output) -> None:
+    """Draw the network of PATH: VPCs, subnets, clusters, peerings and the
+    routes through them; what does not route is red."""
+    from vpclint import graph as graphs
+
+    try:
+        config = load_config(config_path)
+    except RuleError as exc:
+        _fail(exc)
+    settings = Settings(paths=[path], config=config,
+                        load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, True))
+    errors, drawn = [], []
+    for _, loaded, model, _ in models(settings, set()):
+        errors.extend(loaded.errors)
+        drawn.append(graphs.build(model))
+    render = graphs.mermaid if format_ == "mermaid" else graphs.dot
+    text = "".join(render(g) for g in drawn)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    _report_errors(errors)
+
+
+def _load_options(config, var_files, variables, cache_dir, no_cache) -> LoadOptions:
+    """Loader options: config var_files before --var-file, as terraform orders them."""
+    return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
+                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
 
 
 def _indent(text: str) -> str:

@@ -138,6 +138,19 @@ def _expect_line(config: Config, index: int) -> int | None:
     return node_line(node, ["expect", index])
 
 
+def models(settings: Settings, matched: set[int]):
+    """Each input's (path, LoadResult, Model, unknowns), expectations attached.
+
+    ``matched`` collects the indexes of the config's expectations some input holds.
+    """
+    for path in settings.paths:
+        for target in discover(path, settings.recursive):
+            loaded = load_path(target, settings.load)
+            model, unknowns = build_model(loaded.resources, settings.config)
+            model.expectations = expectations(model, settings.config, matched)
+            yield target, loaded, model, unknowns
+
+
 def lint(settings: Settings) -> Report:
     report = Report()
     rules, rule_errors = load_rules([*settings.config.rule_dirs, *settings.rule_dirs])
@@ -150,20 +163,16 @@ def lint(settings: Settings) -> Report:
     report.rules = select_rules(rules, settings)
     suppressor = Suppressor(known, {rule.id for rule in report.rules})
     matched: set[int] = set()
-    for path in settings.paths:
-        for target in discover(path, settings.recursive):
-            report.inputs.append(target)
-            loaded = load_path(target, settings.load)
-            report.errors.extend(loaded.errors)
-            model, unknowns = build_model(loaded.resources, settings.config)
-            model.expectations = expectations(model, settings.config, matched)
-            report.unknowns.extend(loaded.unknowns)
-            report.unknowns.extend(unknowns)
-            findings, errors = run_rules(report.rules, model)
-            findings = suppressor.apply(loaded, findings)
-            _record_origins(report, target, loaded.resources, findings)
-            report.findings.extend(findings)
-            report.errors.extend(errors)
+    for target, loaded, model, unknowns in models(settings, matched):
+        report.inputs.append(target)
+        report.errors.extend(loaded.errors)
+        report.unknowns.extend(loaded.unknowns)
+        report.unknowns.extend(unknowns)
+        findings, errors = run_rules(report.rules, model)
+        findings = suppressor.apply(loaded, findings)
+        _record_origins(report, target, loaded.resources, findings)
+        report.findings.extend(findings)
+        report.errors.extend(errors)
     for index, entry in enumerate(settings.config.expect):
         if index not in matched:
             report.errors.append(LoadError(settings.config.path or "config", _expect_line(settings.config, index),

@@ -76,7 +76,9 @@ class Builder:
         """Resolve each value of a list (or a comma-separated string of ids)."""
         if isinstance(values, str):
             values = [v.strip() for v in values.split(",") if v.strip()]
-        if isinstance(values, Unknown):
+        if isinstance(values, Ref):
+            values = [values]  # a plan may link a one-element list as a single reference
+        elif isinstance(values, Unknown):
             self.resolve(values, resource, attribute)
             return []
         found: list[Element] = []
