@@ -169,7 +169,7 @@ def _read(path: str) -> bytes | dict:
     """File content, or a failed plain form saying why it cannot be read."""
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
-            return _failure(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            return _failure(f"file is larger than {MAX_FILE_BYTES / (1024 * 1024):g} MB")
         with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:

@@ -218,6 +218,8 @@ def tf_equal(left: Any, right: Any) -> bool:
 
 
 def get_attr(obj: Any, name: str) -> Any:
+    if type(obj) is dict and name in obj:
+        return obj[name]
     if isinstance(obj, Namespace):
         return obj.get_attr(name)
     if isinstance(obj, Ref):
@@ -394,7 +396,7 @@ def _binop(node: list, scope: Scope) -> Any:
         return right_bool
     right = evaluate(node[3], scope)
     if operator in ("==", "!="):
-        unknown = find_unknown(left) or find_unknown(right)
+        unknown = find_unknown([left, right])
         if unknown is not None:
             return derived(unknown)
         return tf_equal(left, right) == (operator == "==")

@@ -593,35 +593,38 @@ def _compact(values):
     return result
 
 
-def _search(values: list, needle: Any) -> Any:
-    """Index of needle in values, -1, or an Unknown when that cannot be told."""
-    if find_unknown(needle) is not None:
-        return derived(find_unknown(needle))
+def _search(values: list, needle: Any) -> tuple:
+    """(first index of needle or -1, first unknown element seen before it or None)."""
     pending = None
     for position, item in enumerate(values):
         found = find_unknown(item)
         if found is not None:
-            pending = pending or found
-            continue
-        if tf_equal(item, needle):
-            return position if pending is None else derived(pending)
-    return derived(pending) if pending is not None else -1
+            pending = found if pending is None else pending
+        elif tf_equal(item, needle):
+            return position, pending
+    return -1, pending
 
 
 @function("contains", unknown="shallow")
 def _contains(values, needle):
-    found = _search(_list(values), needle)
-    return found if isinstance(found, Unknown) else found >= 0
+    if find_unknown(needle) is not None:
+        return derived(find_unknown(needle))
+    position, pending = _search(_list(values), needle)
+    if position < 0 and pending is not None:
+        return derived(pending)
+    return position >= 0
 
 
 @function("index", unknown="shallow")
 def _index(values, needle):
-    found = _search(_list(values), needle)
-    if isinstance(found, Unknown):
-        return found
-    if found < 0:
+    if find_unknown(needle) is not None:
+        return derived(find_unknown(needle))
+    position, pending = _search(_list(values), needle)
+    if pending is not None:
+        return derived(pending)  # an unknown element before it may be the match
+    if position < 0:
         raise EvalError("the value is not in the list")
-    return found
+    return position
 
 
 @function("range")
@@ -711,7 +714,7 @@ def _alltrue(values):
     pending = None
     for item in _list(values):
         if isinstance(item, Unknown):
-            pending = pending or item
+            pending = item if pending is None else pending
         elif not to_bool(item):
             return False
     return derived(pending) if pending is not None else True
@@ -722,7 +725,7 @@ def _anytrue(values):
     pending = None
     for item in _list(values):
         if isinstance(item, Unknown):
-            pending = pending or item
+            pending = item if pending is None else pending
         elif to_bool(item):
             return True
     return derived(pending) if pending is not None else False
@@ -763,7 +766,7 @@ def _matchkeys(values, keys, searchset):
     values, keys, searchset = _list(values), _list(keys), _list(searchset)
     if len(values) != len(keys):
         raise EvalError("the values and keys lists must have the same length")
-    found = find_unknown(keys) or find_unknown(searchset)
+    found = find_unknown([keys, searchset])
     if found is not None:
         return derived(found)
     return [value for value, key in zip(values, keys) if any(tf_equal(key, s) for s in searchset)]

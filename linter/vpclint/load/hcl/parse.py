@@ -91,7 +91,8 @@ def parse_text(text: str) -> dict:
     except lark.exceptions.VisitError as exc:
         meta = getattr(exc.obj, "meta", None)
         line = getattr(meta, "line", None) if meta is not None and not getattr(meta, "empty", True) else None
-        return _failed(line, f"syntax error: {exc.orig_exc}")
+        detail = str(exc.orig_exc)
+        return _failed(line, f"syntax error: {detail[:1].lower()}{detail[1:]}")
     except Exception as exc:  # the parser has no narrower contract than this
         return _failed(None, f"syntax error: {exc}")
     converter = _Converter()
@@ -118,10 +119,12 @@ def _failed(line: int | None, message: str) -> dict:
 
 
 def _error_line(exc: lark.exceptions.UnexpectedInput, text: str) -> int:
+    """The 1-based line of a parse error; the end of the input is its last line."""
+    last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
     line = getattr(exc, "line", None)
-    if isinstance(line, int) and line > 0:
+    if isinstance(line, int) and 0 < line <= last:
         return line
-    return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    return last
 
 
 _TOKEN_NAMES = {
@@ -166,33 +169,34 @@ def _comments(tree: LarkRule) -> list:
 
     Comments live in new_line_or_comment rules (with a position) and, before a
     continued binary operator or '?', inside the operator token itself, whose
-    position is the operator's line.
+    position is the operator's line. (Exact type checks: isinstance against
+    the tree's abstract base classes costs more than the rest of the walk.)
     """
     found: list = []
     stack: list = [tree]
+    pop, push = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
-        if not isinstance(node, LarkRule):
-            continue
-        if isinstance(node, NewLineOrCommentRule):
+        node = pop()
+        kind = type(node)
+        if kind is NewLineOrCommentRule:
             line = _meta_line(node)
             if line is not None:
-                _scan_comments("".join(str(child.value) for child in node.children), line, found)
+                _scan_comments("".join(str(child.value) for child in node._children), line, found)
             continue
-        if isinstance(node, r_lit.BinaryOperatorRule):
+        if kind is r_lit.BinaryOperatorRule:
             value = str(node.token.value)
             line = _meta_line(node)
             if "\n" in value and line is not None:
                 _scan_comments(value, line - value.count("\n"), found)
             continue
-        if isinstance(node, r_expr.ConditionalRule):
-            qmark = node.children[2]
-            value = str(getattr(qmark, "value", ""))
-            anchor = node.children[3] or node.children[4]
-            line = _meta_line(anchor)
+        if kind is r_expr.ConditionalRule:
+            value = str(getattr(node.children[2], "value", ""))
+            line = _meta_line(node.children[3] or node.children[4])
             if "\n" in value and line is not None:
                 _scan_comments(value, line - value.count("\n"), found)
-        stack.extend(child for child in node.children if isinstance(child, LarkRule))
+        children = getattr(node, "_children", None)
+        if children:
+            push(children)
     found.sort()
     return found
 

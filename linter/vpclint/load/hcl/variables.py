@@ -85,7 +85,7 @@ def _raw_value(raw: str, type_node: list | None, origin: str, errors: list) -> A
         node = parse_expression(raw)
     except ValueError as exc:
         line, message = exc.args
-        errors.append(LoadError(origin, line, f"invalid value: {message}"))
+        errors.append(LoadError(origin, min(line or 1, raw.count("\n") + 1), f"invalid value: {message}"))
         return _INVALID
     return evaluate_value(node, CONSTANT)
 

@@ -1,0 +1,147 @@
+"""The plain form: what parse.py keeps from the python-hcl2 tree."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vpclint.load.hcl.parse import cache_key, cache_read, cache_write, parse_bytes, parse_expression, parse_text
+
+RICH = '''# header
+resource "aws_vpc" "main" { // inline
+  cidr_block = "10.0.${var.x}.0/16"
+  count      = (var.a # continued
+    + 2)
+  tags       = { Name = "x", (var.k) = 1, "q" = 2 }
+  list       = [for s in var.l : s.id if s.ok]
+  map        = { for k, v in var.m : k => v... }
+  splat      = a.b[0].c[*].d
+  legacy     = a.*.b
+  heredoc    = <<-EOT
+    hello ${var.x}
+    %{ if var.y }yes%{ else }no%{ endif }
+  EOT
+  call       = f(a...)
+  negative   = -3
+  not        = !true
+  float      = 1.5e3
+  escapes    = "a\\nb \\"q\\" $${lit} %%{x}"
+  short      = a.0
+  cond       = var.a ? 1 : 2
+  provider   = provider::aws::arn_parse("x")
+  ingress {
+    from_port = 1
+  }
+}
+'''
+
+
+def _plain_types_only(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain_types_only(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain_types_only(item) for key, item in value.items())
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def test_plain_form_of_a_resource() -> None:
+    plain = parse_text(RICH)
+    assert plain["errors"] == []
+    assert _plain_types_only(plain)
+    assert json.loads(json.dumps(plain)) == json.loads(json.dumps(plain))
+    (block,) = plain["blocks"]
+    assert (block["type"], block["labels"], block["line"], block["end_line"]) == ("resource", ["aws_vpc", "main"], 2, 26)
+    attrs = {name: expr for name, (expr, _line) in block["attrs"].items()}
+    assert attrs["cidr_block"] == ["tmpl", ["10.0.", ["i", ["attr", ["var", "var"], "x"]], ".0/16"]]
+    assert attrs["count"] == ["binop", "+", ["attr", ["var", "var"], "a"], ["lit", 2]]
+    assert attrs["tags"] == ["object", [
+        [["lit", "Name"], ["lit", "x"]], [["attr", ["var", "var"], "k"], ["lit", 1]], [["lit", "q"], ["lit", 2]]]]
+    assert attrs["list"] == ["fortuple", None, "s", ["attr", ["var", "var"], "l"],
+                             ["attr", ["var", "s"], "id"], ["attr", ["var", "s"], "ok"]]
+    assert attrs["map"] == ["forobject", "k", "v", ["attr", ["var", "var"], "m"], ["var", "k"], ["var", "v"], None, True]
+    assert attrs["splat"] == ["splat", ["attr", ["index", ["attr", ["var", "a"], "b"], ["lit", 0]], "c"], [["attr", "d"]]]
+    assert attrs["legacy"] == ["splat", ["var", "a"], [["attr", "b"]]]
+    assert attrs["heredoc"] == ["tmpl", [
+        "hello ", ["i", ["attr", ["var", "var"], "x"]], "\n",
+        ["if", ["attr", ["var", "var"], "y"], ["yes"], ["no"]], "\n"]]
+    assert attrs["call"] == ["call", "f", [["var", "a"]], True]
+    assert attrs["negative"] == ["lit", -3]
+    assert attrs["not"] == ["unop", "!", ["lit", True]]
+    assert attrs["float"] == ["lit", 1500]
+    assert attrs["escapes"] == ["lit", 'a\nb "q" ${lit} %{x}']
+    assert attrs["short"] == ["index", ["var", "a"], ["lit", 0]]
+    assert attrs["cond"] == ["cond", ["attr", ["var", "var"], "a"], ["lit", 1], ["lit", 2]]
+    assert attrs["provider"] == ["call", "provider::aws::arn_parse", [["lit", "x"]], False]
+    assert block["attrs"]["tags"][1] == 6
+    assert [(b["type"], b["line"], b["end_line"]) for b in block["blocks"]] == [("ingress", 23, 25)]
+    assert plain["comments"] == [[1, "# header"], [2, "// inline"], [4, "# continued"]]
+
+
+@pytest.mark.parametrize("source, comments", [
+    ("x = (true # c\n  ? 1 : 2)\n", [[1, "# c"]]),
+    ("x = (true\n  ? 1 # c2\n  : 2)\n", [[2, "# c2"]]),
+    ("x = [\n  1, # one\n  // two\n  2,\n]\n", [[2, "# one"], [3, "// two"]]),
+    ("x = {\n  a = 1 # c\n  /* d */ b = 2\n}\n", [[2, "# c"], [3, "/* d */"]]),
+    ("x = f(1, # c\n 2)\n", [[1, "# c"]]),
+    ('x = "#nope" // yes', [[1, "// yes"]]),
+    ("# a\r\n# b\r\n", [[1, "# a"], [2, "# b"]]),
+])
+def test_comment_positions(source: str, comments: list) -> None:
+    assert parse_text(source)["comments"] == comments
+
+
+@pytest.mark.parametrize("source, line, message", [
+    ('resource "a" "b" {\n  x = 1\n}\n}\n', 4, "unexpected token '}'"),
+    ('resource "a" "b" {\n  x = 1\n', 2, "unexpected end of file, expected '}'"),
+    ("a = \n", 1, "unexpected new line"),
+    ('x = "%{if true}y"\n', 1, "syntax error: unterminated template if directive"),
+    ("x = " + "[" * 3000 + "]" * 3000, None, "the file is nested too deeply to parse"),
+])
+def test_parse_errors(source: str, line, message: str) -> None:
+    plain = parse_text(source)
+    assert plain["blocks"] == [] and plain["errors"] == [[line, message]]
+
+
+def test_bytes_with_bom_and_invalid_utf8() -> None:
+    assert parse_bytes(b'\xef\xbb\xbfx = 1\n')["errors"] == []
+    assert parse_bytes(b'x = 1\ny = "\xc3"\n')["errors"] == [[2, "file is not valid UTF-8 (byte 0xc3)"]]
+
+
+def test_duplicate_attribute_is_an_error() -> None:
+    plain = parse_text('resource "a" "b" {\n  x = 1\n  x = 2\n}\n')
+    assert plain["errors"] == [[3, "attribute 'x' is defined more than once (first on line 2)"]]
+    assert plain["blocks"][0]["attrs"]["x"] == [["lit", 1], 2]
+
+
+def test_template_strip_markers() -> None:
+    expr = parse_expression('"a %{~ if x ~} b %{~ endif ~} c"')
+    assert expr == ["tmpl", ["a", ["if", ["var", "x"], ["b"], []], "c"]]
+
+
+def test_parse_expression_errors_carry_a_line() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_expression("[1,")
+    assert caught.value.args == (1, "unexpected end of file")
+
+
+def test_cache_round_trip_and_rejects(tmp_path) -> None:
+    data = b'resource "a" "b" {\n  x = 1\n}\n'
+    key = cache_key(data)
+    assert key != cache_key(data + b" ")
+    plain = parse_bytes(data)
+    assert cache_read(str(tmp_path), key) is None
+    cache_write(str(tmp_path), key, plain)
+    assert {k: v for k, v in cache_read(str(tmp_path), key).items() if k != "key"} == plain
+    # an entry stored under another key (renamed, copied) is not trusted
+    other = cache_key(b"other")
+    (tmp_path / "hcl" / other[:2]).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hcl" / key[:2] / f"{key}.json").rename(tmp_path / "hcl" / other[:2] / f"{other}.json")
+    assert cache_read(str(tmp_path), other) is None
+    assert not list((tmp_path / "hcl").rglob(".tmp-*"))
+
+
+def test_cache_write_failure_is_silent(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cache_write(str(blocker), cache_key(b"x"), parse_bytes(b"x = 1\n"))
