@@ -37,7 +37,9 @@ def render(report, context) -> str:
             lines.append(f"  related: {', '.join(finding.related)}")
         if finding.fix:
             lines.append("")
-            lines.extend(f"  {row}" if row else "" for row in ("Fix: " + finding.fix).splitlines())
+            first, *rest = finding.fix.splitlines()
+            lines.append(f"  Fix: {first}")
+            lines.extend(f"    {row}" if row else "" for row in rest)
         lines.append("")
     if not report.findings and not report.errors:
         lines.append("No issues found.")
