@@ -13,6 +13,7 @@ from vpclint.findings import SEVERITY_RANK, Finding
 from vpclint.load import LoadOptions, load_path
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
+from vpclint.policies.build import build_policies
 from vpclint.resources import LoadError, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
 
@@ -58,13 +59,16 @@ class Report:
 
 def discover(path: str, recursive: bool) -> list[str]:
     """The inputs PATH stands for: itself, or under --recursive every directory
-    below it holding .tf files (skipping .terraform/ and hidden directories)."""
+    below it holding .tf files or Kubernetes policy manifests (skipping
+    .terraform/ and hidden directories)."""
     if not recursive or not os.path.isdir(path):
         return [path]
+    from vpclint.load.manifests import manifest_files
+
     found = []
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if any(name.endswith(".tf") for name in files):
+        if any(name.endswith(".tf") for name in files) or manifest_files(root):
             found.append(root)
     return found
 
@@ -147,6 +151,7 @@ def models(settings: Settings, matched: set[int]):
         for target in discover(path, settings.recursive):
             loaded = load_path(target, settings.load)
             model, unknowns = build_model(loaded.resources, settings.config)
+            build_policies(model, loaded)  # Kubernetes / Calico network policies
             model.expectations = expectations(model, settings.config, matched)
             yield target, loaded, model, unknowns
 

@@ -79,6 +79,9 @@ class LoadResult:
     comments: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     # files read, for reporting and caching
     files: list[str] = field(default_factory=list)
+    # Kubernetes / Calico policy documents from YAML manifests
+    # (vpclint.load.manifests.ManifestDocument)
+    manifests: list[Any] = field(default_factory=list)
 
     def extend(self, other: "LoadResult") -> None:
         self.resources.extend(other.resources)
@@ -87,3 +90,4 @@ class LoadResult:
         for path, items in other.comments.items():
             self.comments.setdefault(path, []).extend(items)
         self.files.extend(other.files)
+        self.manifests.extend(other.manifests)

@@ -52,9 +52,28 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
 
         return load_plan(path)
     if kind == "manifest":
-        return LoadResult()  # Kubernetes manifests: see vpclint.load.manifests (not yet)
+        from vpclint.load.manifests import load_manifest_file
+
+        return load_manifest_file(path, explicit=True)
     from vpclint.load.hcl import load_module
 
     if kind == "hcl-dir":
-        return load_module(path, options)
+        from vpclint.load.manifests import load_manifest_file, manifest_files
+
+        manifests = manifest_files(path)  # a directory may hold .tf files and manifests
+        if manifests and not _holds_tf(path):
+            result = LoadResult()
+        else:
+            result = load_module(path, options)
+        for manifest in manifests:
+            result.extend(load_manifest_file(manifest, explicit=False))
+        return result
     return load_module(os.path.dirname(path) or ".", options, files=[path])
+
+
+def _holds_tf(directory: str) -> bool:
+    try:
+        return any(name.endswith(".tf") and os.path.isfile(os.path.join(directory, name))
+                   for name in os.listdir(directory))
+    except OSError:
+        return False

@@ -1,0 +1,315 @@
+"""Kubernetes manifests: find the network policies in YAML files.
+
+A manifest file may hold several documents (``---``) and ``List`` kinds
+(``kind: List``, ``NetworkPolicyList``, ...). Documents of kind
+NetworkPolicy (``networking.k8s.io/v1``) and Calico NetworkPolicy /
+GlobalNetworkPolicy (``projectcalico.org/v3``) become ``ManifestDocument``
+records; every other document is ignored.
+
+YAML is read with PyYAML's safe loader only: ``yaml.compose_all`` keeps the
+node tree (for the line of every key) and the safe constructor builds plain
+data from it, exactly what ``yaml.safe_load`` would build; no tag can make
+it construct anything else. Alias expansion is bounded (a "billion laughs"
+document is an error, not a hang), and so is nesting depth.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from vpclint.resources import LoadError, LoadResult
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# a document larger than this many nodes, counting what aliases repeat, is refused
+MAX_EXPANDED_NODES = 200_000
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+# kinds and API versions the linter reads; an older or misspelled apiVersion
+# of these kinds is reported by network_policy_invalid
+POLICY_KINDS = {"NetworkPolicy", "GlobalNetworkPolicy"}
+KUBERNETES_API = "networking.k8s.io/v1"
+CALICO_API = "projectcalico.org/v3"
+KNOWN_GROUPS = ("networking.k8s.io", "extensions", "projectcalico.org", "crd.projectcalico.org")
+
+# text that suggests a file was meant to hold a network policy
+_POLICY_HINT = re.compile(r"""^\s*(?:-\s*)?["']?kind["']?\s*:\s*["']?(?:Global)?NetworkPolicy(?:List)?["']?\s*(?:#.*)?$""",
+                          re.MULTILINE)
+
+
+@dataclass
+class ManifestDocument:
+    """One policy document of a manifest file (or one item of a List).
+
+    ``data`` is the plain document; ``lines`` maps a path of keys and
+    indexes (a tuple) to the 1-based line of that key or item; ``line`` is
+    the document's first line (its first key, usually ``apiVersion:``).
+    """
+
+    file: str
+    line: int
+    end_line: int
+    data: dict[str, Any]
+    lines: dict[tuple, int] = field(default_factory=dict, repr=False)
+    index: int = 0  # position of the document in its file
+
+    @property
+    def kind(self) -> Any:
+        return self.data.get("kind")
+
+    @property
+    def api_version(self) -> Any:
+        return self.data.get("apiVersion")
+
+    def line_of(self, path: tuple | list) -> int:
+        """The line of the deepest key of ``path`` that exists."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.line
+
+
+def looks_like_policy(text: str) -> bool:
+    """Whether the text mentions a NetworkPolicy kind (cheap, before parsing)."""
+    return bool(_POLICY_HINT.search(text))
+
+
+def is_policy_document(data: Any) -> bool:
+    """Whether a parsed document is one of the kinds this module reads (any
+    apiVersion of a known group, so a wrong version is still reported)."""
+    if not isinstance(data, dict) or data.get("kind") not in POLICY_KINDS:
+        return False
+    api = data.get("apiVersion")
+    if not isinstance(api, str):
+        return "spec" in data  # a policy without apiVersion: reported as invalid
+    return api.split("/")[0] in KNOWN_GROUPS
+
+
+def manifest_files(directory: str) -> list[str]:
+    """The YAML files directly in ``directory`` that mention a policy kind
+    (hidden files skipped), in name order."""
+    found = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    for name in names:
+        if name.startswith(".") or not name.lower().endswith(MANIFEST_SUFFIXES):
+            continue
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            continue
+        try:
+            if os.path.getsize(path) > MAX_FILE_BYTES:
+                found.append(path)  # load_manifest_file reports it
+                continue
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        if looks_like_policy(text) and "{{" not in text:  # skip Helm/Go templates
+            found.append(path)
+    return found
+
+
+def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
+    """Load the policy documents of one YAML file.
+
+    ``explicit``: the file was named on the command line, so any YAML error
+    is reported; a file found in a directory is reported only when it
+    mentions a policy kind (other YAML there is none of vpclint's business).
+    """
+    result = LoadResult()
+    result.files.append(path)
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            result.errors.append(LoadError(path, None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
+            return result
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        result.errors.append(LoadError(path, None, f"cannot read: {exc.strerror or exc}"))
+        return result
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if explicit:
+            line = raw[: exc.start].count(b"\n") + 1
+            result.errors.append(LoadError(path, line, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"))
+        return result
+    if not explicit and not looks_like_policy(text):
+        return result
+    if "{{" in text and looks_like_template(text):
+        if explicit:
+            result.errors.append(LoadError(path, _first_line(text, "{{"), "this looks like a Helm or Go template "
+                                           "({{ ... }}), not a manifest: render it first (helm template ...) "
+                                           "and lint the output"))
+        return result
+    result.comments[path] = _comments(text)
+    documents, error = parse_documents(path, text)
+    result.manifests.extend(documents)
+    if error is not None:
+        result.errors.append(error)
+    return result
+
+
+def looks_like_template(text: str) -> bool:
+    return bool(re.search(r"\{\{-?\s*[\w.$(/\"]", text))
+
+
+def _first_line(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _comments(text: str) -> list[tuple[int, str]]:
+    """Whole-line ``#`` comments with their lines (for suppressions)."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            out.append((number, stripped))
+    return out
+
+
+def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadError | None]:
+    """The policy documents of ``text``; a YAML error stops at its document
+    (documents before it are kept) and is returned with its line."""
+    found: list[ManifestDocument] = []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _check_size(node, path)
+            data = _construct(node)
+            for item_node, item in _items(node, data):
+                if is_policy_document(item):
+                    found.append(_document(path, item_node, item, index))
+            index += 1
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        message = f"invalid YAML: {problem}" + (f" ({context})" if context and context != problem else "")
+        return found, LoadError(path, line, message)
+    except _TooLarge as exc:
+        return found, LoadError(path, exc.line, str(exc))
+    except RecursionError:
+        return found, LoadError(path, None, "invalid YAML: nested too deeply")
+    finally:
+        loader.dispose()
+    return found, None
+
+
+class _TooLarge(Exception):
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+def _check_size(root: yaml.Node, path: str) -> None:
+    """Refuse documents whose aliases expand beyond ``MAX_EXPANDED_NODES``
+    or that refer to themselves."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _TooLarge("invalid YAML: a recursive alias refers to itself", node.start_mark.line + 1)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                total += size(key_node) + size(value_node)
+                if total > MAX_EXPANDED_NODES:
+                    break
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    if size(root) > MAX_EXPANDED_NODES:
+        raise _TooLarge(f"document is too large once its aliases are expanded (more than {MAX_EXPANDED_NODES} "
+                        "values); not read", root.start_mark.line + 1)
+
+
+def _construct(node: yaml.Node) -> Any:
+    """Plain data for ``node``, as ``yaml.safe_load`` builds it."""
+    constructor = yaml.constructor.SafeConstructor()
+    return constructor.construct_document(node)
+
+
+def _items(node: yaml.Node, data: Any) -> list[tuple[yaml.Node, Any]]:
+    """The document itself, or the items of a List kind."""
+    if isinstance(data, dict) and isinstance(data.get("kind"), str) and data["kind"].endswith("List") \
+            and isinstance(data.get("items"), list):
+        items_node = _child(node, "items")
+        if isinstance(items_node, yaml.SequenceNode) and len(items_node.value) == len(data["items"]):
+            return list(zip(items_node.value, data["items"]))
+        return [(node, item) for item in data["items"]]
+    return [(node, data)]
+
+
+def _child(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node
+    return None
+
+
+def _document(path: str, node: yaml.Node, data: dict[str, Any], index: int) -> ManifestDocument:
+    lines: dict[tuple, int] = {}
+    _walk_lines(node, (), lines, set())
+    first = node.start_mark.line + 1
+    end = max(node.end_mark.line + (0 if node.end_mark.column == 0 else 1), first)
+    return ManifestDocument(path, first, end, data, lines, index)
+
+
+def _scalar_key(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return yaml.constructor.SafeConstructor().construct_object(node)
+        except yaml.YAMLError:
+            return node.value
+    return None
+
+
+def _walk_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], seen: set[int]) -> None:
+    if id(node) in seen:  # an alias: its lines are those of the anchor
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = _scalar_key(key_node)
+            try:
+                child = path + (key,)
+                lines.setdefault(child, key_node.start_mark.line + 1)
+            except TypeError:
+                continue
+            _walk_lines(value_node, child, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = path + (index,)
+            lines.setdefault(child, item.start_mark.line + 1)
+            _walk_lines(item, child, lines, seen)
