@@ -111,6 +111,14 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
     depth = max(len(e.absolute_path) for e in errors)
     error = jsonschema.exceptions.best_match(e for e in errors if len(e.absolute_path) == depth)
     where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        # name the unknown key and point at its own line
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(str(k) for k in error.instance if k not in allowed)
+        if unknown and allowed:
+            line = node_line(node, [*error.absolute_path, unknown[0]])
+            raise RuleError(LoadError(path, line, f"{where}: unknown key {unknown[0]!r} "
+                                      f"(allowed: {', '.join(allowed)})"))
     raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {error.message}"))
 
 
