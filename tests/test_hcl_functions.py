@@ -150,8 +150,12 @@ CASES = [
     ("try(local.bad_index, 3)", "unknown: index 3 is out of range for a list of 1 elements"),
     ('can(tonumber("x"))', False),
     ('can(tonumber("1"))', True),
-    ("try(aws_vpc.main.id, 1)", "unknown: aws_vpc.main.id is known only after apply"),
-    ("can(aws_vpc.main.id)", "unknown: aws_vpc.main.id is known only after apply"),
+    # a reference to an attribute cannot fail once known; a path into one can
+    ("try(aws_vpc.main.id, 1)", Ref("aws_vpc.main.id is known only after apply", address="aws_vpc.main", attr="id")),
+    ("can(aws_vpc.main.id)", True),
+    ('try(aws_vpc.main.tags_all["Name"], "")', "unknown: aws_vpc.main.tags_all is known only after apply"),
+    ('can(aws_vpc.main.tags_all["Name"])', "unknown: aws_vpc.main.tags_all is known only after apply"),
+    ('try("${aws_vpc.main.id}-x", "")', "unknown: aws_vpc.main.id is known only after apply"),
     # unsupported
     ("nofunc(1)", "unknown: function nofunc is not supported"),
     ('templatefile("x.tpl", {})', "unknown: function templatefile is not supported"),

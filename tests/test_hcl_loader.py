@@ -205,6 +205,56 @@ def test_file_reads_small_files_in_the_module(tmp_path: Path) -> None:
     assert isinstance(outside, Unknown) and "outside the root module" in outside.reason
 
 
+def test_nullable_false_uses_the_default_for_null(tmp_path: Path) -> None:
+    resources = clean(tmp_path, {
+        "main.tf": 'module "m" {\n  source = "./m"\n  a = null\n  b = null\n}\n',
+        "m/main.tf": 'variable "a" {\n  default = "da"\n  nullable = false\n}\nvariable "b" {\n  default = "db"\n}\n'
+                     'resource "t" "r" {\n  a = var.a\n  b = var.b\n}\n',
+    })
+    assert resources["module.m.t.r"].values == {"a": "da", "b": None}
+
+
+def test_override_files_merge_into_their_base_blocks(tmp_path: Path) -> None:
+    result = load(tmp_path, {
+        "main.tf": """
+variable "cidr" {
+  default = "10.0.0.0/16"
+}
+locals {
+  name = "base"
+}
+resource "aws_security_group" "sg" {
+  name = local.name
+  vpc  = "v"
+  ingress {
+    from_port = 1
+  }
+  egress {
+    from_port = 2
+  }
+}
+""",
+        "override.tf": 'variable "cidr" {\n  default = "10.1.0.0/16"\n}\n',
+        "z_override.tf": """locals {
+  name = "over"
+}
+resource "aws_security_group" "sg" {
+  cidr = var.cidr
+  ingress {
+    from_port = 3
+  }
+}
+resource "aws_vpc" "ghost" {
+  cidr_block = "10.9.0.0/16"
+}
+""",
+    })
+    assert result.errors == [LoadError(str(tmp_path / "z_override.tf"), 10, "override resource aws_vpc.ghost has no base block to override")]
+    (sg,) = result.resources
+    assert (sg.address, sg.file, sg.line) == ("aws_security_group.sg", str(tmp_path / "main.tf"), 8)
+    assert sg.values == {"name": "over", "vpc": "v", "cidr": "10.1.0.0/16", "egress": [{"from_port": 2}], "ingress": [{"from_port": 3}]}
+
+
 # ---------------------------------------------------------------------------
 # count and for_each
 # ---------------------------------------------------------------------------

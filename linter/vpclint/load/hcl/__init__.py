@@ -36,7 +36,9 @@ def load_module(path: str, options: LoadOptions, files: list[str] | None = None)
         return loader.run(files)
     except RecursionError:
         loader.errors.append(LoadError(path, None, "the configuration is nested too deeply to evaluate"))
-        return loader.partial()
+    except Exception as exc:  # a loader bug must not end the whole run with a traceback
+        loader.errors.append(LoadError(path, None, f"internal error while loading: {type(exc).__name__}: {exc}"))
+    return loader.partial()
 
 
 class Loader:

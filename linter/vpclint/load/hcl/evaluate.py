@@ -35,6 +35,13 @@ class Lazy(Mapping):
     def names(self) -> list:
         raise NotImplementedError
 
+    def first_unknown(self) -> Unknown | None:
+        for name in self.names():
+            found = find_unknown(self.get_attr(name))
+            if found is not None:
+                return found
+        return None
+
     def __getitem__(self, name: str) -> Any:
         if name not in self.names():
             raise KeyError(name)
@@ -50,7 +57,7 @@ class Lazy(Mapping):
         return name in self.names()
 
     def __eq__(self, other: object) -> bool:
-        return self is other
+        return self is other  # comparing contents would evaluate every attribute
 
     __hash__ = object.__hash__
 
@@ -94,11 +101,11 @@ class Scope:
 
 
 def find_unknown(value: Any) -> Unknown | None:
-    """The first Unknown in value (lazy objects count as partly unknown)."""
+    """The first Unknown in value, if any."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, Lazy):
-        return Unknown(f"{value!r} has attributes known only after apply")
+        return value.first_unknown()
     if isinstance(value, dict):
         for item in value.values():
             found = find_unknown(item)
@@ -145,6 +152,12 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def a_type(value: Any) -> str:
+    """The type of value with its article, for messages: "a string", "an object", "null"."""
+    name = type_name(value)
+    return name if name == "null" else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def format_number(value: int | float) -> str:
     if isinstance(value, int):
         return str(value)
@@ -166,7 +179,7 @@ def to_str(value: Any) -> str:
         return format_number(value)
     if value is None:
         raise EvalError("a null value cannot be used as a string")
-    raise EvalError(f"a {type_name(value)} cannot be used as a string")
+    raise EvalError(f"{a_type(value)} cannot be used as a string")
 
 
 def to_number(value: Any) -> int | float:
@@ -180,7 +193,7 @@ def to_number(value: Any) -> int | float:
         except ValueError:
             pass
         raise EvalError(f"{value!r} is not a number")
-    raise EvalError(f"a {type_name(value)} cannot be used as a number")
+    raise EvalError(f"{a_type(value)} cannot be used as a number")
 
 
 def to_bool(value: Any) -> bool:
@@ -190,7 +203,7 @@ def to_bool(value: Any) -> bool:
         return True
     if value == "false":
         return False
-    raise EvalError(f"a {type_name(value)} cannot be used as a bool")
+    raise EvalError(f"{a_type(value)} cannot be used as a bool")
 
 
 def to_int(value: Any, what: str = "index") -> int:
@@ -238,7 +251,7 @@ def get_attr(obj: Any, name: str) -> Any:
         raise EvalError(f"object has no attribute {name!r}")
     if obj is None:
         raise EvalError(f"cannot read attribute {name!r} of a null value")
-    raise EvalError(f"cannot read attribute {name!r} of a {type_name(obj)}")
+    raise EvalError(f"cannot read attribute {name!r} of {a_type(obj)}")
 
 
 def get_index(obj: Any, key: Any) -> Any:
@@ -265,7 +278,7 @@ def get_index(obj: Any, key: Any) -> Any:
         raise EvalError(f"key {name!r} does not exist")
     if obj is None:
         raise EvalError("cannot index a null value")
-    raise EvalError(f"cannot index a {type_name(obj)}")
+    raise EvalError(f"cannot index {a_type(obj)}")
 
 
 def iterate(collection: Any) -> list:
@@ -274,7 +287,7 @@ def iterate(collection: Any) -> list:
         return list(enumerate(collection))
     if isinstance(collection, Mapping):
         return [(key, collection[key]) for key in sorted(collection)]
-    raise EvalError(f"cannot iterate over a {type_name(collection)}")
+    raise EvalError(f"cannot iterate over {a_type(collection)}")
 
 
 def to_plain(value: Any, _open: frozenset = frozenset()) -> Any:
@@ -565,7 +578,7 @@ def _call(node: list, scope: Scope) -> Any:
         if isinstance(last, Unknown):
             return derived(last)
         if not isinstance(last, list):
-            raise EvalError(f"... expects a list, got a {type_name(last)}")
+            raise EvalError(f"... expects a list, got {a_type(last)}")
         args.extend(last)
     function = FUNCTIONS.get(name)
     if function is None:

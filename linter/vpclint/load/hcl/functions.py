@@ -27,12 +27,10 @@ from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
     EvalError,
-    Lazy,
     Scope,
     derived,
     evaluate,
     find_unknown,
-    format_number,
     is_number,
     norm_number,
     tf_equal,
@@ -40,9 +38,9 @@ from vpclint.load.hcl.evaluate import (
     to_int,
     to_number,
     to_str,
-    type_name,
+    a_type,
 )
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 # Terraform refuses to build larger ranges
 RANGE_LIMIT = 1024
@@ -94,13 +92,13 @@ for _name in ("templatefile", "templatestring", "filebase64", "filemd5", "filesh
 def _list(value: Any, what: str = "argument") -> list:
     if isinstance(value, list):
         return value
-    raise EvalError(f"{what} must be a list, got a {type_name(value)}")
+    raise EvalError(f"{what} must be a list, got {a_type(value)}")
 
 
 def _map(value: Any, what: str = "argument") -> Mapping:
     if isinstance(value, Mapping):
         return value
-    raise EvalError(f"{what} must be a map, got a {type_name(value)}")
+    raise EvalError(f"{what} must be a map, got {a_type(value)}")
 
 
 def set_order(items: list) -> list:
@@ -135,12 +133,19 @@ def _try(arg_nodes: list, scope: Scope) -> Any:
         except EvalError as exc:
             errors.append(str(exc))
             continue
+        if _plain_reference(value):
+            return value  # a resource attribute itself: it will not fail once known
         found = find_unknown(value)
         if found is not None:
             # it might still fail once known, so the choice cannot be made yet
             return derived(found)
         return value
     raise EvalError(f"try(): no argument could be evaluated: {errors[-1]}")
+
+
+def _plain_reference(value: Any) -> bool:
+    """A Ref to an attribute itself (`aws_vpc.main.id`), not a path into one that may not exist."""
+    return isinstance(value, Ref) and value.attr.isidentifier()
 
 
 def _can(arg_nodes: list, scope: Scope) -> Any:
@@ -150,7 +155,7 @@ def _can(arg_nodes: list, scope: Scope) -> Any:
         value = evaluate(arg_nodes[0], scope)
     except EvalError:
         return False
-    found = find_unknown(value)
+    found = None if _plain_reference(value) else find_unknown(value)
     return derived(found) if found is not None else True
 
 
@@ -487,7 +492,7 @@ def _length(value):
         return len(value)
     if isinstance(value, (list, Mapping)):
         return len(value)
-    raise EvalError(f"cannot take the length of a {type_name(value)}")
+    raise EvalError(f"cannot take the length of {a_type(value)}")
 
 
 @function("concat", unknown="shallow")
@@ -854,7 +859,7 @@ def _jsonable(value: Any) -> Any:
         raise EvalError("cannot encode a non-finite number")
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
-    raise EvalError(f"cannot encode a {type_name(value)}")
+    raise EvalError(f"cannot encode {a_type(value)}")
 
 
 def _from_json(value: Any) -> Any:

@@ -26,7 +26,7 @@ from vpclint.load.hcl.evaluate import (
     iterate,
     to_number,
     to_plain,
-    type_name,
+    a_type,
 )
 from vpclint.load.hcl.variables import CONSTANT, convert
 from vpclint.resources import LoadError, Resource, Span, UnknownNote
@@ -57,15 +57,12 @@ class Entry:
     file: str
     attrs: dict = field(default_factory=dict)
     groups: dict = field(default_factory=dict)  # block type -> [blocks], dynamic ones included
+    names: list = field(default_factory=list)  # attribute and block type names, attributes first
 
     @property
     def address(self) -> str:
         base = f"{self.type}.{self.name}"
         return f"data.{base}" if self.mode == "data" else base
-
-    @property
-    def names(self) -> list:
-        return list(self.attrs) + [name for name in self.groups if name not in self.attrs]
 
 
 @dataclass
@@ -77,8 +74,17 @@ class Call:
     file: str
 
 
+def is_override_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name == "override.tf" or name.endswith("_override.tf")
+
+
 class Module:
-    """One module directory's blocks, indexed by kind; duplicates become errors."""
+    """One module directory's blocks, indexed by kind; duplicates become errors.
+
+    Override files (override.tf, *_override.tf) are merged into the blocks
+    they name after all other files, as Terraform does.
+    """
 
     def __init__(self, directory: str, files: list[tuple[str, dict]], errors: list):
         self.dir = directory
@@ -90,8 +96,39 @@ class Module:
         self.items: list = []  # entries and calls in file order
         seen: dict[str, tuple] = {}
         for path, plain in files:
-            for block in plain["blocks"]:
-                self._add(path, block, seen, errors)
+            if not is_override_file(path):
+                for block in plain["blocks"]:
+                    self._add(path, block, seen, errors)
+        for path, plain in files:
+            if is_override_file(path):
+                for block in plain["blocks"]:
+                    self._override(path, block, errors)
+
+    def _override(self, path: str, block: dict, errors: list) -> None:
+        kind, labels = block["type"], block["labels"]
+        if kind == "locals":
+            for name, (node, line) in block["attrs"].items():
+                self.locals[name] = (node, line, path)
+            return
+        name = labels[0] if len(labels) == 1 else None
+        if kind in ("resource", "data") and len(labels) == 2:
+            entry = self.entries.get(("managed" if kind == "resource" else "data", labels[0], labels[1]))
+            if entry is not None:
+                entry.block = _merged(entry.block, block)
+                _index_body(entry)
+                return
+        elif kind == "module" and name in self.calls:
+            self.calls[name].block = _merged(self.calls[name].block, block)
+            return
+        elif kind == "variable" and name in self.variables:
+            self.variables[name] = _merged(self.variables[name], block)
+            return
+        elif kind == "output" and name in self.outputs:
+            self.outputs[name] = _merged(self.outputs[name], block)
+            return
+        if kind in ("resource", "data", "module", "variable", "output"):
+            what = f"{kind} {'.'.join(labels)}"
+            errors.append(LoadError(path, block["line"], f"override {what} has no base block to override"))
 
     def _add(self, path: str, block: dict, seen: dict, errors: list) -> None:
         kind, labels, line = block["type"], block["labels"], block["line"]
@@ -140,11 +177,26 @@ class Module:
 
 def _index_body(entry: Entry) -> None:
     entry.attrs = {name: value for name, value in entry.block["attrs"].items() if name not in META_ATTRS}
+    entry.groups = {}
     for block in entry.block["blocks"]:
-        if block["type"] in META_BLOCKS:
-            continue
-        name = block["labels"][0] if block["type"] == "dynamic" and block["labels"] else block["type"]
-        entry.groups.setdefault(name, []).append(block)
+        if block["type"] not in META_BLOCKS:
+            entry.groups.setdefault(_group_name(block), []).append(block)
+    entry.names = list(entry.attrs) + [name for name in entry.groups if name not in entry.attrs]
+
+
+def _group_name(block: dict) -> str:
+    """The block type a nested block contributes to (a dynamic block's label)."""
+    return block["labels"][0] if block["type"] == "dynamic" and block["labels"] else block["type"]
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """Override attributes replace; override nested blocks replace all of their type."""
+    replaced = {_group_name(block) for block in override["blocks"]}
+    return dict(
+        base,
+        attrs={**base["attrs"], **override["attrs"]},
+        blocks=[b for b in base["blocks"] if _group_name(b) not in replaced] + override["blocks"],
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -155,8 +207,7 @@ def _index_body(entry: Entry) -> None:
 def _groups(block: dict) -> dict:
     groups: dict = {}
     for nested in block["blocks"]:
-        name = nested["labels"][0] if nested["type"] == "dynamic" and nested["labels"] else nested["type"]
-        groups.setdefault(name, []).append(nested)
+        groups.setdefault(_group_name(nested), []).append(nested)
     return groups
 
 
@@ -274,15 +325,15 @@ class ModuleInstance:
     def __repr__(self) -> str:
         return self.address or "root module"
 
-    def _lazy(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        """Compute once; a value that depends on itself is Unknown, errors are replayed."""
+    def _lazy(self, key: tuple, compute: Callable[[], Any], cycle: Callable[[Unknown], Any] = lambda u: u) -> Any:
+        """Compute once; a value that depends on itself is `cycle(Unknown)`, errors are replayed."""
         if key in self._memo:
             kind, value = self._memo[key]
             if kind == "error":
                 raise EvalError(value)
             return value
         if key in self._active:
-            return Unknown(f"{self._describe(key)} depends on itself")
+            return cycle(Unknown(f"{self._describe(key)} depends on itself"))
         self._active.add(key)
         try:
             value = compute()
@@ -295,8 +346,9 @@ class ModuleInstance:
         return value
 
     def _describe(self, key: tuple) -> str:
+        """Keys are (kind, readable name, ...)."""
         prefix = f"{self.address}." if self.address else ""
-        return prefix + ".".join(str(part) for part in key[1:])
+        return prefix + key[1]
 
     # -- names -------------------------------------------------------------
 
@@ -326,7 +378,7 @@ class ModuleInstance:
         return found
 
     def variable(self, name: str) -> Any:
-        return self._lazy(("var", "var", name), lambda: self._variable(name))
+        return self._lazy(("var", f"var.{name}"), lambda: self._variable(name))
 
     def _variable(self, name: str) -> Any:
         declaration = self.module.variables.get(name)
@@ -340,6 +392,8 @@ class ModuleInstance:
             value = evaluate_value(declaration["attrs"]["default"][0], CONSTANT)
         else:
             return Unknown(f"variable var.{name} has no value")
+        if value is None and declaration is not None and _not_nullable(declaration):
+            value = evaluate_value(declaration["attrs"]["default"][0], CONSTANT)
         if declaration is not None and "type" in declaration["attrs"]:
             try:
                 value = convert(value, declaration["attrs"]["type"][0])
@@ -348,7 +402,7 @@ class ModuleInstance:
         return value
 
     def local(self, name: str) -> Any:
-        return self._lazy(("local", "local", name), lambda: self._local(name))
+        return self._lazy(("local", f"local.{name}"), lambda: self._local(name))
 
     def _local(self, name: str) -> Any:
         if name not in self.module.locals:
@@ -356,7 +410,7 @@ class ModuleInstance:
         return evaluate_value(self.module.locals[name][0], self.scope)
 
     def output(self, name: str) -> Any:
-        return self._lazy(("output", "output", name), lambda: self._output(name))
+        return self._lazy(("output", f"output.{name}"), lambda: self._output(name))
 
     def _output(self, name: str) -> Any:
         declaration = self.module.outputs.get(name)
@@ -387,7 +441,12 @@ class ModuleInstance:
         return dict(zip(expansion.keys, objects))
 
     def expansion(self, target: Entry | Call) -> Expansion:
-        return self._lazy(("expand", id(target)), lambda: self._expand(target.block))
+        label = f"module.{target.name}" if isinstance(target, Call) else target.address
+        return self._lazy(
+            ("expand", f"{label} count/for_each", id(target)),
+            lambda: self._expand(target.block),
+            lambda unknown: Expansion("count" if "count" in target.block["attrs"] else "for_each", unknown=unknown),
+        )
 
     def _expand(self, block: dict) -> Expansion:
         attrs = block["attrs"]
@@ -408,7 +467,7 @@ class ModuleInstance:
         except EvalError:
             number = None
         if number is None or isinstance(number, float) or number < 0:
-            shown = type_name(value) if number is None else number
+            shown = a_type(value) if number is None else number
             return Expansion("count", error=f"count must be a non-negative whole number, got {shown}")
         if number > INSTANCE_LIMIT:
             return Expansion("count", error=f"count of {number} exceeds the limit of {INSTANCE_LIMIT}")
@@ -430,7 +489,7 @@ class ModuleInstance:
             keys = sorted(set(value))
             each = {key: key for key in keys}
         else:
-            return Expansion("for_each", error=f"for_each must be a map or a set of strings, got {type_name(value)}")
+            return Expansion("for_each", error=f"for_each must be a map or a set of strings, got {a_type(value)}")
         if len(keys) > INSTANCE_LIMIT:
             return Expansion("for_each", error=f"for_each of {len(keys)} elements exceeds the limit of {INSTANCE_LIMIT}")
         return Expansion("for_each", keys, each)
@@ -466,7 +525,8 @@ class ModuleInstance:
         return {key: value for (key, _), value in zip(children.instances, outputs)}
 
     def children(self, call: Call) -> Children:
-        return self._lazy(("children", "module", call.name), lambda: self._children(call))
+        return self._lazy(("children", f"module.{call.name}"), lambda: self._children(call),
+                          lambda unknown: Children(unknown=unknown))
 
     def _children(self, call: Call) -> Children:
         block = call.block
@@ -587,8 +647,14 @@ class ModuleInstance:
             child.emit(result, errors, notes)
 
 
+def _not_nullable(declaration: dict) -> bool:
+    """`nullable = false` with a default: a null input means the default."""
+    nullable = declaration["attrs"].get("nullable")
+    return nullable is not None and nullable[0] == ["lit", False] and "default" in declaration["attrs"]
+
+
 class _Outside(Exception):
-    pass
+    """A file() path that leaves the root module."""
 
 
 class ResourceObject(Lazy):
@@ -607,6 +673,9 @@ class ResourceObject(Lazy):
 
     def names(self) -> list:
         return self.entry.names
+
+    def first_unknown(self) -> Unknown:
+        return Unknown(f"{self.address} has attributes known only after apply")
 
     def get_attr(self, name: str) -> Any:
         if name in self._values:

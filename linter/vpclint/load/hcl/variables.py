@@ -24,7 +24,7 @@ from vpclint.load.hcl.evaluate import (
     to_bool,
     to_number,
     to_str,
-    type_name,
+    a_type,
 )
 from vpclint.load.hcl.functions import set_order
 from vpclint.load.hcl.parse import parse_expression
@@ -148,7 +148,7 @@ def convert(value: Any, type_node: list | None) -> Any:
         name = type_node[1]
         if name == "string":
             if isinstance(value, (list, Mapping)):
-                raise EvalError(f"a string is required, got a {type_name(value)}")
+                raise EvalError(f"a string is required, got {a_type(value)}")
             return to_str(value)
         if name == "number":
             return to_number(value)
@@ -164,12 +164,12 @@ def convert(value: Any, type_node: list | None) -> Any:
     name, argument = type_node[1], type_node[2][0]
     if name in ("list", "set"):
         if not isinstance(value, list):
-            raise EvalError(f"a {name} is required, got a {type_name(value)}")
+            raise EvalError(f"a {name} is required, got {a_type(value)}")
         items = [convert(item, argument) for item in value]
         return set_order(items) if name == "set" and not any(isinstance(i, Unknown) for i in items) else items
     if name == "map":
         if not isinstance(value, Mapping):
-            raise EvalError(f"a map is required, got a {type_name(value)}")
+            raise EvalError(f"a map is required, got {a_type(value)}")
         return {key: convert(value[key], argument) for key in value}
     if name == "tuple" and argument[0] == "tuple":
         if not isinstance(value, list) or len(value) != len(argument[1]):
@@ -182,7 +182,7 @@ def convert(value: Any, type_node: list | None) -> Any:
 
 def _convert_object(value: Any, attributes: list) -> dict:
     if not isinstance(value, Mapping):
-        raise EvalError(f"an object is required, got a {type_name(value)}")
+        raise EvalError(f"an object is required, got {a_type(value)}")
     result = {}
     for key_node, attribute_type in attributes:
         key = to_str(evaluate(key_node, CONSTANT))
