@@ -94,7 +94,13 @@ class Builder:
 
     def cidr(self, owner: Element, attribute: str, role: str, value: Any,
              limits: CidrLimits | None = None, single_address: bool = False) -> Cidr:
-        """A range of ``owner`` read from ``attribute``, kept for range-wide rules."""
+        """A range of ``owner`` read from ``attribute``, kept for range-wide rules.
+
+        An attribute that is not set (null, or "" which providers read as
+        unset) yields a range that is unknown, never a malformed one.
+        """
+        if value is None or value == "":
+            return Cidr(owner, attribute, role, unknown=Unknown("not set"), limits=limits)
         cidr = make_cidr(owner, attribute, role, value, limits, single_address)
         if cidr.unknown is not None and owner.resource is not None:
             self.note(owner.resource, attribute, cidr.unknown.reason)
