@@ -262,3 +262,24 @@ def test_markdown_extra_sections_hook(monkeypatch) -> None:
     text = FORMATS["markdown"](Report(), Context())
     assert len(calls) == 1
     assert text.endswith("### Topology\n\n```mermaid\ngraph LR\n```\n")
+
+
+def test_sarif_shows_a_downloaded_module_finding_on_its_module_call(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VPCLINT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "main.tf").write_text('\nmodule "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n'
+                                      '  cidr   = "172.17.0.0/16"\n}\n')
+    downloaded = tmp_path / ".terraform" / "modules" / "vpc"
+    downloaded.mkdir(parents=True)
+    (downloaded / "main.tf").write_text('variable "cidr" {}\n\nresource "aws_vpc" "this" {\n'
+                                        '  cidr_block = var.cidr\n}\n')
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "vpc", "Source": "registry.terraform.io/terraform-aws-modules/vpc/aws", "Version": "5.1.0",
+         "Dir": ".terraform/modules/vpc"}]}))
+    (result,) = sarif(".")["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 2}}
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == [
+        "module.vpc is called here", "module.vpc.aws_vpc.this is defined here, in a downloaded module"]
+    assert result["relatedLocations"][1]["physicalLocation"]["artifactLocation"]["uri"] == ".terraform/modules/vpc/main.tf"

@@ -62,6 +62,13 @@ def test_each_directory_is_linted_once(tree: Path) -> None:
         ("docker_bridge_overlap", "aws_vpc.main", "infra/net/main.tf")]
 
 
+def test_pre_commit_lints_only_the_changed_directories_even_when_recursive(tree: Path) -> None:
+    Path(".vpclint.yaml").write_text("recursive: true\n")
+    Path("infra/main.tf").write_text('resource "aws_vpc" "top" {\n  cidr_block = "10.60.0.0/16"\n}\n')
+    result = CliRunner().invoke(cli, ["check", "--pre-commit", "--recursive", "--format", "json", "infra/main.tf"])
+    assert result.exit_code == 0 and json.loads(result.output)["findings"] == []
+
+
 def test_nothing_to_lint_is_clean(tree: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--pre-commit", "infra/vars_only/prod.tfvars", "README.md"])
     assert result.exit_code == 0 and result.output == ""

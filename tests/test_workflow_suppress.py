@@ -191,7 +191,12 @@ def test_fixture_suppresses_every_form() -> None:
     assert report.suppressed_inline == 7
 
 
-def _cli(*args, cwd: Path | None = None):
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("VPCLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _cli(*args):
     return CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
 
 

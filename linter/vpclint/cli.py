@@ -88,7 +88,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         baseline=baseline,
         write_baseline=write_baseline,
         paths=list(paths) or ["."],
-        recursive=recursive or config.recursive,
+        recursive=(recursive or config.recursive) and not pre_commit,  # pre-commit: exactly those directories
         load=_load_options(config, var_file, variables, cache_dir, no_cache),
         config=config,
         rule_dirs=list(rule_dirs),

@@ -8,7 +8,9 @@
   at the plan file without a region, the resource address kept as a logical
   location (GitHub rejects a result without a file);
 - when the resource came through modules, each ``module`` block it was called
-  from is a related location, outermost first;
+  from is a related location, outermost first; a resource of a downloaded
+  (remote) module under ``.terraform/`` is shown on its outermost module call,
+  since code scanning only accepts files of the repository;
 - ``partialFingerprints`` carries the line-independent fingerprint the
   baseline uses, so alerts follow a block when it moves;
 - input errors are ``toolExecutionNotifications`` of the invocation, which is
@@ -34,6 +36,11 @@ def _uri(path: str) -> str:
 
 def _artifact(path: str) -> dict:
     return {"uri": _uri(path), "uriBaseId": SRCROOT}
+
+
+def _downloaded(path: str) -> bool:
+    """Whether a (display) path lies in a module terraform downloaded (.terraform/)."""
+    return ".terraform" in path.split("/")
 
 
 def _rule_entry(rule) -> dict:
@@ -66,6 +73,16 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
     from vpclint.suppress import module_calls
 
     file, line = finding_location(report, finding)
+    origin = report.origin(finding) if hasattr(report, "origin") else None
+    sites = origin.call_sites if origin is not None else ()
+    downloaded = None
+    if file is not None and _downloaded(file):
+        # a remote module under .terraform/ is not part of the repository: show the
+        # finding on the outermost module call in it, the real place as related
+        call = next((site for site in sites if not _downloaded(display_path(site.file))), None)
+        if call is not None:
+            downloaded = (file, line)
+            file, line = display_path(call.file), call.line
     location: dict = {}
     if file is not None:
         physical: dict = {"artifactLocation": _artifact(file)}
@@ -82,17 +99,22 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
         "locations": [location],
         "partialFingerprints": {"vpclintFingerprint/v1": fingerprint(finding)},
     })
-    origin = report.origin(finding) if hasattr(report, "origin") else None
-    if origin is not None and origin.call_sites:
-        calls = module_calls(finding.resource)
-        related = []
-        for index, site in enumerate(origin.call_sites):
-            name = calls[index] if index < len(calls) else "module"
-            region = {"startLine": max(site.line, 1), "endLine": max(site.end_line, site.line, 1)}
-            related.append({"id": index + 1,
-                            "physicalLocation": {"artifactLocation": _artifact(display_path(site.file)),
-                                                 "region": region},
-                            "message": {"text": f"{name} is called here"}})
+    related = []
+    calls = module_calls(finding.resource)
+    for index, site in enumerate(sites):
+        name = calls[index] if index < len(calls) else "module"
+        region = {"startLine": max(site.line, 1), "endLine": max(site.end_line, site.line, 1)}
+        related.append({"id": len(related) + 1,
+                        "physicalLocation": {"artifactLocation": _artifact(display_path(site.file)),
+                                             "region": region},
+                        "message": {"text": f"{name} is called here"}})
+    if downloaded is not None:
+        physical = {"artifactLocation": _artifact(downloaded[0])}
+        if downloaded[1] is not None:
+            physical["region"] = {"startLine": downloaded[1]}
+        related.append({"id": len(related) + 1, "physicalLocation": physical,
+                        "message": {"text": f"{finding.resource} is defined here, in a downloaded module"}})
+    if related:
         result["relatedLocations"] = related
     if getattr(report, "baseline", None) is not None:
         result["baselineState"] = "new"
