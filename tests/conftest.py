@@ -48,6 +48,35 @@ def annotations(directory: Path) -> set[tuple[str, str, str, int]]:
             assert block, f"{path}:{number}: '# expect:' is not above a resource block"
             address = match.group(2) or f"{block.group(1)}.{block.group(2)}"
             expected.add((match.group(1), address, str(path), target + 1))
+    for path in sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml")
+                       and not p.name.startswith(".")):
+        expected |= _manifest_annotations(path)
+    return expected
+
+
+def _manifest_annotations(path: Path) -> set[tuple[str, str, str, int]]:
+    """``# expect: RULE [ADDRESS]`` in a Kubernetes manifest: the finding's line
+    is the next line that is not a comment (the document's ``apiVersion:``
+    for a finding about the policy, the offending key otherwise); its address
+    is that of the policy document holding that line unless one is named."""
+    from vpclint.load.manifests import parse_documents
+    from vpclint.policies.build import manifest_address
+
+    text = path.read_text()
+    lines = text.splitlines()
+    documents, _ = parse_documents(str(path), text)
+    expected = set()
+    for number, line in enumerate(lines, start=1):
+        match = _EXPECT.match(line)
+        if not match:
+            continue
+        target = number
+        while target < len(lines) and lines[target].lstrip().startswith("#"):
+            target += 1
+        holders = [d for d in documents if d.line <= target + 1 <= d.end_line]
+        assert match.group(2) or holders, f"{path}:{number}: '# expect:' is not above a line of a policy document"
+        address = match.group(2) or manifest_address(holders[-1].data, holders[-1].index)
+        expected.add((match.group(1), address, str(path), target + 1))
     return expected
 
 

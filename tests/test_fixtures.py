@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, annotations, found, run
+from vpclint.load.manifests import looks_like_policy
 
 LOADER_FIXTURES = ("hcl_", "plan_")
 
 
 def scenario_dirs() -> list[Path]:
     dirs = {p.parent for p in FIXTURES.rglob("*.tf")}
+    dirs |= {p.parent for p in [*FIXTURES.rglob("*.yaml"), *FIXTURES.rglob("*.yml")]  # policy manifests
+             if not p.name.startswith(".") and looks_like_policy(p.read_text(errors="replace"))}
     return sorted(d for d in dirs if not d.relative_to(FIXTURES).parts[0].startswith(LOADER_FIXTURES)
                   and ".terraform" not in d.parts and "modules" not in d.relative_to(FIXTURES).parts[1:])
 

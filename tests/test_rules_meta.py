@@ -34,7 +34,8 @@ def test_docs_examples_behave_as_labelled(path: Path, tmp_path: Path) -> None:
     for label, text in (("bad", rule.docs["bad"]), ("good", rule.docs["good"])):
         directory = tmp_path / label
         directory.mkdir()
-        (directory / "main.tf").write_text(text)
+        # examples of Kubernetes / Calico policies are manifests, not HCL
+        (directory / ("policy.yaml" if text.lstrip().startswith("apiVersion:") else "main.tf")).write_text(text)
         config = None
         if "config" in rule.docs:
             config = directory / ".vpclint.yaml"

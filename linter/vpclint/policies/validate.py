@@ -595,6 +595,7 @@ def _calico_rule_issues(rule: dict[str, Any], path: tuple, direction: str) -> It
             and not isinstance(protocol, Unknown) and protocol not in ("ICMP", "ICMPv6", 1, 58):
         yield Issue(path + ("icmp",), "ICMP fields need protocol ICMP or ICMPv6", "set protocol: ICMP")
     versions: set[int] = set()
+    mixed_at: tuple | None = None
     for side in ("source", "destination"):
         entity = rule.get(side)
         if not isinstance(entity, dict):
@@ -617,6 +618,8 @@ def _calico_rule_issues(rule: dict[str, Any], path: tuple, direction: str) -> It
                     yield Issue(base + (key, index), f"`{show_path(base + (key,))}`: {problem}")
                 else:
                     versions.add(parse_network(net).version)
+                    if len(versions) > 1 and mixed_at is None:
+                        mixed_at = base + (key,)
         for key in ("ports", "notPorts"):
             ports = entity.get(key)
             if not isinstance(ports, list) or not ports:
@@ -636,8 +639,9 @@ def _calico_rule_issues(rule: dict[str, Any], path: tuple, direction: str) -> It
                             else f"protocol {protocol} has no ports: remove `{key}` or use TCP, UDP or SCTP")
         if entity.get("services") is not None and side == ("source" if direction == "egress" else "destination"):
             yield Issue(base + ("services",), f"`services` is not allowed in the {side} of an {direction} rule")
-    if len(versions) > 1:
-        yield Issue(path, f"`{show_path(path)}` mixes IPv4 and IPv6 CIDRs", "split it into one rule per IP version")
+    if mixed_at is not None:
+        yield Issue(mixed_at, f"`{show_path(path)}` mixes IPv4 and IPv6 CIDRs ({show_path(mixed_at)})",
+                    "split it into one rule per IP version")
     elif versions and rule.get("ipVersion") in (4, 6) and rule.get("ipVersion") not in versions:
         yield Issue(path + ("ipVersion",), "the rule's ipVersion does not match its CIDRs")
     if direction == "egress" and rule.get("http") is not None:
@@ -663,5 +667,7 @@ def document_issues(doc: dict[str, Any]) -> list[Issue]:
         issues = [Issue(("apiVersion",), f"apiVersion {api!r} does not serve {kind}", f"write apiVersion: {wanted}")]
     unique: dict[tuple, Issue] = {}
     for issue in issues:
+        if "`" not in issue.message and issue.path:  # say where, so equal messages stay apart
+            issue = Issue(issue.path, f"`{show_path(issue.path)}`: {issue.message}", issue.fix)
         unique.setdefault((issue.path, issue.message), issue)
     return sorted(unique.values(), key=lambda i: ([str(p) for p in i.path], i.message))

@@ -10,7 +10,8 @@ port 53 can reach the cluster DNS from those pods. Silent whenever
 anything needed is unknown (a label, a Terraform value, the order of
 policies, a named port) and for invalid policies (they never take effect).
 Captures: ``pods`` (which pods), ``blocker`` (the policy that drops the
-query: a Deny rule's, or the one isolating the pods), ``dns_fix``.
+query: a Deny rule's, or the one isolating the pods), ``why`` (in words),
+``dns_fix``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def blocks_dns(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Viola
     for policy in _policies(args, bindings):
         found = _dns_blocked(policy)
         if found is not None:
-            pods, blocker = found
-            yield Violation({"pods": pods, "blocker": blocker, "dns_fix": dns_fix(policy)}, subject=policy,
+            pods, blocker, why = found
+            yield Violation({"pods": pods, "blocker": blocker, "why": why, "dns_fix": dns_fix(policy)}, subject=policy,
                             related=[blocker] if blocker is not None and blocker is not policy else [],
                             facts=(pods,))
 
@@ -80,7 +81,7 @@ def _subjects(policy: Policy) -> list[tuple[Endpoint, str]]:
     return out
 
 
-def _dns_blocked(policy: Policy) -> tuple[str, Policy | None] | None:
+def _dns_blocked(policy: Policy) -> tuple[str, Policy | None, str] | None:
     if not policy.valid or policy.restricts("egress") is not True:
         return None
     others = policy.others or [policy]
@@ -90,7 +91,15 @@ def _dns_blocked(policy: Policy) -> tuple[str, Policy | None] | None:
         verdicts = dns_verdict(others, pod)
         if all(d.verdict is False for d in verdicts.values()):
             blocker = verdicts["UDP"].policy or verdicts["TCP"].policy
-            return text, blocker
+            denied = [d for d in verdicts.values() if d.reason.startswith("a Deny rule")]
+            if denied and denied[0].policy is not None:
+                owner = "its own Deny rule" if denied[0].policy is policy else f"a Deny rule of {denied[0].policy.title}"
+                why = (f"{owner} drops their DNS queries (UDP and TCP port 53 to "
+                       "kube-dns in kube-system) before any rule allows them")
+            else:
+                why = ("no policy that applies to them lets UDP or TCP port 53 reach the cluster DNS "
+                       "(kube-dns / CoreDNS in kube-system)")
+            return text, blocker, why
     return None
 
 
