@@ -89,6 +89,8 @@ def parse_text(text: str) -> dict:
     except lark.exceptions.UnexpectedInput as exc:
         return _failed(_error_line(exc, text), _describe_parse_error(exc))
     except lark.exceptions.VisitError as exc:
+        if isinstance(exc.orig_exc, RecursionError):
+            return _failed(None, "the file is nested too deeply to parse")
         meta = getattr(exc.obj, "meta", None)
         line = getattr(meta, "line", None) if meta is not None and not getattr(meta, "empty", True) else None
         detail = str(exc.orig_exc)
@@ -309,13 +311,12 @@ class _Converter:
     # -- expressions -------------------------------------------------------
 
     def expr(self, node: Any) -> list:
+        while type(node) is r_expr.ExprTermRule:  # parentheses and wrappers: no frame each
+            node = node.expression
         method = _DISPATCH.get(type(node))
         if method is None:
             return ["error", f"unsupported expression {type(node).__name__}"]
         return method(self, node)
-
-    def _expr_term(self, node: r_expr.ExprTermRule) -> list:
-        return self.expr(node.expression)
 
     def _identifier(self, node: r_lit.IdentifierRule) -> list:
         return ["var", str(node.token.value)]
@@ -475,7 +476,6 @@ class _Converter:
 
 
 _DISPATCH = {
-    r_expr.ExprTermRule: _Converter._expr_term,
     r_lit.IdentifierRule: _Converter._identifier,
     r_lit.LiteralValueRule: _Converter._literal,
     r_lit.IntLitRule: _Converter._int,
