@@ -145,3 +145,16 @@ def test_cache_write_failure_is_silent(tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     cache_write(str(blocker), cache_key(b"x"), parse_bytes(b"x = 1\n"))
+
+
+@pytest.mark.parametrize("source, error", [
+    ('x = "a%{endif}b"\n', [1, "unexpected %{endif} in template"]),
+    ("y = 1\nx = <<EOT\na%{else}b\nEOT\n", [2, "unexpected %{else} in template"]),
+    ("x = <<EOT\n%{ if true }open\nEOT\n", [1, "%{if} without %{endif}"]),
+    ("x = <<EOT\n${ 1 + }\nEOT\n", [1, "heredoc template: unexpected end of file in '1 +'"]),
+])
+def test_bad_templates_are_errors_and_unknown_values(source: str, error: list) -> None:
+    plain = parse_text(source)
+    assert plain["errors"] == [error]
+    attrs = {name: expr for block in plain["blocks"] for name, (expr, _line) in block["attrs"].items()}
+    assert attrs["x"][0] == "error"

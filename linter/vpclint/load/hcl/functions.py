@@ -28,6 +28,7 @@ from vpclint.load.hcl.evaluate import (
     SPECIAL_FORMS,
     EvalError,
     Scope,
+    a_type,
     derived,
     evaluate,
     find_unknown,
@@ -38,7 +39,6 @@ from vpclint.load.hcl.evaluate import (
     to_int,
     to_number,
     to_str,
-    a_type,
 )
 from vpclint.values import Ref, Unknown
 

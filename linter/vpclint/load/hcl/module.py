@@ -21,12 +21,12 @@ from vpclint.load.hcl.evaluate import (
     Lazy,
     Namespace,
     Scope,
+    a_type,
     derived,
     evaluate_value,
     iterate,
     to_number,
     to_plain,
-    a_type,
 )
 from vpclint.load.hcl.variables import CONSTANT, convert
 from vpclint.resources import LoadError, Resource, Span, UnknownNote

@@ -12,6 +12,9 @@ Plain form of a file::
     BLOCK = {"type": str, "labels": [str...], "line": int, "end_line": int,
              "attrs": {name: [EXPR, line]}, "blocks": [BLOCK...]}
 
+Attributes outside any block (.tfvars files) are kept in one BLOCK of type
+"__attrs__". A file that cannot be parsed has no blocks and one error.
+
 Expressions (EXPR) are lists whose first item names the node::
 
     ["lit", value]                      str / number / bool / null
@@ -107,7 +110,10 @@ def parse_text(text: str) -> dict:
 
 
 def parse_expression(text: str) -> list:
-    """Parse one expression (a --var value); raises ValueError with a line on bad input."""
+    """Parse one expression (a --var value, a heredoc interpolation).
+
+    Raises ValueError(line, message) on bad input.
+    """
     parsed = parse_text(f"v = {text}\n")
     if parsed["errors"]:
         line, message = parsed["errors"][0]
@@ -421,7 +427,13 @@ class _Converter:
         flat: list = []
         for part in node.string_parts:
             self._flatten_part(part.content, flat)
-        return _template(flat)
+        return self._checked(node, _template(flat))
+
+    def _checked(self, node: Any, expr: list) -> list:
+        """A template that could not be assembled is also a load error at its line."""
+        if expr[0] == "error":
+            self.errors.append([_meta_line(node), expr[1]])
+        return expr
 
     def _flatten_part(self, content: Any, flat: list) -> None:
         """Quoted-string parts as a flat list of text and directive markers."""
@@ -468,7 +480,7 @@ class _Converter:
             flat = _split_template(body)
         except ConvertError as exc:
             return self._fail(node, f"heredoc template: {exc}")
-        return _template(flat)
+        return self._checked(node, _template(flat))
 
     def _fail(self, node: Any, message: str) -> list:
         self.errors.append([_meta_line(node), message])

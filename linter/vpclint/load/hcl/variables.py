@@ -18,20 +18,21 @@ from vpclint.load import LoadOptions
 from vpclint.load.hcl.evaluate import (
     EvalError,
     Scope,
+    a_type,
     evaluate,
     evaluate_value,
     norm_number,
     to_bool,
     to_number,
     to_str,
-    a_type,
 )
 from vpclint.load.hcl.functions import set_order
 from vpclint.load.hcl.parse import parse_expression
 from vpclint.resources import LoadError
 from vpclint.values import Unknown
 
-CONSTANT = Scope(None)
+CONSTANT = Scope(None)  # for values that may not refer to anything
+_INVALID = object()  # a raw value that did not parse (already reported)
 _LOOKS_LIKE_HCL = re.compile(r"\A\s*(?:[\[{]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*\Z|(?:true|false)\s*\Z)")
 
 
@@ -72,9 +73,6 @@ def root_values(
         if value is not _INVALID:
             values[name] = value
     return values
-
-
-_INVALID = object()
 
 
 def _raw_value(raw: str, type_node: list | None, origin: str, errors: list) -> Any:
