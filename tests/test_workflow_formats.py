@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES
 from vpclint.cli import cli
 from vpclint.engine.rules import load_rules
 from vpclint.findings import Finding
@@ -20,7 +20,8 @@ from vpclint.reporters import FORMATS, Context, github, markdown
 from vpclint.resources import LoadError, Span
 
 CONTRACT_FORMATS = {"text", "json", "sarif", "junit", "checkstyle", "compact", "github", "markdown"}
-SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+# the OASIS schema, kept as data beside the tests (tests/schemas/README.md)
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(autouse=True)

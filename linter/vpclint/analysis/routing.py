@@ -81,7 +81,7 @@ def through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet | None:
     Longest-prefix match: a more specific route decides for its addresses.
     None when a route that could decide is unknown.
     """
-    if not table.complete:
+    if not table.complete or (table.network is not None and not table.network.routes_complete):
         return None
     routes = _all_routes(table)
     if routes is None:

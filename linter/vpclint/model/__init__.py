@@ -136,6 +136,10 @@ class Network(Element):
     route_tables: list["RouteTable"] = field(default_factory=list)
     peerings: list["Peering"] = field(default_factory=list)
     clusters: list["Cluster"] = field(default_factory=list)
+    # False when routes may exist that the model cannot place (a route whose
+    # table is unknown, route tables whose count is unknown): a route that
+    # seems missing may then exist
+    routes_complete: bool = True
 
     @property
     def peers(self) -> list["Network"]:

@@ -21,10 +21,14 @@ _INDEX = re.compile(r"\[[^\[\]]*\]$")
 
 
 class Builder:
-    def __init__(self, resources: Iterable[Resource], settings: Any = None):
+    def __init__(self, resources: Iterable[Resource], settings: Any = None, notes: Iterable[UnknownNote] = ()):
         # user settings adapters may read (e.g. eks_external_snat); a Config
         self.settings = settings
         self.model = Model()
+        # resource types whose number of instances is unknown (count/for_each)
+        self.uncounted = {_type_of(n.resource) for n in notes if n.attribute in ("count", "for_each")}
+        # providers whose routes / security rules the model holds only in part
+        self.partial: set[tuple[str, str]] = set()
         self.unknowns: list[UnknownNote] = []
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[str, Element] = {}
@@ -88,6 +92,13 @@ class Builder:
                 found.append(element)
         return found
 
+    def incomplete(self, provider: str, aspect: str, resource_types: Iterable[str] = ()) -> bool:
+        """Mark (or, with types whose count is unknown, detect) that the
+        provider's ``aspect`` ("routes" or "rules") is known only in part."""
+        if not resource_types or self.uncounted.intersection(resource_types):
+            self.partial.add((provider, aspect))
+        return (provider, aspect) in self.partial
+
     # -- values ---------------------------------------------------------------
     def note(self, resource: Resource, attribute: str, reason: str) -> None:
         self.unknowns.append(UnknownNote(resource.address, attribute, reason))
@@ -119,14 +130,20 @@ class Builder:
         return [self.cidr(owner, attribute, role, v, limits, single_address) for v in values if v != ""]
 
 
-def build_model(resources: Iterable[Resource], settings: Any = None) -> tuple[Model, list[UnknownNote]]:
-    """Run every provider adapter over ``resources`` and link the result."""
+def build_model(resources: Iterable[Resource], settings: Any = None,
+                notes: Iterable[UnknownNote] = ()) -> tuple[Model, list[UnknownNote]]:
+    """Run every provider adapter over ``resources`` and link the result.
+
+    ``notes`` are the loader's unknowns: resources whose count is unknown
+    make the model's view of their kind partial.
+    """
     from vpclint.providers import ADAPTERS
 
-    builder = Builder(resources, settings)
+    builder = Builder(resources, settings, notes)
     for adapter in ADAPTERS:
         adapter(builder)
     _link_back(builder.model)
+    _mark_partial(builder)
     _place_security_groups(builder.model)
     for cluster in builder.model.clusters:
         cluster.sources_local = pod_sources(cluster, cluster.pod_addressing)
@@ -153,6 +170,25 @@ def pod_sources(cluster: Cluster, addressing: Any) -> list[Cidr] | None:
     if not ranges or any(c.net is None for c in ranges):
         return None
     return list(ranges)
+
+
+def _type_of(address: str) -> str:
+    """``module.m.aws_route.x[0]`` → ``aws_route`` (data sources keep ``data.``)."""
+    parts = re.sub(r"\[[^\]]*\]", "", address).split(".")
+    return parts[-2] if len(parts) >= 2 else address
+
+
+def _provider_of(element: Element) -> str:
+    return element.resource.type.split("_", 1)[0] if element.resource is not None else ""
+
+
+def _mark_partial(builder: Builder) -> None:
+    for network in builder.model.networks:
+        if (_provider_of(network), "routes") in builder.partial:
+            network.routes_complete = False
+    for group in builder.model.security_groups:
+        if (_provider_of(group), "rules") in builder.partial:
+            group.complete = False
 
 
 def _place_security_groups(model: Model) -> None:

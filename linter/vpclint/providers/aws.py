@@ -158,7 +158,13 @@ def _route(b: Builder, res, address: str, values: dict, dest_key: str) -> Route 
     return route
 
 
+_ROUTING_TYPES = ("aws_route_table", "aws_default_route_table", "aws_route", "aws_route_table_association",
+                  "aws_main_route_table_association")
+_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+
+
 def _route_tables(b: Builder) -> None:
+    b.incomplete(PROVIDER, "routes", _ROUTING_TYPES)
     for res in b.of_type("aws_route_table", "aws_default_route_table"):
         v = res.values
         if res.type == "aws_default_route_table":
@@ -185,6 +191,8 @@ def _route_tables(b: Builder) -> None:
             route = _route(b, res, res.address, res.values, "destination_cidr_block")
             if route is not None:
                 table.routes.append(route)
+        elif isinstance(res.values.get("route_table_id"), Unknown):
+            b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
     for res in b.of_type("aws_main_route_table_association"):
         network = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
@@ -197,6 +205,8 @@ def _route_tables(b: Builder) -> None:
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
         if isinstance(subnet, Subnet) and isinstance(table, RouteTable):
             subnet.route_table = table
+        elif any(isinstance(res.values.get(k), Unknown) for k in ("subnet_id", "route_table_id")):
+            b.incomplete(PROVIDER, "routes")
 
 
 def _rule(b: Builder, group: SecurityGroup, res, address: str, direction: str, v: dict) -> SecurityRule:
@@ -218,6 +228,7 @@ def _rule(b: Builder, group: SecurityGroup, res, address: str, direction: str, v
 
 
 def _security_groups(b: Builder) -> None:
+    b.incomplete(PROVIDER, "rules", _RULE_TYPES)
     for res in b.of_type("aws_security_group", "aws_default_security_group"):
         v = res.values
         group = SecurityGroup(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
@@ -232,6 +243,8 @@ def _security_groups(b: Builder) -> None:
         v = res.values
         group = b.resolve(v.get("security_group_id"), res, "security_group_id")
         if not isinstance(group, SecurityGroup):
+            if isinstance(v.get("security_group_id"), Unknown):
+                b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
             continue
         direction = {"aws_vpc_security_group_ingress_rule": "ingress",
                      "aws_vpc_security_group_egress_rule": "egress"}.get(res.type, v.get("type"))

@@ -152,6 +152,7 @@ def _route(b: Builder, res, owner_address: str, dest, type_, nexthop) -> Route:
 
 
 def _route_tables(b: Builder) -> None:
+    b.incomplete(PROVIDER, "routes", ("huaweicloud_vpc_route_table", "huaweicloud_vpc_route"))
     for res in b.of_type("huaweicloud_vpc_route_table"):
         v = res.values
         network = b.resolve(v.get("vpc_id"), res, "vpc_id")
@@ -173,6 +174,8 @@ def _route_tables(b: Builder) -> None:
             table = _default_table(b, b.resolve(v.get("vpc_id"), res, "vpc_id"))
         if isinstance(table, RouteTable):
             table.routes.append(_route(b, res, res.address, v.get("destination"), v.get("type"), v.get("nexthop")))
+        elif isinstance(v.get("route_table_id"), Unknown) or isinstance(v.get("vpc_id"), Unknown):
+            b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
 
 
 def _security_groups(b: Builder) -> None:
@@ -186,6 +189,7 @@ def _security_groups(b: Builder) -> None:
             group_cidrs.append(b.cidr(group, "addresses", "source", addresses))
         address_groups[res.address] = group_cidrs
         b.register(group)
+    b.incomplete(PROVIDER, "rules", ("huaweicloud_networking_secgroup_rule",))
     for res in b.of_type("huaweicloud_networking_secgroup"):
         v = res.values
         group = SecurityGroup(res.address, res)
@@ -199,6 +203,8 @@ def _security_groups(b: Builder) -> None:
         v = res.values
         group = b.resolve(v.get("security_group_id"), res, "security_group_id")
         if not isinstance(group, SecurityGroup):
+            if isinstance(v.get("security_group_id"), Unknown):
+                b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
             continue
         rule = SecurityRule(res.address, res, direction=str(v.get("direction", "ingress")).lower(),
                             protocol=protocol(v.get("protocol")),
