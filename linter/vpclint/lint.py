@@ -151,7 +151,7 @@ def models(settings: Settings, matched: set[int]):
         for target in discover(path, settings.recursive):
             loaded = load_path(target, settings.load)
             model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
-            build_policies(model, loaded)  # Kubernetes / Calico network policies
+            unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
             model.expectations = expectations(model, settings.config, matched)
             yield target, loaded, model, unknowns
 

@@ -19,7 +19,8 @@ from vpclint.policies.parse import parse_policy
 from vpclint.policies.terraform import (MANIFEST_TYPES, NETWORK_POLICY_TYPES, manifest_document,
                                         network_policy_document)
 from vpclint.policies.validate import document_issues
-from vpclint.resources import LoadResult, Resource
+from vpclint.policies.logic import is_unknown
+from vpclint.resources import LoadResult, Resource, UnknownNote
 from vpclint.values import Unknown
 
 
@@ -90,9 +91,19 @@ def policies_from(manifests: Iterable[ManifestDocument], resources: Iterable[Res
     return policies
 
 
-def build_policies(model: Model, loaded: LoadResult) -> None:
-    """Set ``model.policies`` from what ``loaded`` holds."""
+def build_policies(model: Model, loaded: LoadResult) -> list[UnknownNote]:
+    """Set ``model.policies`` from what ``loaded`` holds; return a note for
+    each part of a policy that cannot be known (for ``unknowns``)."""
     model.policies = policies_from(loaded.manifests, loaded.resources)
+    notes = []
+    for policy in model.policies:
+        for attribute, value in (("spec.podSelector", policy.selector), ("spec.policyTypes", policy.types),
+                                 ("spec.ingress", policy.ingress), ("spec.egress", policy.egress),
+                                 ("metadata.namespace", policy.namespace)):
+            if is_unknown(value) and policy.source == "terraform":
+                notes.append(UnknownNote(policy.address, attribute,
+                                         "not known before apply; network policy checks skip what depends on it"))
+    return notes
 
 
 __all__ = ["build_policies", "policies_from", "manifest_address", "Unknown"]

@@ -299,6 +299,9 @@ def _type_issue(path: tuple, error: Any, flavor: str) -> Issue:
 def _metadata_issues(doc: dict[str, Any], name_pattern: re.Pattern, name_rule: str,
                      namespaced: bool) -> Iterator[Issue]:
     meta = doc.get("metadata")
+    if meta is None:
+        yield Issue(("kind",), "the policy has no `metadata` (its name is required)",
+                    "add metadata: {name: allow-dns}")
     if not isinstance(meta, dict):
         return
     name = meta.get("name")
