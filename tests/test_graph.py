@@ -28,7 +28,7 @@ def test_mermaid_draws_networks_peering_routes_and_the_missing_pod_route_in_red(
         '  n_huaweicloud_vpc_demo -->|"peering-demo: 10.1.0.0/16"| n_huaweicloud_vpc_demo2',
         '  n_huaweicloud_vpc_demo2 -->|"peering-demo: 192.168.0.0/16"| n_huaweicloud_vpc_demo',
         '  n_huaweicloud_vpc_demo2 -->|"no route back to pods 10.0.0.0/16"| n_huaweicloud_cce_cluster_demo',
-        '  n_huaweicloud_cce_cluster_demo -.->|"expect tcp/8080: return route fails"| '
+        '  n_huaweicloud_cce_cluster_demo -.->|"expect tcp/8080: return route fails at demo2-rt"| '
         'n_huaweicloud_compute_instance_server',
     ]
     assert [line for line in lines if "linkStyle" in line] == [

@@ -21,6 +21,28 @@ class Config:
     recursive: bool = False
     eks_external_snat: bool = False
     expect: list[dict[str, Any]] = field(default_factory=list)
+    # cluster address -> its settings (``policies``: paths relative to the
+    # config file, or Terraform addresses)
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def cluster_policies(self, cluster: str, policies: list[Any], only_cluster: bool) -> list[Any]:
+        """The policies (of one input) that apply to ``cluster``'s pods.
+
+        As configured under ``clusters:``; without that, all of them when
+        the input holds only this cluster, else none.
+        """
+        entries = self.clusters.get(cluster, {}).get("policies")
+        if entries is None:
+            return list(policies) if only_cluster else []
+        base = os.path.dirname(self.path or "")
+        roots = [os.path.abspath(os.path.join(base, e)) for e in entries]
+        chosen = []
+        for policy in policies:
+            where = os.path.abspath(policy.file) if policy.file else None
+            if policy.address in entries or (where and any(where == r or where.startswith(r + os.sep)
+                                                           for r in roots)):
+                chosen.append(policy)
+        return chosen
 
 
 def load_config(path: str | None) -> Config:
@@ -43,4 +65,5 @@ def load_config(path: str | None) -> Config:
         recursive=data.get("recursive", False),
         eks_external_snat=data.get("eks_external_snat", False),
         expect=data.get("expect", []),
+        clusters=data.get("clusters", {}),
     )

@@ -80,7 +80,7 @@ def build(model: Model) -> Graph:
         failed = next((h for h in hops if h.verdict == "fail"), None)
         label = f"expect {expectation.protocol}/{expectation.port}"
         if failed is not None:
-            label += f": {failed.name} fails"
+            label += f": {failed.name} fails" + (f" at {failed.element.name}" if failed.element is not None else "")
         graph.edges.append(Edge(_id(expectation.source.address), _id(expectation.target.address), label,
                                 failed=failed is not None, dashed=True))
     return graph

@@ -127,8 +127,10 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
         port = entry.get("port")
         if port is None and getattr(target, "ports", None):
             port = target.ports[0]
+        policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1)
         found.append(Expectation(f"expect[{index}]", None, source=source, target=target, port=port,
-                                 protocol=entry.get("protocol", "tcp"), config_file=config.path, index=index))
+                                 protocol=entry.get("protocol", "tcp"), config_file=config.path, index=index,
+                                 policies=policies, pods=entry.get("pods", {})))
     return found
 
 

@@ -16,6 +16,7 @@ from netaddr import IPSet
 
 from vpclint.analysis import routing, security
 from vpclint.model import Element, Endpoint, Expectation, PortRange, Subnet
+from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
 
 
@@ -64,6 +65,7 @@ def trace(expectation: Expectation) -> list[Hop]:
     hops.append(Hop("pod addresses", "pass", f"pods of {cluster.address} ({cluster.network_model}) reach "
                     f"{'their own VPC' if same else 'peered VPCs'} from {shown}", cluster))
     dest = _dest_ranges(target)
+    hops.append(_egress_policy(expectation, dest))
     if not same:
         peering = routing.peering_between(source_net, dest_net)
         if peering is None:
@@ -83,6 +85,7 @@ def trace(expectation: Expectation) -> list[Hop]:
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
     hops.append(_security(expectation, pods, shown))
+    hops.append(_network_acl(expectation, pods, shown))
     hops.append(_whitelist(target, pods, shown))
     return hops
 
@@ -146,6 +149,58 @@ def _security(expectation: Expectation, pods: IPSet, shown: str) -> Hop:
         return Hop("security group", "fail", f"{names} does not admit {security.show_set(gap)} on {label}",
                    groups[0])
     return Hop("security group", "pass", f"{names} admits {shown} on {label}", groups[0])
+
+
+def _egress_policy(expectation: Expectation, dest: IPSet | None) -> Hop:
+    """The cluster's Kubernetes / Calico policies on the pods' egress."""
+    cluster = expectation.source
+    if not expectation.policies:
+        return Hop("pod egress policy", "pass", f"no network policy applies to the pods of {cluster.address}",
+                   cluster)
+    if dest is None or expectation.port is None:
+        return Hop("pod egress policy", "unknown", "the destination address or port is not known", cluster)
+    pods = expectation.pods
+    hint = PodsHint(namespace=pods.get("namespace"), labels=pods.get("labels"))
+    label = f"{expectation.protocol}/{expectation.port}"
+    verdicts = [egress_verdict(expectation.policies, hint, cidr, expectation.port, expectation.protocol)
+                for cidr in dest.iter_cidrs()]
+    blocked = next((policy for verdict, policy in verdicts if verdict is False), None)
+    if blocked is not None:
+        return Hop("pod egress policy", "fail", f"{blocked.title or blocked.address} does not let the pods "
+                   f"send to {security.show_set(dest)} on {label}", blocked)
+    if all(verdict is True for verdict, _ in verdicts):
+        return Hop("pod egress policy", "pass", f"the pods' network policies allow {label} to "
+                   f"{security.show_set(dest)}", cluster)
+    return Hop("pod egress policy", "unknown", "the pods' network policies may or may not allow it "
+               "(say which pods with `pods:` in the expectation)", cluster)
+
+
+EPHEMERAL = [PortRange(1024, 65535)]
+
+
+def _network_acl(expectation: Expectation, pods: IPSet, shown: str) -> Hop:
+    """The ACL of the target's subnet: in on the port, and — being stateless —
+    out again to the pods' ephemeral ports."""
+    target = expectation.target
+    subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
+    acl = subnet.network_acl if subnet is not None else None
+    if acl is None:
+        known = subnet is not None
+        return Hop("network ACL", "pass" if known else "unknown",
+                   f"no network ACL guards {subnet.address}" if known else "the target's subnet is not known", target)
+    port = expectation.port
+    ports = [PortRange(port, port)] if port is not None else None
+    inbound = security.missing(acl, pods, expectation.protocol, ports)
+    outbound = security.missing(acl, pods, expectation.protocol, EPHEMERAL, direction="egress")
+    if inbound:
+        return Hop("network ACL", "fail", f"{acl.address} denies {security.show_set(inbound)} inbound on "
+                   f"{expectation.protocol}/{port}", acl)
+    if outbound:
+        return Hop("network ACL", "fail", f"{acl.address} denies replies to {security.show_set(outbound)} "
+                   "(outbound, ephemeral ports 1024-65535)", acl)
+    if inbound is None or outbound is None:
+        return Hop("network ACL", "unknown", f"the rules of {acl.address} are not all known", acl)
+    return Hop("network ACL", "pass", f"{acl.address} admits {shown} and its replies", acl)
 
 
 def _whitelist(target, pods: IPSet, shown: str) -> Hop:

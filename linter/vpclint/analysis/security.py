@@ -75,15 +75,16 @@ def _order(rule: SecurityRule) -> tuple:
 
 
 def missing(group: SecurityGroup, sources: IPSet, protocol: str, ports: Any,
-            cluster: Cluster | None = None) -> IPSet | None:
+            cluster: Cluster | None = None, direction: str = "ingress") -> IPSet | None:
     """The part of ``sources`` that ``group`` does not admit on every port asked.
 
     ``ports`` is a list of PortRange or None (all). None as the result means
-    the group's rules do not say enough to decide.
+    the group's rules do not say enough to decide. With ``direction="egress"``
+    the addresses are destinations and the egress rules decide.
     """
     if not group.complete:
         return None
-    rules = [r for r in group.rules if r.direction == "ingress"]
+    rules = [r for r in group.rules if r.direction == direction]
     if any(isinstance(r.priority, Unknown) or isinstance(r.action, Unknown) for r in rules):
         return None
     applicable = []

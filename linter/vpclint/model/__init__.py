@@ -30,6 +30,10 @@ class CidrLimits:
     within: tuple[str, ...] = ()  # if set, the range must lie inside one of these
     not_within: tuple[str, ...] = ()  # reserved ranges the range must not touch
     host_bits_allowed: bool = False
+    # with ``within``: the value must not be one of the first N addresses of
+    # the range that holds it (AKS dns_service_ip: not the network address,
+    # not the kubernetes service's .1); adapters build such limits per value
+    reserved_first: int = 0
 
 
 @dataclass(eq=False)
@@ -157,6 +161,7 @@ class Subnet(Element):
     cidr: Cidr | None = None
     zone: Any = None  # str, Unknown or None (not given)
     route_table: "RouteTable | None" = None  # explicit association, if any
+    network_acl: "NetworkAcl | None" = None  # the ACL guarding the subnet, if known
 
 
 @dataclass(eq=False)
@@ -170,6 +175,13 @@ class Peering(Element):
     cross_account: Any = False
     cross_region: Any = False
     accepter: Element | None = None
+    # the resource of the other direction, where a provider declares a
+    # peering once per side (GCP, Azure)
+    reverse: Element | None = None
+    # with state "pending": what keeps it from becoming active, in words, and
+    # the HCL (or steps) that complete it
+    missing: str = ""
+    remedy: str = ""
 
     def other_end(self, network: Network) -> Network | None:
         if network is self.local:
@@ -230,6 +242,18 @@ class SecurityGroup(Element):
 
 
 @dataclass(eq=False)
+class NetworkAcl(SecurityGroup):
+    """A stateless subnet firewall: rules by number, first match, implicit deny.
+
+    Its rules are SecurityRules whose ``priority`` is the rule number; for
+    egress rules ``sources`` hold the destinations. The rules of a default
+    ACL the configuration does not manage are unknown (``complete`` False).
+    """
+
+    subnets: list[Subnet] = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class Whitelist(Element):
     """A managed service's IP whitelist (Huawei DCS, RDS, ...)."""
 
@@ -247,6 +271,8 @@ class Expectation(Element):
     protocol: str = "tcp"
     config_file: str | None = None
     index: int = 0
+    policies: list[Any] = field(default_factory=list)  # the network policies of the source's pods
+    pods: dict[str, Any] = field(default_factory=dict)  # which pods send: namespace, labels
 
 
 @dataclass(eq=False)
@@ -301,6 +327,7 @@ class Model:
     peerings: list[Peering] = field(default_factory=list)
     route_tables: list[RouteTable] = field(default_factory=list)
     security_groups: list[SecurityGroup] = field(default_factory=list)
+    network_acls: list[NetworkAcl] = field(default_factory=list)
     endpoints: list[Endpoint] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     # every range the model holds, for rules about ranges as such (cidr_invalid)

@@ -189,6 +189,9 @@ def _mark_partial(builder: Builder) -> None:
     for group in builder.model.security_groups:
         if (_provider_of(group), "rules") in builder.partial:
             group.complete = False
+    for acl in builder.model.network_acls:
+        if (_provider_of(acl), "acl_rules") in builder.partial:
+            acl.complete = False
 
 
 def _place_security_groups(model: Model) -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from vpclint.model import (
-    CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule,
-    Subnet,
+    CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
 from vpclint.providers.common import blocks, first, from_to, given, protocol, text_list
@@ -62,6 +62,11 @@ SNIPPETS = {
   to_port           = {to_port}
   cidr_ipv4         = "{source}"
 }}""",
+    "accepter": """resource "aws_vpc_peering_connection_accepter" "{name}" {{
+  provider                  = aws.accepter # the peer VPC's account or region
+  vpc_peering_connection_id = {peering}.id
+  auto_accept               = true
+}}""",
 }
 
 _DB_PORTS = {"mysql": 3306, "mariadb": 3306, "aurora": 3306, "aurora-mysql": 3306, "postgres": 5432,
@@ -74,6 +79,7 @@ def adapt(b: Builder) -> None:
     _peerings(b)
     _route_tables(b)
     _security_groups(b)
+    _network_acls(b)
     _clusters(b)
     _endpoints(b)
 
@@ -118,10 +124,18 @@ def _peerings(b: Builder) -> None:
         peering.cross_account = owner if isinstance(owner, Unknown) else given(owner)
         peering.cross_region = region if isinstance(region, Unknown) else given(region)
         auto_accept = v.get("auto_accept")
-        if auto_accept is True:
+        remote = peering.cross_account is True or peering.cross_region is True
+        if auto_accept is True and not remote:
             peering.state = "active"
-        elif peering.cross_account is True or peering.cross_region is True:
+        elif remote and isinstance(peering.peer, Network) and peering.peer.managed:
+            # auto_accept works only within one account and region; the peer VPC is managed here
             peering.state = "pending"
+            kind = "cross-account (peer_owner_id)" if peering.cross_account is True else "cross-region (peer_region)"
+            peering.missing = (f"it is {kind} and nothing accepts it: auto_accept works only within one account "
+                               "and region")
+            peering.remedy = SNIPPETS["accepter"].format(name=res.name + "_accepter", peering=res.address)
+        elif remote:
+            peering.state = Unknown("the accepter is in another account or region, maybe managed elsewhere")
         else:
             peering.state = Unknown("accepted outside this configuration, or still pending")
         b.model.peerings.append(b.register(peering))
@@ -249,6 +263,60 @@ def _security_groups(b: Builder) -> None:
         direction = {"aws_vpc_security_group_ingress_rule": "ingress",
                      "aws_vpc_security_group_egress_rule": "egress"}.get(res.type, v.get("type"))
         group.rules.append(_rule(b, group, res, res.address, str(direction), v))
+
+
+_ACL_RULE_TYPES = ("aws_network_acl_rule", "aws_network_acl_association")
+
+
+def _acl_rule(b: Builder, res, direction: str, v: dict, number_key: str, action_key: str) -> SecurityRule:
+    proto = protocol(v.get("protocol"))
+    rule = SecurityRule(res.address, res, direction=direction, protocol=proto,
+                        action=str(v.get(action_key) or "deny").lower(), priority=v.get(number_key))
+    rule.ports = None if proto in ("all", "icmp", "icmpv6") else from_to(v.get("from_port"), v.get("to_port"))
+    if given(v.get("cidr_block")):  # an IPv6-only rule keeps no sources: it matches no IPv4 address
+        rule.sources = [b.cidr(rule, "cidr_block", "source", v.get("cidr_block"), RANGE)]
+    return rule
+
+
+def _network_acls(b: Builder) -> None:
+    """Network ACLs: rules by number, first match wins, implicit deny. A
+    subnet without an association uses the VPC's default ACL, which allows
+    everything unless ``aws_default_network_acl`` manages it."""
+    b.incomplete(PROVIDER, "acl_rules", _ACL_RULE_TYPES)
+    for res in b.of_type("aws_network_acl", "aws_default_network_acl"):
+        v = res.values
+        if res.type == "aws_default_network_acl":
+            network = b.resolve(v.get("default_network_acl_id"), res, "default_network_acl_id")
+            subnets = [s for s in b.model.subnets if network is not None and s.network is network]
+        else:
+            network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+            subnets = b.resolve_all(v.get("subnet_ids"), res, "subnet_ids")
+        acl = NetworkAcl(res.address, res, network=network if isinstance(network, Network) else None)
+        for direction in ("ingress", "egress"):
+            if isinstance(v.get(direction), Unknown):
+                acl.complete = False
+            for block in blocks(v.get(direction)):
+                acl.rules.append(_acl_rule(b, res, direction, block, "rule_no", "action"))
+        for subnet in subnets:
+            if isinstance(subnet, Subnet) and (res.type == "aws_network_acl" or subnet.network_acl is None):
+                subnet.network_acl = acl
+                acl.subnets.append(subnet)
+        b.model.network_acls.append(b.register(acl))
+    for res in b.of_type("aws_network_acl_rule"):
+        acl = b.resolve(res.values.get("network_acl_id"), res, "network_acl_id")
+        if isinstance(acl, NetworkAcl):
+            direction = "egress" if res.values.get("egress") is True else "ingress"
+            acl.rules.append(_acl_rule(b, res, direction, res.values, "rule_number", "rule_action"))
+        elif isinstance(res.values.get("network_acl_id"), Unknown):
+            b.incomplete(PROVIDER, "acl_rules")
+    for res in b.of_type("aws_network_acl_association"):
+        acl = b.resolve(res.values.get("network_acl_id"), res, "network_acl_id")
+        subnet = b.resolve(res.values.get("subnet_id"), res, "subnet_id")
+        if isinstance(acl, NetworkAcl) and isinstance(subnet, Subnet):
+            subnet.network_acl = acl
+            acl.subnets.append(subnet)
+        elif any(isinstance(res.values.get(k), Unknown) for k in ("network_acl_id", "subnet_id")):
+            b.incomplete(PROVIDER, "acl_rules")
 
 
 def _clusters(b: Builder) -> None:

@@ -21,8 +21,8 @@ address; a security group keeps its default rules unless
 from __future__ import annotations
 
 from vpclint.model import (
-    CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule, Subnet,
-    Whitelist,
+    CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    SecurityRule, Subnet, Whitelist,
 )
 from vpclint.model.build import Builder
 from vpclint.providers.common import blocks, from_to, given, port_ranges, protocol, text_list
@@ -65,6 +65,11 @@ SNIPPETS = {
   group_name = "{name}"
   ip_address = [{sources}]
 }}""",
+    "accepter": """resource "huaweicloud_vpc_peering_connection_accepter" "{name}" {{
+  provider                  = huaweicloud.peer # the peer tenant
+  vpc_peering_connection_id = {peering}.id
+  accept                    = true
+}}""",
 }
 
 # engine → default port, for RDS (rds_instance.md)
@@ -77,6 +82,7 @@ def adapt(b: Builder) -> None:
     _peerings(b)
     _route_tables(b)
     _security_groups(b)
+    _network_acls(b)
     _clusters(b)
     _endpoints(b)
 
@@ -135,8 +141,14 @@ def _peerings(b: Builder) -> None:
         if peering.accepter is not None:
             accept = peering.accepter.resource.values.get("accept")
             peering.state = accept if isinstance(accept, Unknown) else ("active" if accept else "rejected")
+        elif peering.cross_account is True and isinstance(peering.peer, Network) and peering.peer.managed:
+            peering.state = "pending"  # the peer tenant's VPC is managed here, its accepter is not
+            peering.missing = ("it is cross-tenant (peer_tenant_id) and nothing accepts it: the peer tenant "
+                               "must accept it")
+            peering.remedy = SNIPPETS["accepter"].format(name=peering.resource.name + "_accepter",
+                                                         peering=peering.address)
         elif peering.cross_account is True:
-            peering.state = "pending"
+            peering.state = Unknown("the peer tenant's accepter may be managed elsewhere")
         elif isinstance(peering.cross_account, Unknown):
             peering.state = peering.cross_account
 
@@ -228,6 +240,37 @@ def _security_groups(b: Builder) -> None:
         else:
             rule.any_source = True
         group.rules.append(rule)
+
+
+def _network_acls(b: Builder) -> None:
+    """``huaweicloud_vpc_network_acl``: rules apply in list order, first match
+    wins, and what no rule matches is denied; a disabled ACL guards nothing."""
+    for res in b.of_type("huaweicloud_vpc_network_acl"):
+        v = res.values
+        if v.get("enabled") is False:
+            continue
+        acl = NetworkAcl(res.address, res, complete=not isinstance(v.get("enabled"), Unknown))
+        for direction, key, remote in (("ingress", "ingress_rules", "source_ip_address"),
+                                       ("egress", "egress_rules", "destination_ip_address")):
+            if isinstance(v.get(key), Unknown):
+                acl.complete = False
+            for number, block in enumerate(blocks(v.get(key)), start=1):
+                rule = SecurityRule(res.address, res, direction=direction, protocol=protocol(block.get("protocol")),
+                                    action=str(block.get("action") or "deny").lower(), priority=number)
+                rule.ports = None if rule.protocol in ("all", "icmp") else port_ranges(block.get("destination_port"))
+                if given(block.get("source_ip_address_group_id")) or given(block.get("destination_ip_address_group_id")):
+                    rule.sources = [b.cidr(rule, remote, "source", Unknown("address group not modelled here"))]
+                elif given(block.get(remote)):
+                    rule.sources = [b.cidr(rule, remote, "source", block.get(remote), RANGE, single_address=True)]
+                else:
+                    rule.any_source = True
+                acl.rules.append(rule)
+        for item in blocks(v.get("associated_subnets")):
+            subnet = b.resolve(item.get("subnet_id"), res, "associated_subnets.subnet_id")
+            if isinstance(subnet, Subnet):
+                subnet.network_acl = acl
+                acl.subnets.append(subnet)
+        b.model.network_acls.append(b.register(acl))
 
 
 def _clusters(b: Builder) -> None:
