@@ -25,6 +25,17 @@ class Config:
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def policy_paths(self, clusters: list[str]) -> list[str]:
+        """The manifest files and directories ``clusters:`` names for these clusters."""
+        base = os.path.dirname(self.path or "")
+        paths = []
+        for cluster in clusters:
+            for entry in self.clusters.get(cluster, {}).get("policies", []):
+                path = os.path.join(base, entry)
+                if os.path.exists(path) and path not in paths:
+                    paths.append(path)
+        return paths
+
     def cluster_policies(self, cluster: str, policies: list[Any], only_cluster: bool) -> list[Any]:
         """The policies (of one input) that apply to ``cluster``'s pods.
 

@@ -144,6 +144,12 @@ def _expect_line(config: Config, index: int) -> int | None:
     return node_line(node, ["expect", index])
 
 
+def _loaded_with(path: str, target: str) -> bool:
+    """Whether loading ``target`` already read ``path`` (itself, or a file directly in it)."""
+    path, target = os.path.abspath(path), os.path.abspath(target)
+    return path == target or (os.path.isfile(path) and os.path.dirname(path) == target)
+
+
 def models(settings: Settings, matched: set[int]):
     """Each input's (path, LoadResult, Model, unknowns), expectations attached.
 
@@ -154,6 +160,11 @@ def models(settings: Settings, matched: set[int]):
             loaded = load_path(target, settings.load)
             model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
             unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
+            for extra in settings.config.policy_paths([c.address for c in model.clusters]):
+                if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere
+                    more = load_path(extra, settings.load)
+                    loaded.errors.extend(more.errors)
+                    unknowns.extend(build_policies(model, more))
             model.expectations = expectations(model, settings.config, matched)
             yield target, loaded, model, unknowns
 

@@ -1,0 +1,99 @@
+"""Reachability: expect: paths through the CLI, policy association, unknowns."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import FIXTURES, run
+from vpclint.cli import cli
+
+CROSS = FIXTURES / "seed000_cross_vpc" / "broken"
+POLICY = FIXTURES / "network_policy_egress_peer_vpc"
+
+
+def check_json(*args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--no-cache", *args])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_json_carries_the_whole_path_with_a_verdict_per_hop() -> None:
+    code, doc = check_json(str(CROSS), "--config", str(CROSS / ".vpclint.yaml"))
+    assert code == 1
+    (finding,) = [f for f in doc["findings"] if f["rule_id"] == "expected_path_blocked"]
+    assert finding["resource"] == "huaweicloud_vpc_route_table.demo2"
+    assert finding["line"] == 46
+    assert finding["related"] == ["huaweicloud_cce_cluster.demo", "huaweicloud_compute_instance.server"]
+    assert [(h["hop"], h["verdict"]) for h in finding["path"]] == [
+        ("pod addresses", "pass"), ("pod egress policy", "pass"), ("peering", "pass"),
+        ("route from source subnet", "pass"), ("return route", "fail"), ("security group", "fail"),
+        ("network ACL", "pass"), ("whitelist", "pass")]
+    assert "destination = \"10.0.0.0/16\"" in finding["fix"]
+
+
+def test_an_expectation_naming_nothing_in_the_input_is_an_error(tmp_path: Path) -> None:
+    config = tmp_path / "vpclint.yaml"
+    config.write_text("expect:\n  - from: huaweicloud_cce_cluster.nope\n    to: huaweicloud_dcs_instance.cache\n")
+    code, doc = check_json(str(CROSS), "--config", str(config))
+    assert code == 2
+    assert doc["errors"] == [{"file": doc["errors"][0]["file"], "line": 2, "message":
+                              "expect[0]: no input holds both huaweicloud_cce_cluster.nope (a cluster) and "
+                              "huaweicloud_dcs_instance.cache"}]
+
+
+def _policy_scenario(tmp_path: Path, extra_cluster: bool, clusters: str = "") -> Path:
+    directory = tmp_path / "scenario"
+    shutil.copytree(POLICY / "missing", directory)
+    (directory / "k8s").mkdir()
+    (directory / "policy.yaml").rename(directory / "k8s" / "policy.yaml")
+    if extra_cluster:
+        with open(directory / "main.tf", "a") as handle:
+            handle.write('\nresource "aws_eks_cluster" "other" {\n  name     = "other"\n'
+                         '  role_arn = "arn:aws:iam::123456789012:role/eks"\n  vpc_config {\n'
+                         '    subnet_ids = [for s in aws_subnet.app : s.id]\n  }\n}\n')
+    config = (POLICY / "missing" / ".vpclint.yaml").read_text() + clusters
+    (directory / ".vpclint.yaml").write_text(config)
+    return directory
+
+
+def _hop(report, name: str) -> str | None:
+    for finding in report.findings:
+        if finding.rule_id == "expected_path_blocked":
+            return next(h["verdict"] for h in finding.extra["path"] if h["hop"] == name)
+    return None
+
+
+def test_policies_kept_outside_the_input_are_loaded_for_their_cluster(tmp_path: Path) -> None:
+    directory = _policy_scenario(tmp_path, extra_cluster=False,
+                                 clusters="clusters:\n  aws_eks_cluster.main:\n    policies: [k8s/]\n")
+    (directory / "k8s").rename(tmp_path / "k8s")
+    config = directory / ".vpclint.yaml"
+    config.write_text(config.read_text().replace("[k8s/]", "[../k8s/]"))
+    report = run(directory, config=config)
+    assert report.errors == []
+    assert _hop(report, "pod egress policy") == "fail"
+
+
+def test_with_two_clusters_policies_apply_only_where_the_config_says(tmp_path: Path) -> None:
+    directory = _policy_scenario(tmp_path, extra_cluster=True)
+    # no association: the policy is nobody's, the path holds
+    report = run(directory, config=directory / ".vpclint.yaml")
+    assert [f.rule_id for f in report.findings if f.rule_id == "expected_path_blocked"] == []
+    directory = _policy_scenario(tmp_path / "b", extra_cluster=True,
+                                 clusters="clusters:\n  aws_eks_cluster.main:\n    policies: [k8s/]\n")
+    report = run(directory, config=directory / ".vpclint.yaml")
+    assert _hop(report, "pod egress policy") == "fail"
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert finding.resource == "networkpolicy.networking.k8s.io/orders/orders-egress"
+    assert finding.file.endswith("k8s/policy.yaml") and finding.line == 5
+
+
+def test_unknown_pods_leave_the_policy_hop_unknown_and_silent(tmp_path: Path) -> None:
+    directory = _policy_scenario(tmp_path, extra_cluster=False)
+    config = directory / ".vpclint.yaml"
+    config.write_text(config.read_text().replace("    pods: {namespace: orders, labels: {app: orders}}\n", ""))
+    report = run(directory, config=config)
+    assert [f for f in report.findings if f.rule_id == "expected_path_blocked"] == []
