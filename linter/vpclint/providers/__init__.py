@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 
 from vpclint.model import Element
-from vpclint.providers import aws, huaweicloud
+from vpclint.providers import aws, azure, google, huaweicloud
 
-ADAPTERS = (huaweicloud.adapt, aws.adapt)
-_SNIPPETS = {"huaweicloud": huaweicloud.SNIPPETS, "aws": aws.SNIPPETS}
+ADAPTERS = (huaweicloud.adapt, aws.adapt, google.adapt, azure.adapt)
+_SNIPPETS = {"huaweicloud": huaweicloud.SNIPPETS, "aws": aws.SNIPPETS, "google": google.SNIPPETS,
+             "azurerm": azure.SNIPPETS}
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:
@@ -27,6 +28,7 @@ def snippet(element: Element, kind: str, **fields: str) -> str | None:
     if template is None:
         return None
     fields.setdefault("name", re.sub(r"[^a-z0-9_]+", "_", element.resource.name.lower()) + "_pods")
+    fields.setdefault("address", element.resource.address)
     return template.format(**fields)
 
 

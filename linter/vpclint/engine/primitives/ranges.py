@@ -1,4 +1,5 @@
-"""Range primitives: overlap, containment, validity, distinct counts.
+"""Range primitives: overlap, containment, validity, distinct counts, and
+``holds`` (a plain condition on one value).
 
 Range arithmetic is netaddr's (``IPNetwork``, ``IPSet``); nothing here does
 CIDR math by hand.
@@ -132,10 +133,36 @@ def _cidr_problem(cidr: Cidr) -> str | None:
                 f"which {limits.label} accepts")
     if limits.within and not any(net in IPNetwork(r) for r in limits.within):
         return f"{cidr.text} is outside the ranges {limits.label} accepts ({', '.join(limits.within)})"
+    for holder in (IPNetwork(r).cidr for r in limits.within if limits.reserved_first):
+        if net in holder and net.first < holder.first + limits.reserved_first:
+            last = holder[min(limits.reserved_first, holder.size) - 1]
+            return (f"{cidr.text} is one of the first {limits.reserved_first} addresses of {holder} "
+                    f"({holder[0]}–{last}), which {limits.label} must not use")
     for reserved in limits.not_within:
         if IPSet([net]) & IPSet([reserved]):
             return f"{cidr.text} overlaps the reserved range {reserved}, which {limits.label} rejects"
     return None
+
+
+@primitive
+def holds(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """One violation when the value at ``path`` meets the condition written
+    beside it (``equals``, ``in``, ``not_in`` or ``exists``, as in ``where``);
+    silent when the value is unknown. The value is captured as ``value``."""
+    values = resolve(bindings, args["path"])
+    if any(isinstance(v, Unknown) for v in values):
+        return
+    value = values[0] if len(values) == 1 else (values or None)
+    if "exists" in args:
+        met = (value is not None) == args["exists"]
+    elif "equals" in args:
+        met = value == args["equals"]
+    elif "in" in args:
+        met = value in args["in"]
+    else:
+        met = value not in args["not_in"]
+    if met:
+        yield Violation({"value": value}, facts=(args["path"], str(value)))
 
 
 @primitive

@@ -1,0 +1,733 @@
+"""Azure (azurerm provider) → the network model.
+
+Where AKS pod traffic comes from (learn.microsoft.com/azure/aks/
+concepts-network-cni-overview, concepts-network-azure-cni-overlay,
+concepts-network-legacy-cni; azurerm kubernetes_cluster docs):
+
+| network_profile | pod addresses | a peer (same VNet or peered) sees | the peer VNet must route back |
+| --- | --- | --- | --- |
+| ``network_plugin = "kubenet"`` (and no ``network_profile``: kubenet or overlay, both NAT) | ``pod_cidr``, routed to the nodes by a route table | the node's address: traffic leaving the node is NATed | nothing: node subnets are VNet space, which peering routes carry |
+| ``network_plugin = "azure"``, ``network_plugin_mode = "overlay"`` | ``pod_cidr(s)``, an overlay | the node's address (SNAT leaving the cluster, peered VNets included) | nothing |
+| ``network_plugin = "azure"`` (flat Azure CNI) | VNet addresses: ``pod_subnet_id``, else the node subnet (``vnet_subnet_id``) | the pod address: the pod or node subnet | nothing: the subnets are VNet space |
+| ``network_plugin = "none"`` (bring your own CNI) | not known here | not known | not known |
+
+The network model of Azure as this adapter maps it:
+
+| Azure | model |
+| --- | --- |
+| ``azurerm_virtual_network`` | a ``Network`` whose CIDRs are its ``address_space``; inline ``subnet`` blocks are ``Subnet``\\ s |
+| ``azurerm_subnet`` | a ``Subnet``, linked to its VNet by name and resource group |
+| ``azurerm_virtual_network_peering`` ×2 | one ``Peering``; active (Connected) only when the remote VNet peers back, ``reverse`` names the second resource |
+| system routes | an implicit table per VNet (``"<vnet> (system routes)"``) serving subnets without a route table: a route per peered address space whose target is the peering |
+| ``azurerm_route_table`` / ``azurerm_route`` + association | a ``RouteTable`` of user-defined routes, plus the system routes of its VNet, which the UDRs override by longest prefix (and on a tie) |
+| ``azurerm_network_security_group`` / ``_security_rule`` + association | a ``SecurityGroup`` in the VNet of its subnets, with the default rules AllowVnetInBound (65000), AllowAzureLoadBalancerInBound (65001), DenyAllInBound (65500) and their outbound peers |
+| ``azurerm_kubernetes_cluster`` / ``_node_pool`` | a ``Cluster`` (above) |
+| ``azurerm_redis_cache`` (+ ``azurerm_redis_firewall_rule``), ``azurerm_postgresql_flexible_server`` (+ firewall rules), ``azurerm_mssql_server`` (+ firewall rules), virtual machines | ``Endpoint``\\ s; firewall rules' start/end ranges become ``Whitelist`` entries |
+
+Other facts kept here: the ``VirtualNetwork`` service tag is the VNet's
+address space plus the spaces of the VNets peered with it (when both sides
+allow virtual network access) — prefixes learned through gateways are left
+out, since pod traffic never carries them; ``AzureLoadBalancer`` is
+168.63.129.16; other service tags name public Azure ranges, which pod
+traffic never carries either; a UDR to a virtual appliance crosses a
+peering when the appliance sits in the peered VNet, and is unknown
+otherwise (the appliance forwards it somewhere); a deny rule limited to
+some destinations or source ports is left out (it may not apply). Cache,
+PostgreSQL and SQL firewall rules filter clients of the public endpoint,
+which carry the cluster's outbound public address: only a cache injected
+into a VNet (``subnet_id``) sees pod or node addresses there. AKS rejects
+169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24 for its
+pod and service ranges, and a ``dns_service_ip`` outside ``service_cidr``
+or on its first two addresses (the network address and the kubernetes
+service's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from netaddr import AddrFormatError, IPAddress, IPNetwork, iprange_to_cidrs
+
+from vpclint.model import (
+    Cidr, CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule,
+    Subnet, Whitelist, make_cidr,
+)
+from vpclint.model.build import Builder
+from vpclint.providers.common import blocks, first, given, port_ranges, protocol, text_list
+from vpclint.resources import Resource
+from vpclint.values import Unknown
+
+PROVIDER = "azurerm"
+
+# learn.microsoft.com cloud-adoption-framework "plan for IP addressing"
+_VNET_RESERVED = ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16", "168.63.129.16/32")
+VNET_SPACE = CidrLimits("Azure VNet address space", not_within=_VNET_RESERVED)
+SUBNET_PREFIX = CidrLimits("Azure subnet address prefix", min_prefix=2, max_prefix=29)
+# AKS: ranges the service, pod and VNet ranges must not use; service_cidr "must be smaller than /12"
+_AKS_RESERVED = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
+AKS_POD_CIDR = CidrLimits("AKS pod CIDR", not_within=_AKS_RESERVED)
+AKS_SERVICE_CIDR = CidrLimits("AKS service CIDR", min_prefix=12, not_within=_AKS_RESERVED)
+RANGE = CidrLimits("Azure address range")
+AZURE_LOAD_BALANCER = "168.63.129.16/32"
+
+_ID = re.compile(r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.[A-Za-z]+/(?P<kind>[A-Za-z]+)/(?P<name>[^/]+)"
+                 r"(?:/(?P<child_kind>[A-Za-z]+)/(?P<child>[^/]+))?/?$", re.IGNORECASE)
+_NEXT_HOPS = {"virtualnetworkgateway": "gateway", "vnetlocal": "local", "internet": "gateway",
+              "virtualappliance": "appliance", "none": "drop"}
+_ANY = ("*", "any")
+
+
+class _Template:
+    """A fix template whose fields are adapted first (Azure spells protocols and ports its own way)."""
+
+    def __init__(self, text: str, shape=None):
+        self.text, self.shape = text, shape
+
+    def format(self, **fields: str) -> str:
+        if self.shape is not None:
+            fields = self.shape(dict(fields))
+        return self.text.format(**fields)
+
+
+def _ingress_fields(fields: dict) -> dict:
+    fields["protocol"] = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "all": "*"}.get(fields.get("protocol", "all"),
+                                                                                     fields.get("protocol", "*"))
+    ports = fields.get("ports") or "*"
+    fields["ports"] = "*" if ports in ("1-65535", "0-65535") or fields["protocol"] in ("*", "Icmp") else ports
+    return fields
+
+
+def _whitelist_fields(fields: dict) -> dict:
+    rules = []
+    for index, text in enumerate(re.findall(r'"([^"]+)"', fields.get("sources", ""))):
+        net = IPNetwork(text)
+        rules.append(f'''resource "azurerm_redis_firewall_rule" "{fields["name"]}_{index}" {{
+  name                = "{fields["name"]}_{index}"
+  redis_cache_name    = {fields["address"]}.name
+  resource_group_name = {fields["address"]}.resource_group_name
+  start_ip            = "{net[0]}"
+  end_ip              = "{net[-1]}"
+}}''')
+    fields["rules"] = "\n".join(rules)
+    return fields
+
+
+# HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+SNIPPETS = {
+    "route": """# Azure has no next hop "peering": the peering's system route carries {destination},
+# and a user-defined route in {table} overrides it. Remove that route, or send
+# {destination} to an appliance in the peered VNet:
+resource "azurerm_route" "{name}" {{
+  name                   = "{name}"
+  resource_group_name    = {table}.resource_group_name
+  route_table_name       = {table}.name
+  address_prefix         = "{destination}"
+  next_hop_type          = "VirtualAppliance"
+  next_hop_in_ip_address = "<an appliance address in the peered VNet>"
+}}""",
+    "default_route": """# {network} reaches only the address spaces of the VNets peered with it over {peering};
+# add {destination} to the address_space of the VNet that holds it""",
+    "ingress": _Template("""resource "azurerm_network_security_rule" "{name}" {{
+  name                        = "{name}"
+  resource_group_name         = {group}.resource_group_name
+  network_security_group_name = {group}.name
+  priority                    = 100 # before the rule that denies these addresses
+  direction                   = "Inbound"
+  access                      = "Allow"
+  protocol                    = "{protocol}"
+  source_port_range           = "*"
+  destination_port_range      = "{ports}"
+  source_address_prefix       = "{source}"
+  destination_address_prefix  = "*"
+}}""", _ingress_fields),
+    "whitelist": _Template("{rules}", _whitelist_fields),
+    "reverse_peering": """resource "azurerm_virtual_network_peering" "{name}" {{
+  name                      = "{name}"
+  resource_group_name       = {network}.resource_group_name
+  virtual_network_name      = {network}.name
+  remote_virtual_network_id = {peer}.id
+}}""",
+}
+
+
+def adapt(b: Builder) -> None:
+    st = _State(b)
+    _networks(b, st)
+    _subnets(b, st)
+    _peerings(b, st)
+    _route_tables(b, st)
+    _security_groups(b, st)
+    _clusters(b, st)
+    _endpoints(b, st)
+
+
+def _partial(b: Builder, aspect: str, types: tuple[str, ...] = ()) -> None:
+    """Tell the builder a provider aspect ("routes", "rules") is known only in part."""
+    mark = getattr(b, "incomplete", None)
+    if mark is not None:
+        mark(PROVIDER, aspect, types)
+
+
+class _State:
+    """What the adapter's steps share: elements by Azure name and resource group."""
+
+    def __init__(self, b: Builder):
+        self.b = b
+        self.names: dict[str, dict[str, list[tuple[Element, Any]]]] = defaultdict(lambda: defaultdict(list))
+        self.children: dict[tuple[str, str], Subnet] = {}  # (vnet name, subnet name) -> subnet
+        self.tables: dict[int, RouteTable] = {}  # id(network) -> system route table
+        self.system_routes: dict[int, list[Route]] = defaultdict(list)  # id(network) -> peering routes
+        self.vnet_tag: dict[int, list[Cidr]] = {}  # id(network) -> the VirtualNetwork service tag
+        self.nsg_subnets: dict[int, list[Subnet]] = defaultdict(list)  # id(group) -> associated subnets
+        self.nic: dict[str, tuple[Subnet | None, list[SecurityGroup]]] = {}
+        self.inline: list[tuple[Resource, dict, Subnet]] = []  # VNets' inline subnet blocks
+
+    def add(self, kind: str, element: Element, res: Resource, name: Any = None) -> None:
+        name = res.values.get("name") if name is None else name
+        if isinstance(name, str) and name:
+            self.names[kind][name.lower()].append((element, res.values.get("resource_group_name")))
+
+    def named(self, kind: str, name: Any, group: Any) -> Element | None:
+        if not isinstance(name, str):
+            return None
+        found = [(e, g) for e, g in self.names[kind].get(name.lower(), [])
+                 if not (isinstance(group, str) and isinstance(g, str) and g.lower() != group.lower())]
+        return found[0][0] if len(found) == 1 else None
+
+    def link(self, kind: str, value: Any, res: Resource, attribute: str) -> Element | None:
+        """The element an id (Ref or known string) names, or None."""
+        if not given(value):
+            return None
+        element = self.b.resolve(value, res, attribute)
+        if element is not None or not isinstance(value, str):
+            return element
+        match = _ID.search(value)
+        if match is None:
+            return None
+        if match.group("child") and kind == "subnets":
+            return self.children.get((match.group("name").lower(), match.group("child").lower())) or \
+                self.named("subnets", match.group("child"), match.group("rg"))
+        return self.named(kind, match.group("name"), match.group("rg"))
+
+
+# -- networks and subnets -------------------------------------------------------
+
+def _prefixes(v: dict, many: str, one: str) -> Any:
+    values = v.get(many)
+    if given(values):
+        return values
+    return [v.get(one)] if given(v.get(one)) else None
+
+
+def _networks(b: Builder, st: _State) -> None:
+    for res in b.of_type("azurerm_virtual_network"):
+        v = res.values
+        net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed", region=v.get("location"))
+        space = v.get("address_space")
+        if not given(space) and given(v.get("ip_address_pool")):
+            space = Unknown("the address space comes from an IPAM pool")
+        if net.managed:
+            net.cidrs = b.cidrs(net, "address_space", "network",
+                                space if given(space) else Unknown("address_space is not set"), VNET_SPACE)
+        elif isinstance(space, list) and not any(isinstance(x, Unknown) for x in space):
+            net.cidrs = b.cidrs(net, "address_space", "network", space, VNET_SPACE)
+        b.model.networks.append(b.register(net))
+        st.add("networks", net, res)
+        table = RouteTable(f"{res.address} (system routes)", res, network=net, default=True, complete=net.managed)
+        b.model.route_tables.append(table)
+        st.tables[id(net)] = table
+        for block in blocks(v.get("subnet")):
+            name = block.get("name")
+            subnet = Subnet(f"{res.address} (subnet {name if isinstance(name, str) else '?'})", res, network=net)
+            prefixes = _prefixes(block, "address_prefixes", "address_prefix")
+            cidrs = b.cidrs(subnet, "subnet.address_prefixes", "subnet", prefixes, SUBNET_PREFIX) or \
+                [b.cidr(subnet, "subnet.address_prefixes", "subnet", Unknown("no address prefix"))]
+            subnet.cidr = cidrs[0]
+            b.model.subnets.append(b.register(subnet, block.get("id")))
+            if isinstance(name, str) and isinstance(v.get("name"), str):
+                st.children[(v["name"].lower(), name.lower())] = subnet
+            st.inline.append((res, block, subnet))
+
+
+def _subnets(b: Builder, st: _State) -> None:
+    for res in b.of_type("azurerm_subnet"):
+        v = res.values
+        net = st.named("networks", v.get("virtual_network_name"), v.get("resource_group_name"))
+        prefixes = _prefixes(v, "address_prefixes", "address_prefix")
+        if res.mode == "data" and (not isinstance(prefixes, list) or any(isinstance(p, Unknown) for p in prefixes)):
+            prefixes = None
+        subnet = Subnet(res.address, res, network=net if isinstance(net, Network) else None)
+        if prefixes is None and res.mode == "managed" and given(v.get("ip_address_pool")):
+            prefixes = Unknown("the prefix comes from an IPAM pool")
+        cidrs = b.cidrs(subnet, "address_prefixes", "subnet", prefixes, SUBNET_PREFIX) if prefixes is not None else []
+        subnet.cidr = cidrs[0] if cidrs else b.cidr(subnet, "address_prefixes", "subnet",
+                                                    Unknown("address prefix not known"))
+        b.model.subnets.append(b.register(subnet))
+        for index, extra in enumerate(cidrs[1:], start=2):
+            more = Subnet(f"{res.address} (prefix {index})", res, network=subnet.network, cidr=extra)
+            extra.owner = more
+            b.model.subnets.append(more)
+        st.add("subnets", subnet, res)
+        if isinstance(v.get("virtual_network_name"), str) and isinstance(v.get("name"), str):
+            st.children.setdefault((v["virtual_network_name"].lower(), v["name"].lower()), subnet)
+
+
+# -- peerings and system routes -------------------------------------------------
+
+def _peerings(b: Builder, st: _State) -> None:
+    _partial(b, "routes", ("azurerm_virtual_network_peering", "azurerm_virtual_network"))
+    sides = []
+    for res in sorted(b.of_type("azurerm_virtual_network_peering"), key=lambda r: r.address):
+        v = res.values
+        local = st.named("networks", v.get("virtual_network_name"), v.get("resource_group_name"))
+        remote = st.link("networks", v.get("remote_virtual_network_id"), res, "remote_virtual_network_id")
+        sides.append((res, local if isinstance(local, Network) else None,
+                      remote if isinstance(remote, Network) else None))
+        if local is None and isinstance(v.get("virtual_network_name"), Unknown):
+            _partial(b, "routes")
+    used: set[int] = set()
+    access: dict[int, list] = defaultdict(list)  # id(network) -> [(peering, other network, allowed)]
+    for index, (res, local, remote) in enumerate(sides):
+        if index in used:
+            continue
+        used.add(index)
+        other = None
+        for j, (other_res, other_local, other_remote) in enumerate(sides):
+            if j not in used and local is not None and remote is not None \
+                    and other_local is remote and other_remote is local:
+                other = sides[j]
+                used.add(j)
+                break
+        peering = Peering(res.address, res, local=local, peer=remote)
+        if other is not None:
+            peering.reverse = Element(other[0].address, other[0])
+            peering.state = "active"
+        elif local is not None and remote is not None and local.managed and remote.managed:
+            peering.state = "pending"
+            peering.missing = (f"{remote.name} has no azurerm_virtual_network_peering back to {local.name}; "
+                               "the peering stays Initiated until the remote VNet peers back")
+            peering.remedy = SNIPPETS["reverse_peering"].format(
+                name=re.sub(r"[^a-z0-9_]+", "_", res.name.lower()) + "_reverse", network=remote.address,
+                peer=local.address)
+        else:
+            peering.state = Unknown("the remote VNet's side of the peering is outside this configuration")
+        b.model.peerings.append(b.register(peering))
+        if peering.state != "active":
+            continue
+        whole = _both(res.values.get("peer_complete_virtual_networks_enabled", True),
+                      other[0].values.get("peer_complete_virtual_networks_enabled", True))
+        allowed = _both(res.values.get("allow_virtual_network_access", True),
+                        other[0].values.get("allow_virtual_network_access", True))
+        for here, there in ((local, remote), (remote, local)):
+            for cidr in there.cidrs:
+                target = peering if whole is True else (whole if isinstance(whole, Unknown) else
+                                                        Unknown("only some subnets are peered"))
+                st.system_routes[id(here)].append(Route(st.tables[id(here)].address, here.resource,
+                                                        destination=cidr, target_kind="peering", target=target))
+            access[id(here)].append((there, allowed))
+    for net in b.model.networks:
+        if net.provider != PROVIDER:
+            continue
+        st.tables[id(net)].routes.extend(st.system_routes[id(net)])
+        tag = list(net.cidrs)
+        for there, allowed in access[id(net)]:
+            if allowed is True:
+                tag.extend(there.cidrs)
+            elif isinstance(allowed, Unknown):
+                tag.append(make_cidr(net, "VirtualNetwork", "source", allowed))
+        if not net.managed and not net.cidrs:
+            tag.append(make_cidr(net, "VirtualNetwork", "source", Unknown("the VNet's address space is not known")))
+        st.vnet_tag[id(net)] = tag
+
+
+def _both(a: Any, b: Any) -> Any:
+    """``a and b`` for values that may be unknown (None counts as the default, true)."""
+    a = True if a is None else a
+    b = True if b is None else b
+    if a is False or b is False:
+        return False
+    if isinstance(a, Unknown):
+        return a
+    if isinstance(b, Unknown):
+        return b
+    return bool(a) and bool(b)
+
+
+# -- route tables -----------------------------------------------------------------
+
+def _udr(b: Builder, res: Resource, owner: str, v: dict, appliances: list) -> Route | None:
+    prefix = v.get("address_prefix")
+    if isinstance(prefix, str) and not re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", prefix.strip()):
+        b.note(res, "address_prefix", f"service tag {prefix} (public Azure ranges) is not modelled")
+        return None
+    route = Route(owner, res)
+    route.destination = b.cidr(route, "address_prefix", "route", prefix, RANGE)
+    hop = v.get("next_hop_type")
+    if isinstance(hop, Unknown) or not isinstance(hop, str):
+        route.target_kind, route.target = "unknown", Unknown("next_hop_type is unknown")
+    else:
+        route.target_kind = _NEXT_HOPS.get(hop.lower(), "unknown")
+        route.target = hop
+        if route.target_kind == "appliance":
+            appliances.append((route, v.get("next_hop_in_ip_address")))
+        elif route.target_kind == "unknown":
+            route.target = Unknown(f"next hop type {hop} is not understood")
+    return route
+
+
+def _route_tables(b: Builder, st: _State) -> None:
+    _partial(b, "routes", ("azurerm_route_table", "azurerm_route", "azurerm_subnet_route_table_association"))
+    appliances: list[tuple[Route, Any]] = []
+    tables: list[RouteTable] = []
+    for res in b.of_type("azurerm_route_table"):
+        v = res.values
+        table = RouteTable(res.address, res, complete=res.mode == "managed" and not isinstance(v.get("route"), Unknown))
+        for block in blocks(v.get("route")):
+            route = _udr(b, res, res.address, block, appliances)
+            if route is not None:
+                table.routes.append(route)
+        b.register(table)
+        st.add("route_tables", table, res)
+        tables.append(table)
+    for res in b.of_type("azurerm_route"):
+        v = res.values
+        table = st.named("route_tables", v.get("route_table_name"), v.get("resource_group_name"))
+        if isinstance(table, RouteTable):
+            route = _udr(b, res, res.address, v, appliances)
+            if route is not None:
+                table.routes.append(route)
+        elif isinstance(v.get("route_table_name"), Unknown):
+            _partial(b, "routes")  # a route in a table this model cannot place
+    served: dict[int, list[Subnet]] = defaultdict(list)
+    pairs = [(res.values.get("subnet_id"), res.values.get("route_table_id"), res, "subnet_id")
+             for res in b.of_type("azurerm_subnet_route_table_association")]
+    pairs += [(subnet, block.get("route_table_id"), res, "subnet.route_table_id")
+              for res, block, subnet in st.inline if given(block.get("route_table_id"))]
+    for subnet_ref, table_ref, res, attribute in pairs:
+        subnet = subnet_ref if isinstance(subnet_ref, Subnet) else st.link("subnets", subnet_ref, res, attribute)
+        table = st.link("route_tables", table_ref, res, "route_table_id")
+        if isinstance(subnet, Subnet) and isinstance(table, RouteTable):
+            subnet.route_table = table
+            served[id(table)].append(subnet)
+        else:
+            _partial(b, "routes")  # a subnet whose table is not known
+    for table in tables:
+        networks = {id(s.network): s.network for s in served[id(table)] if s.network is not None}
+        if len(networks) == 1:
+            table.network = next(iter(networks.values()))
+            # user-defined routes override the system routes of the VNet, which stay in force
+            table.routes.extend(st.system_routes[id(table.network)])
+        elif len(networks) > 1:
+            table.complete = False  # its system routes differ per VNet
+        b.model.route_tables.append(table)
+    for route, address in appliances:
+        route.target = _appliance(route, address, tables)
+
+
+def _appliance(route: Route, address: Any, tables: list[RouteTable]) -> Any:
+    """Where a route to a virtual appliance leads: the peering to the VNet
+    that holds the appliance, else unknown (the appliance forwards it)."""
+    table = next((t for t in tables if route in t.routes), None)
+    try:
+        ip = IPAddress(address) if isinstance(address, str) else None
+    except (AddrFormatError, ValueError):
+        ip = None
+    if ip is not None and table is not None and table.network is not None:
+        for system in (r for r in table.routes if r.target_kind == "peering" and isinstance(r.target, Peering)):
+            if system.destination is not None and system.destination.net is not None \
+                    and ip in system.destination.range:
+                route.target_kind = "peering"
+                return system.target
+    return Unknown("a virtual appliance forwards it")
+
+
+# -- security groups ----------------------------------------------------------------
+
+def _nsg_sources(b: Builder, rule: SecurityRule, attribute: str, values: Any, tag: list[Cidr] | None) -> None:
+    if isinstance(values, Unknown):
+        rule.sources.append(b.cidr(rule, attribute, "source", values))
+        return
+    for value in text_list(values):
+        if isinstance(value, Unknown):
+            rule.sources.append(b.cidr(rule, attribute, "source", value))
+            continue
+        text = str(value).strip()
+        low = text.lower()
+        if low in _ANY:
+            rule.any_source = True
+        elif low == "virtualnetwork":
+            rule.sources.extend(tag if tag is not None else [
+                make_cidr(rule, attribute, "source", Unknown("the VNet of this security group is not known"))])
+        elif low == "azureloadbalancer":
+            rule.sources.append(make_cidr(rule, attribute, "source", AZURE_LOAD_BALANCER))
+        elif re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", text):
+            rule.sources.append(b.cidr(rule, attribute, "source", text, RANGE, single_address=True))
+        # other service tags (Internet, AzureCloud, Storage, ...) are public ranges pod traffic never carries
+
+
+def _broad(items: list) -> bool:
+    """Whether a destination or source-port spec matches everything (or is not given)."""
+    return not items or any(isinstance(x, str) and x.strip().lower() in (*_ANY, "virtualnetwork", "0.0.0.0/0")
+                            for x in items)
+
+
+def _nsg_rule(b: Builder, res: Resource, v: dict, tag: list[Cidr] | None) -> SecurityRule | None:
+    direction = v.get("direction")
+    direction = {"inbound": "ingress", "outbound": "egress"}.get(direction.lower(), direction) \
+        if isinstance(direction, str) else "ingress"
+    access = v.get("access")
+    action = access.lower() if isinstance(access, str) else Unknown("access is unknown")
+    ingress = direction == "ingress"
+    remote = ("source_address_prefix", "source_address_prefixes") if ingress else \
+        ("destination_address_prefix", "destination_address_prefixes")
+    local = ("destination_address_prefix", "destination_address_prefixes") if ingress else \
+        ("source_address_prefix", "source_address_prefixes")
+    if action == "deny":
+        # a deny limited to some destinations or source ports may not apply: leave it out
+        targets = [x for k in local for x in text_list(v.get(k))]
+        source_ports = [x for k in ("source_port_range", "source_port_ranges") for x in text_list(v.get(k))]
+        limited_to_groups = given(v.get("destination_application_security_group_ids" if ingress
+                                        else "source_application_security_group_ids"))
+        if not _broad(targets) or not _broad(source_ports) or limited_to_groups:
+            return None
+    rule = SecurityRule(res.address, res, direction=direction, protocol=protocol(v.get("protocol")),
+                        action=action, priority=v.get("priority"))
+    ports = v.get("destination_port_ranges") if given(v.get("destination_port_ranges")) else \
+        v.get("destination_port_range")
+    if isinstance(ports, Unknown) or any(isinstance(p, Unknown) for p in text_list(ports)):
+        rule.ports = Unknown("destination ports are unknown")
+    elif rule.protocol in ("tcp", "udp"):
+        rule.ports = port_ranges(",".join(str(p) for p in text_list(ports)))
+    for key in remote:
+        if given(v.get(key)):
+            _nsg_sources(b, rule, key, v.get(key), tag)
+    asgs = "source_application_security_group_ids" if ingress else "destination_application_security_group_ids"
+    if given(v.get(asgs)):
+        rule.source_groups.append(Unknown("application security group members are not modelled"))
+    return rule
+
+
+_DEFAULT_RULES = (
+    ("ingress", 65000, "allow", "VirtualNetwork"), ("ingress", 65001, "allow", "AzureLoadBalancer"),
+    ("ingress", 65500, "deny", "*"),
+    ("egress", 65000, "allow", "VirtualNetwork"), ("egress", 65001, "allow", "*"), ("egress", 65500, "deny", "*"),
+)
+
+
+def _security_groups(b: Builder, st: _State) -> None:
+    _partial(b, "rules", ("azurerm_network_security_rule", "azurerm_subnet_network_security_group_association"))
+    groups: list[tuple[SecurityGroup, Resource]] = []
+    for res in b.of_type("azurerm_network_security_group"):
+        group = SecurityGroup(res.address, res, complete=res.mode == "managed"
+                              and not isinstance(res.values.get("security_rule"), Unknown))
+        b.model.security_groups.append(b.register(group))
+        st.add("security_groups", group, res)
+        groups.append((group, res))
+    pairs = [(res.values.get("subnet_id"), res.values.get("network_security_group_id"), res)
+             for res in b.of_type("azurerm_subnet_network_security_group_association")]
+    pairs += [(subnet, block.get("security_group"), res) for res, block, subnet in st.inline
+              if given(block.get("security_group"))]
+    for subnet_ref, group_ref, res in pairs:
+        subnet = subnet_ref if isinstance(subnet_ref, Subnet) else st.link("subnets", subnet_ref, res, "subnet_id")
+        group = st.link("security_groups", group_ref, res, "network_security_group_id")
+        if isinstance(subnet, Subnet) and isinstance(group, SecurityGroup):
+            st.nsg_subnets[id(group)].append(subnet)
+    for res in b.of_type("azurerm_network_interface"):
+        configs = blocks(res.values.get("ip_configuration"))
+        subnet = st.link("subnets", configs[0].get("subnet_id"), res, "ip_configuration.subnet_id") if configs else None
+        st.nic[res.address] = (subnet if isinstance(subnet, Subnet) else None, [])
+        b.register(Element(res.address, res))
+    for res in b.of_type("azurerm_network_interface_security_group_association"):
+        nic = b.resolve(res.values.get("network_interface_id"), res, "network_interface_id")
+        group = st.link("security_groups", res.values.get("network_security_group_id"), res,
+                        "network_security_group_id")
+        if nic is not None and nic.address in st.nic and isinstance(group, SecurityGroup):
+            subnet, nic_groups = st.nic[nic.address]
+            nic_groups.append(group)
+            if subnet is not None:
+                st.nsg_subnets[id(group)].append(subnet)
+    standalone: dict[int, list[Resource]] = defaultdict(list)
+    for res in b.of_type("azurerm_network_security_rule"):
+        v = res.values
+        group = st.named("security_groups", v.get("network_security_group_name"), v.get("resource_group_name"))
+        if isinstance(group, SecurityGroup):
+            standalone[id(group)].append(res)
+        elif isinstance(v.get("network_security_group_name"), Unknown):
+            _partial(b, "rules")  # a rule of a group this model cannot place
+    for group, res in groups:
+        networks = {id(s.network): s.network for s in st.nsg_subnets[id(group)] if s.network is not None}
+        group.network = next(iter(networks.values())) if len(networks) == 1 else None
+        tag = st.vnet_tag.get(id(group.network)) if group.network is not None else None
+        for block in blocks(res.values.get("security_rule")):
+            rule = _nsg_rule(b, res, block, tag)
+            if rule is not None:
+                group.rules.append(rule)
+        for rule_res in standalone[id(group)]:
+            rule = _nsg_rule(b, rule_res, rule_res.values, tag)
+            if rule is not None:
+                group.rules.append(rule)
+        for direction, priority, action, source in _DEFAULT_RULES:
+            rule = SecurityRule(res.address, res, direction=direction, action=action, priority=priority)
+            _nsg_sources(b, rule, "default rule", source, tag)
+            group.rules.append(rule)
+
+
+# -- clusters -------------------------------------------------------------------
+
+def _subnet(b: Builder, st: _State, value: Any, res: Resource, attribute: str) -> Subnet | None:
+    """The subnet an id names; a stand-in with an unknown range when it is
+    given but outside this configuration (so nothing is decided from it)."""
+    if not given(value):
+        return None
+    subnet = st.link("subnets", value, res, attribute)
+    if isinstance(subnet, Subnet):
+        return subnet
+    stand_in = Subnet(f"{res.address} ({attribute})", res)
+    stand_in.cidr = make_cidr(stand_in, attribute, "subnet", Unknown("the subnet is outside this configuration"))
+    return stand_in
+
+
+def _clusters(b: Builder, st: _State) -> None:
+    for res in b.of_type("azurerm_kubernetes_cluster"):
+        v = res.values
+        profile = first(v.get("network_profile"))
+        pool = first(v.get("default_node_pool"))
+        pool = pool if isinstance(pool, dict) else {}
+        cluster = Cluster(res.address, res, provider=PROVIDER)
+        if isinstance(profile, Unknown):
+            plugin, mode = profile, None
+        else:
+            plugin = profile.get("network_plugin") if profile else "kubenet"
+            mode = profile.get("network_plugin_mode") if profile else None
+        if isinstance(plugin, Unknown) or isinstance(mode, Unknown):
+            cluster.pod_addressing = Unknown("network_plugin is unknown")
+        elif plugin == "kubenet" or (plugin == "azure" and isinstance(mode, str) and mode.lower() == "overlay"):
+            cluster.network_model = "kubenet" if plugin == "kubenet" else "azure overlay"
+            cluster.pod_addressing = "node"  # NAT to the node's address leaving the node / cluster
+        elif plugin == "azure":
+            cluster.network_model = "azure"
+            cluster.pod_addressing = "subnet"  # pods hold VNet addresses and keep them
+        else:
+            cluster.network_model = str(plugin)
+            cluster.pod_addressing = Unknown(f"network_plugin {plugin}: the CNI is installed separately")
+        cluster.peer_addressing = cluster.pod_addressing
+        _pool(b, st, cluster, res, pool, "default_node_pool.")
+        networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
+        cluster.network = next(iter(networks.values())) if len(networks) == 1 and all(
+            s.network is not None for s in cluster.node_subnets) else None
+        if isinstance(profile, dict) and cluster.network_model in ("kubenet", "azure overlay"):
+            pods = profile.get("pod_cidrs") if given(profile.get("pod_cidrs")) else (
+                [profile.get("pod_cidr")] if given(profile.get("pod_cidr")) else None)
+            cluster.container_cidrs = [c for c in b.cidrs(cluster, "network_profile.pod_cidr", "container", pods,
+                                                          AKS_POD_CIDR) if c.net is None or c.net.version == 4]
+        if isinstance(profile, dict):
+            services = profile.get("service_cidrs") if given(profile.get("service_cidrs")) else (
+                [profile.get("service_cidr")] if given(profile.get("service_cidr")) else None)
+            cluster.service_cidrs = [c for c in b.cidrs(cluster, "network_profile.service_cidr", "service", services,
+                                                        AKS_SERVICE_CIDR) if c.net is None or c.net.version == 4]
+            dns = profile.get("dns_service_ip")
+            if given(dns):
+                limits = RANGE
+                known = [c for c in cluster.service_cidrs if c.net is not None and not c.error]
+                if known and len(known) == len(cluster.service_cidrs):
+                    limits = CidrLimits("AKS dns_service_ip", within=tuple(str(c.range) for c in known),
+                                        reserved_first=2)
+                b.cidr(cluster, "network_profile.dns_service_ip", "address", dns, limits, single_address=True)
+        b.model.clusters.append(b.register(cluster))
+    for res in b.of_type("azurerm_kubernetes_cluster_node_pool"):
+        cluster = b.resolve(res.values.get("kubernetes_cluster_id"), res, "kubernetes_cluster_id")
+        if isinstance(cluster, Cluster) and cluster.provider == PROVIDER:
+            _pool(b, st, cluster, res, res.values, "")
+
+
+def _pool(b: Builder, st: _State, cluster: Cluster, res: Resource, pool: dict, prefix: str) -> None:
+    nodes = _subnet(b, st, pool.get("vnet_subnet_id"), res, prefix + "vnet_subnet_id")
+    pods = _subnet(b, st, pool.get("pod_subnet_id"), res, prefix + "pod_subnet_id")
+    if nodes is not None and nodes not in cluster.node_subnets:
+        cluster.node_subnets.append(nodes)
+    # flat Azure CNI: pods of a pool without a pod subnet take node-subnet addresses
+    holder = pods or nodes
+    if cluster.pod_addressing == "subnet" and holder is not None and holder not in cluster.pod_subnets:
+        cluster.pod_subnets.append(holder)
+
+
+# -- endpoints ------------------------------------------------------------------
+
+def _whitelist_entries(b: Builder, whitelist: Whitelist, res: Resource, start_key: str, end_key: str) -> None:
+    start, end = res.values.get(start_key), res.values.get(end_key)
+    origin = Element(res.address, res)
+    attribute = f"{start_key}–{end_key}"
+    if isinstance(start, Unknown) or isinstance(end, Unknown):
+        cidr = b.cidr(whitelist, attribute, "whitelist", start if isinstance(start, Unknown) else end)
+        cidr.origin = origin
+        whitelist.entries.append(cidr)
+        return
+    try:
+        low, high = IPAddress(str(start), flags=0), IPAddress(str(end), flags=0)
+        if low > high:
+            raise ValueError("the start address is above the end address")
+        ranges = iprange_to_cidrs(low, high)
+    except (AddrFormatError, ValueError, TypeError) as exc:
+        cidr = Cidr(whitelist, attribute, "whitelist", text=f"{start}–{end}",
+                    error=f"is not a valid address range ({exc})")
+        cidr.origin = origin
+        b.model.cidrs.append(cidr)
+        whitelist.entries.append(cidr)
+        return
+    for net in ranges:
+        cidr = b.cidr(whitelist, attribute, "whitelist", str(net), RANGE)
+        cidr.origin = origin
+        whitelist.entries.append(cidr)
+
+
+def _endpoints(b: Builder, st: _State) -> None:
+    for res in b.of_type("azurerm_redis_cache"):
+        v = res.values
+        subnet = _subnet(b, st, v.get("subnet_id"), res, "subnet_id")
+        ports = [6380] + ([6379] if v.get("non_ssl_port_enabled") is True or v.get("enable_non_ssl_port") is True
+                          else [])
+        endpoint = Endpoint(res.address, res, kind="cache", subnet=subnet if subnet and subnet.network else None,
+                            network=subnet.network if subnet is not None else None, ports=ports)
+        b.model.endpoints.append(b.register(endpoint))
+        st.add("caches", endpoint, res)
+    for endpoint in [e for e in b.model.endpoints if e.kind == "cache" and e.resource is not None
+                     and e.resource.type == "azurerm_redis_cache"]:
+        cache_rules = [r for r in b.of_type("azurerm_redis_firewall_rule")
+                       if st.named("caches", r.values.get("redis_cache_name"),
+                                   r.values.get("resource_group_name")) is endpoint]
+        if cache_rules:  # no rule: every client may connect
+            endpoint.whitelist = Whitelist(endpoint.address, endpoint.resource)
+            for rule_res in cache_rules:
+                _whitelist_entries(b, endpoint.whitelist, rule_res, "start_ip", "end_ip")
+    servers = (("azurerm_postgresql_flexible_server", "azurerm_postgresql_flexible_server_firewall_rule", "database",
+                5432, "delegated_subnet_id"),
+               ("azurerm_mssql_server", "azurerm_mssql_firewall_rule", "database", 1433, None))
+    for server_type, rule_type, kind, port, subnet_key in servers:
+        for res in b.of_type(server_type):
+            subnet = _subnet(b, st, res.values.get(subnet_key), res, subnet_key) if subnet_key else None
+            # in a VNet the server has no public endpoint and its firewall rules do not apply;
+            # otherwise clients arrive with public addresses: the rules are not about pod addresses
+            endpoint = Endpoint(res.address, res, kind=kind, ports=[port],
+                                network=subnet.network if subnet is not None else None)
+            endpoint.subnet = subnet if subnet is not None and subnet.network is not None else None
+            b.model.endpoints.append(b.register(endpoint))
+            server_rules = [r for r in b.of_type(rule_type)
+                            if b.resolve(r.values.get("server_id"), r, "server_id") is endpoint]
+            if server_rules and subnet is None:
+                endpoint.whitelist = Whitelist(res.address, res)
+                for rule_res in server_rules:
+                    _whitelist_entries(b, endpoint.whitelist, rule_res, "start_ip_address", "end_ip_address")
+    for res in b.of_type("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"):
+        nic_ids = res.values.get("network_interface_ids")
+        nics = [b.resolve(x, res, "network_interface_ids") for x in (nic_ids if isinstance(nic_ids, list) else [])]
+        nic = nics[0] if nics and nics[0] is not None and nics[0].address in st.nic else None
+        subnet, nic_groups = st.nic[nic.address] if nic is not None else (None, [])
+        endpoint = Endpoint(res.address, res, kind="instance", subnet=subnet,
+                            network=subnet.network if subnet is not None else None)
+        endpoint.security_groups = [g for g in b.model.security_groups
+                                    if isinstance(g, SecurityGroup) and subnet is not None
+                                    and subnet in st.nsg_subnets.get(id(g), [])] + list(nic_groups)
+        b.model.endpoints.append(b.register(endpoint))
+
