@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run
 from vpclint.cli import cli
 from vpclint.engine.rules import load_rules
 from vpclint.findings import Finding
@@ -252,17 +252,16 @@ def test_markdown_clean_run_and_escaping(tmp_path: Path) -> None:
     assert "a \\| b &lt;c&gt;" in text
 
 
-def test_markdown_extra_sections_hook(monkeypatch) -> None:
-    calls = []
+def test_markdown_ends_with_the_topology_as_mermaid() -> None:
 
-    def topology(report, context):
-        calls.append(report)
-        return "### Topology\n\n```mermaid\ngraph LR\n```\n"
 
-    monkeypatch.setattr(markdown, "EXTRA_SECTIONS", [topology, lambda report, context: None])
-    text = FORMATS["markdown"](Report(), Context())
-    assert len(calls) == 1
-    assert text.endswith("### Topology\n\n```mermaid\ngraph LR\n```\n")
+    report = run(FIXTURES / "seed000_cross_vpc" / "broken")
+    text = FORMATS["markdown"](report, Context())
+    topology = text[text.index("### Topology"):]
+    assert topology.startswith("### Topology\n\n```mermaid\nflowchart LR\n")
+    assert '-->|"no route back to pods 10.0.0.0/16"| n_huaweicloud_cce_cluster_demo' in topology
+    assert topology.endswith("```\n")
+    assert "### Topology" not in FORMATS["markdown"](Report(), Context())
 
 
 def test_sarif_shows_a_downloaded_module_finding_on_its_module_call(tmp_path: Path, monkeypatch) -> None:

@@ -49,6 +49,7 @@ class Report:
     baseline: baselines.BaselineStats | None = None  # set when --baseline/--write-baseline is used
     suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
+    models: list[tuple[str, Model]] = field(default_factory=list, repr=False)  # (input, model), for pictures
 
     def origin(self, finding: Finding) -> Origin | None:
         return self.origins.get(id(finding))
@@ -183,6 +184,7 @@ def lint(settings: Settings) -> Report:
     matched: set[int] = set()
     for target, loaded, model, unknowns in models(settings, matched):
         report.inputs.append(target)
+        report.models.append((target, model))
         report.errors.extend(loaded.errors)
         report.unknowns.extend(loaded.unknowns)
         report.unknowns.extend(unknowns)

@@ -2,26 +2,18 @@
 
 Layout: a marker comment (``<!-- vpclint-report -->``, for bots that update
 their comment in place), a one-line verdict, a summary table by rule and
-severity, input errors, the findings table, the baseline counts, then any
-sections registered in ``EXTRA_SECTIONS`` (a topology diagram, for one).
-
-``EXTRA_SECTIONS`` is the hook for those: each entry is called as
-``section(report, context)`` and returns Markdown that starts with its own
-``### `` heading, or None to add nothing. Sections appear in list order.
+severity, input errors, the findings table, the baseline counts, then the topology of each input
+as a Mermaid diagram (GitHub renders it; failing hops are red).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
 
 from vpclint.findings import SEVERITIES, SEVERITY_RANK
 
 MARKER = "<!-- vpclint-report -->"
 # findings beyond this many are folded into a <details> block
 FOLD_AFTER = 30
-
-EXTRA_SECTIONS: list[Callable[[Any, Any], str | None]] = []
-
 
 def cell(text: str) -> str:
     """Text safe inside a table cell."""
@@ -108,9 +100,22 @@ def render(report, context) -> str:
                 f"{_plural(stats.stale, 'stale entry', 'stale entries')}" + (" (refresh it with `--write-baseline`)."
                                                               if stats.stale else "."), ""]
 
-    for section in EXTRA_SECTIONS:
-        text = section(report, context)
-        if text:
-            out += [text.strip("\n"), ""]
+    out += _topology(report)
 
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _topology(report) -> list[str]:
+    """A Mermaid diagram per input that holds networks."""
+    from vpclint import graph
+
+    out = []
+    for target, model in report.models:
+        if not model.networks:
+            continue
+        if not out:
+            out += ["### Topology", ""]
+        if len(report.models) > 1:
+            out += [f"`{target}`", ""]
+        out += ["```mermaid", graph.mermaid(graph.build(model)).rstrip("\n"), "```", ""]
+    return out
