@@ -253,8 +253,6 @@ def test_markdown_clean_run_and_escaping(tmp_path: Path) -> None:
 
 
 def test_markdown_ends_with_the_topology_as_mermaid() -> None:
-
-
     report = run(FIXTURES / "seed000_cross_vpc" / "broken")
     text = FORMATS["markdown"](report, Context())
     topology = text[text.index("### Topology"):]
