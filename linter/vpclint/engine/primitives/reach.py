@@ -88,6 +88,16 @@ def _cluster_ranges(cluster: Cluster) -> IPSet:
     return IPSet(c.range for c in ranges if c.net is not None)
 
 
+def _meant_for(cluster: Cluster, admitted: IPSet) -> bool:
+    """Whether ``admitted`` is meant for the cluster: it holds a whole node or
+    pod subnet (the subnet itself, or the VPC around it), or part of a
+    container CIDR. A single host or another subnet of the VPC is not."""
+    for subnet in [*cluster.node_subnets, *cluster.pod_subnets]:
+        if subnet.cidr is not None and subnet.cidr.net is not None and subnet.cidr.range in admitted:
+            return True
+    return any(c.net is not None and IPSet([c.range]) & admitted for c in cluster.container_cidrs)
+
+
 def _sources_for(cluster: Cluster, network: Network | None) -> list[Cidr] | None:
     """The addresses pods present to something in ``network`` (None: unknown)."""
     if network is None:
@@ -125,7 +135,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
             if rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
                 continue
             intended = security.source_set(rule, None, IPSet())
-            if intended is None or intended == security.ANY or not (intended & network_ranges):
+            if intended is None or intended == security.ANY or not _meant_for(cluster, intended):
                 continue
             protocol = rule.protocol if isinstance(rule.protocol, str) else None
             if protocol is None or not isinstance(rule.ports, (list, type(None))):
@@ -171,7 +181,7 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
             continue
         sources = _sources_for(cluster, endpoint.network)
         entries = routing.as_set(e for e in whitelist.entries if not e.error)
-        if sources is None or entries is None or not (entries & network_ranges):
+        if sources is None or entries is None or not _meant_for(cluster, entries):
             continue
         gap = IPSet(c.range for c in sources) - entries
         if gap:
