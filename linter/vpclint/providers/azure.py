@@ -48,7 +48,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from netaddr import AddrFormatError, IPAddress, IPNetwork, iprange_to_cidrs
+from netaddr import AddrFormatError, IPAddress, IPNetwork, IPSet, iprange_to_cidrs
 
 from vpclint.model import (
     Cidr, CidrLimits, Cluster, Element, Endpoint, Network, Peering, Route, RouteTable, SecurityGroup, SecurityRule,
@@ -57,7 +57,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.providers.common import blocks, first, given, port_ranges, protocol, text_list
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 PROVIDER = "azurerm"
 
@@ -72,6 +72,7 @@ AKS_SERVICE_CIDR = CidrLimits("AKS service CIDR", min_prefix=12, not_within=_AKS
 RANGE = CidrLimits("Azure address range")
 AZURE_LOAD_BALANCER = "168.63.129.16/32"
 
+_INDEX = re.compile(r"\[[^\[\]]*\]$")
 _ID = re.compile(r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.[A-Za-z]+/(?P<kind>[A-Za-z]+)/(?P<name>[^/]+)"
                  r"(?:/(?P<child_kind>[A-Za-z]+)/(?P<child>[^/]+))?/?$", re.IGNORECASE)
 _NEXT_HOPS = {"virtualnetworkgateway": "gateway", "vnetlocal": "local", "internet": "gateway",
@@ -133,7 +134,7 @@ resource "azurerm_route" "{name}" {{
   name                        = "{name}"
   resource_group_name         = {group}.resource_group_name
   network_security_group_name = {group}.name
-  priority                    = 100 # before the rule that denies these addresses
+  priority                    = 110 # unique in the group, before any rule that denies these addresses
   direction                   = "Inbound"
   access                      = "Allow"
   protocol                    = "{protocol}"
@@ -183,6 +184,8 @@ class _State:
         self.nsg_subnets: dict[int, list[Subnet]] = defaultdict(list)  # id(group) -> associated subnets
         self.nic: dict[str, tuple[Subnet | None, list[SecurityGroup]]] = {}
         self.inline: list[tuple[Resource, dict, Subnet]] = []  # VNets' inline subnet blocks
+        # data sources that read a VNet or subnet this configuration manages
+        self.twins: dict[str, Element] = {}
 
     def add(self, kind: str, element: Element, res: Resource, name: Any = None) -> None:
         name = res.values.get("name") if name is None else name
@@ -201,6 +204,8 @@ class _State:
         if not given(value):
             return None
         element = self.b.resolve(value, res, attribute)
+        if element is None and isinstance(value, Ref):
+            element = self.twins.get(value.address) or self.twins.get(_INDEX.sub("", value.address))
         if element is not None or not isinstance(value, str):
             return element
         match = _ID.search(value)
@@ -221,8 +226,22 @@ def _prefixes(v: dict, many: str, one: str) -> Any:
     return [v.get(one)] if given(v.get(one)) else None
 
 
+def _twin(st: _State, res: Resource, element: Element | None) -> bool:
+    """A data source that reads what this configuration manages stands for it."""
+    if res.mode != "data" or element is None or element.resource is None or element.resource.mode != "managed":
+        return False
+    st.twins[res.address] = st.twins[_INDEX.sub("", res.address)] = element
+    return True
+
+
+def _managed_first(resources: list[Resource]) -> list[Resource]:
+    return sorted(resources, key=lambda r: r.mode != "managed")
+
+
 def _networks(b: Builder, st: _State) -> None:
-    for res in b.of_type("azurerm_virtual_network"):
+    for res in _managed_first(b.of_type("azurerm_virtual_network")):
+        if _twin(st, res, st.named("networks", res.values.get("name"), res.values.get("resource_group_name"))):
+            continue
         v = res.values
         net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed", region=v.get("location"))
         space = v.get("address_space")
@@ -252,8 +271,11 @@ def _networks(b: Builder, st: _State) -> None:
 
 
 def _subnets(b: Builder, st: _State) -> None:
-    for res in b.of_type("azurerm_subnet"):
+    for res in _managed_first(b.of_type("azurerm_subnet")):
         v = res.values
+        names = (v.get("virtual_network_name"), v.get("name"))
+        if all(isinstance(x, str) for x in names) and _twin(st, res, st.children.get(tuple(x.lower() for x in names))):
+            continue
         net = st.named("networks", v.get("virtual_network_name"), v.get("resource_group_name"))
         prefixes = _prefixes(v, "address_prefixes", "address_prefix")
         if res.mode == "data" and (not isinstance(prefixes, list) or any(isinstance(p, Unknown) for p in prefixes)):
@@ -571,7 +593,25 @@ def _security_groups(b: Builder, st: _State) -> None:
         for direction, priority, action, source in _DEFAULT_RULES:
             rule = SecurityRule(res.address, res, direction=direction, action=action, priority=priority)
             _nsg_sources(b, rule, "default rule", source, tag)
-            group.rules.append(rule)
+            if not _shadowed(rule, group.rules):
+                group.rules.append(rule)
+
+
+def _shadowed(rule: SecurityRule, rules: list[SecurityRule]) -> bool:
+    """Whether a default allow rule can never match: a rule of the group
+    denies all its sources on every protocol and port first."""
+    if rule.action != "allow" or rule.any_source or any(c.net is None for c in rule.sources):
+        return False
+    wanted = IPSet(c.range for c in rule.sources)
+    for other in rules:
+        if other.direction != rule.direction or other.action != "deny" or other.protocol != "all" \
+                or other.ports is not None or other.source_groups:
+            continue
+        if other.any_source:
+            return True
+        if all(c.net is not None for c in other.sources) and wanted <= IPSet(c.range for c in other.sources):
+            return True
+    return False
 
 
 # -- clusters -------------------------------------------------------------------
@@ -598,6 +638,8 @@ def _clusters(b: Builder, st: _State) -> None:
         cluster = Cluster(res.address, res, provider=PROVIDER)
         if isinstance(profile, Unknown):
             plugin, mode = profile, None
+        elif res.mode == "data" and not profile:
+            plugin, mode = Unknown("an existing cluster read through a data source"), None
         else:
             plugin = profile.get("network_plugin") if profile else "kubenet"
             mode = profile.get("network_plugin_mode") if profile else None
@@ -720,9 +762,8 @@ def _endpoints(b: Builder, st: _State) -> None:
                 for rule_res in server_rules:
                     _whitelist_entries(b, endpoint.whitelist, rule_res, "start_ip_address", "end_ip_address")
     for res in b.of_type("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"):
-        nic_ids = res.values.get("network_interface_ids")
-        nics = [b.resolve(x, res, "network_interface_ids") for x in (nic_ids if isinstance(nic_ids, list) else [])]
-        nic = nics[0] if nics and nics[0] is not None and nics[0].address in st.nic else None
+        nics = b.resolve_all(res.values.get("network_interface_ids"), res, "network_interface_ids")
+        nic = nics[0] if nics and nics[0].address in st.nic else None
         subnet, nic_groups = st.nic[nic.address] if nic is not None else (None, [])
         endpoint = Endpoint(res.address, res, kind="instance", subnet=subnet,
                             network=subnet.network if subnet is not None else None)

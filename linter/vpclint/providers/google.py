@@ -46,7 +46,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.providers.common import blocks, first, given, port_ranges, protocol, text_list
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 PROVIDER = "google"
 
@@ -82,19 +82,19 @@ class _Template:
 
 def _ingress_fields(fields: dict) -> dict:
     group = fields.get("group", "")
+    fields["label"] = fields.get("name", "").replace("_", "-")
     # a group is the firewall rules for one target set; its resource is a
     # firewall (copy its network and targets) or, with none, the network
     if re.search(r"(^|\.)google_compute_network\.", group):
-        fields["network_line"] = f"network       = {group}.name"
-        fields["target_lines"] = ""
+        fields["network"], fields["targets"] = f"{group}.name", ""
     else:
-        fields["network_line"] = f"network       = {group}.network"
-        fields["target_lines"] = (f"\n  target_tags             = {group}.target_tags"
-                                  f"\n  target_service_accounts = {group}.target_service_accounts")
+        fields["network"] = f"{group}.network"
+        fields["targets"] = (f"\n  target_tags             = {group}.target_tags"
+                             f"\n  target_service_accounts = {group}.target_service_accounts")
     proto = fields.get("protocol", "all")
-    fields["ports_line"] = (f'\n    ports    = ["{fields.get("ports")}"]'
-                            if proto in ("tcp", "udp", "sctp") and fields.get("ports") not in (None, "", "1-65535")
-                            else "")
+    ports = fields.get("ports")
+    fields["ports_line"] = (f'\n    ports    = ["{ports}"]' if proto in ("tcp", "udp", "sctp")
+                            and ports not in (None, "", "1-65535", "0-65535") else "")
     return fields
 
 
@@ -110,10 +110,11 @@ SNIPPETS = {
 #   export_custom_routes = true
 # (or use google_compute_network_peering_routes_config for either side)""",
     "ingress": _Template("""resource "google_compute_firewall" "{name}" {{
-  {network_line}
-  direction     = "INGRESS"
-  priority      = 900
-  source_ranges = ["{source}"]{target_lines}
+  name                    = "{label}"
+  network                 = {network}
+  direction               = "INGRESS"
+  priority                = 900 # before any rule that denies these addresses
+  source_ranges           = ["{source}"]{targets}
   allow {{
     protocol = "{protocol}"{ports_line}
   }}
@@ -147,6 +148,7 @@ def _partial(b: Builder, aspect: str, types: tuple[str, ...] = ()) -> None:
 
 # -- names and self links ------------------------------------------------------
 
+_INDEX = re.compile(r"\[[^\[\]]*\]$")
 _PATH = re.compile(r"(?:projects/(?P<project>[^/]+)/)?(?:(?:regions|zones)/(?P<region>[^/]+)/|global/)?"
                    r"(?P<kind>networks|subnetworks|clusters|instances)/(?P<name>[^/]+)$")
 
@@ -165,6 +167,8 @@ class _State:
         self.groups: dict[tuple[int, frozenset], SecurityGroup] = {}
         self.firewalls: dict[int, list] = defaultdict(list)
         self.policy_networks: set[int] = set()
+        # data sources that read a network or subnetwork this configuration manages
+        self.twins: dict[str, Element] = {}
 
     def add(self, kind: str, element: Element, res: Resource) -> None:
         name = res.values.get("name")
@@ -177,6 +181,8 @@ class _State:
         if value is None or value == "":
             return None
         element = self.b.resolve(value, res, attribute)
+        if element is None and isinstance(value, Ref):
+            element = self.twins.get(value.address) or self.twins.get(_INDEX.sub("", value.address))
         if element is not None or not isinstance(value, str):
             return element
         match = _PATH.search(value)
@@ -191,11 +197,32 @@ class _State:
             found.append(candidate)
         return found[0] if len(found) == 1 else None
 
+    def twin(self, kind: str, res: Resource) -> bool:
+        """A data source that reads what this configuration manages stands for it."""
+        if res.mode != "data":
+            return False
+        name = res.values.get("name")
+        element = self.link(kind, name, res, "name", region=res.values.get("region")) if isinstance(name, str) else None
+        if element is None or element.resource is None or element.resource.mode != "managed":
+            return False
+        project = res.values.get("project")
+        if isinstance(project, str) and isinstance(element.resource.values.get("project"), str) \
+                and project != element.resource.values["project"]:
+            return False
+        self.twins[res.address] = self.twins[_INDEX.sub("", res.address)] = element
+        return True
+
 
 # -- networks and subnets -------------------------------------------------------
 
+def _managed_first(resources: list[Resource]) -> list[Resource]:
+    return sorted(resources, key=lambda r: r.mode != "managed")
+
+
 def _networks(b: Builder, st: _State) -> None:
-    for res in b.of_type("google_compute_network"):
+    for res in _managed_first(b.of_type("google_compute_network")):
+        if st.twin("networks", res):
+            continue
         v = res.values
         net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed")
         if net.managed:
@@ -219,7 +246,9 @@ def _networks(b: Builder, st: _State) -> None:
 
 def _subnets(b: Builder, st: _State) -> None:
     _partial(b, "routes", ("google_compute_subnetwork", "data.google_compute_subnetwork"))
-    for res in b.of_type("google_compute_subnetwork"):
+    for res in _managed_first(b.of_type("google_compute_subnetwork")):
+        if st.twin("subnetworks", res):
+            continue
         v = res.values
         net = st.link("networks", v.get("network"), res, "network")
         net = net if isinstance(net, Network) else None
@@ -560,6 +589,8 @@ def _clusters(b: Builder, st: _State) -> None:
         mode = v.get("networking_mode")
         if isinstance(mode, Unknown) or isinstance(policy, Unknown):
             native: Any = Unknown("networking_mode is unknown")
+        elif res.mode == "data" and not isinstance(mode, str):
+            native = Unknown("an existing cluster read through a data source")
         elif isinstance(mode, str) and mode:
             native = mode.upper() == "VPC_NATIVE"
         else:
