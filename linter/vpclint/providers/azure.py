@@ -462,6 +462,7 @@ def _appliance(route: Route, address: Any, tables: list[RouteTable]) -> Any:
                     and ip in system.destination.range:
                 route.target_kind = "peering"
                 return system.target
+    route.target_kind = "unknown"
     return Unknown("a virtual appliance forwards it")
 
 
