@@ -187,6 +187,8 @@ class _State:
             return element
         match = _PATH.search(value)
         name, project = (match.group("name"), match.group("project")) if match else (value, None)
+        if project is None and isinstance(res.values.get("project"), str):
+            project = res.values["project"]  # a plain name is in the referring resource's project
         region = match.group("region") if match and match.group("region") else region
         found = []
         for candidate, scope in self.names[kind].get(name, []):
