@@ -498,10 +498,12 @@ def _broad(items: list) -> bool:
 
 def _nsg_rule(b: Builder, res: Resource, v: dict, tag: list[Cidr] | None) -> SecurityRule | None:
     direction = v.get("direction")
-    direction = {"inbound": "ingress", "outbound": "egress"}.get(direction.lower(), direction) \
-        if isinstance(direction, str) else "ingress"
     access = v.get("access")
     action = access.lower() if isinstance(access, str) else Unknown("access is unknown")
+    if isinstance(direction, str):
+        direction = {"inbound": "ingress", "outbound": "egress"}.get(direction.lower(), direction)
+    else:  # it may be an inbound rule: what it does is unknown
+        direction, action = "ingress", Unknown("direction is unknown")
     ingress = direction == "ingress"
     remote = ("source_address_prefix", "source_address_prefixes") if ingress else \
         ("destination_address_prefix", "destination_address_prefixes")
