@@ -147,8 +147,10 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
                 gaps[label] = (admitted | (intended & network_ranges), missing | gap)
         if not gaps:
             continue
-        admitted = IPSet().union(*(a for a, _ in gaps.values())) if gaps else IPSet()
-        missing = IPSet().union(*(m for _, m in gaps.values()))
+        admitted, missing = IPSet(), IPSet()
+        for part_admitted, part_missing in gaps.values():
+            admitted |= part_admitted
+            missing |= part_missing
         ports = sorted(gaps)
         fixes = []
         for label in ports:
