@@ -193,6 +193,9 @@ class _State:
             self.names[kind][name.lower()].append((element, res.values.get("resource_group_name")))
 
     def named(self, kind: str, name: Any, group: Any) -> Element | None:
+        if isinstance(name, Ref):  # the name of a resource here, known only after apply
+            element = self.b.resolve(name)
+            return element if isinstance(element, _KINDS[kind]) else None
         if not isinstance(name, str):
             return None
         found = [(e, g) for e, g in self.names[kind].get(name.lower(), [])
@@ -215,6 +218,11 @@ class _State:
             return self.children.get((match.group("name").lower(), match.group("child").lower())) or \
                 self.named("subnets", match.group("child"), match.group("rg"))
         return self.named(kind, match.group("name"), match.group("rg"))
+
+
+# what each kind of name-linked element is
+_KINDS = {"networks": Network, "subnets": Subnet, "route_tables": RouteTable, "security_groups": SecurityGroup,
+          "caches": Endpoint}
 
 
 # -- networks and subnets -------------------------------------------------------

@@ -678,6 +678,15 @@ class ResourceObject(Lazy):
         return Unknown(f"{self.address} has attributes known only after apply")
 
     def get_attr(self, name: str) -> Any:
+        """The attribute as another expression reads it: a configured value
+        that is unknown still names this resource (a ``Ref``), so resources
+        linked through it — by name as well as by id — stay linked."""
+        value = self._value(name)
+        if isinstance(value, Unknown) and not isinstance(value, Ref):
+            return Ref(value.reason, address=self.address, attr=name)
+        return value
+
+    def _value(self, name: str) -> Any:
         if name in self._values:
             return self._values[name]
         if name in self.entry.attrs:
@@ -697,7 +706,7 @@ class ResourceObject(Lazy):
         return value
 
     def materialize(self) -> dict:
-        return {name: to_plain(self.get_attr(name)) for name in self.names()}
+        return {name: to_plain(self._value(name)) for name in self.names()}
 
 
 class ModuleOutputs(Lazy):
