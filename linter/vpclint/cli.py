@@ -11,7 +11,7 @@ from vpclint import __version__
 from vpclint.config import load_config
 from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
-from vpclint.lint import Settings, changed_file_targets, lint, models
+from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
 from vpclint.reporters import FORMATS, Context, display_path
 
@@ -72,8 +72,14 @@ def cli() -> None:
               help="Record this run's findings in FILE (then report only findings it does not hold).")
 @click.option("--pre-commit", "pre_commit", is_flag=True,
               help="PATHS are changed .tf/.tfvars files: lint each directory holding them once.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show which input is being linted on stderr [default: when stderr is a terminal and the "
+                   "format is text].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Parse HCL files in N processes [default: one per CPU available].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
-          vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit) -> None:
+          vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
+          progress, jobs) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
@@ -94,6 +100,8 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         rule_dirs=list(rule_dirs),
         enable=list(enable_rule),
         disable=list(disable_rule),
+        progress=_progress(progress, format_),
+        workers=jobs,
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
@@ -239,6 +247,13 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
     else:
         click.echo(text, nl=False)
     _report_errors(errors)
+
+
+def _progress(wanted: bool | None, format_: str) -> Progress | None:
+    """A progress line on stderr: by default only for people (a terminal, the text format)."""
+    if wanted is None:
+        wanted = format_ == "text" and sys.stderr.isatty()
+    return Progress(sys.stderr) if wanted else None
 
 
 def _load_options(config, var_files, variables, cache_dir, no_cache) -> LoadOptions:

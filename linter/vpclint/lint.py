@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from dataclasses import dataclass, field
+from typing import Iterator, TextIO
 
 from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding
-from vpclint.load import LoadOptions, load_path
+from vpclint.load import MAX_FILE_BYTES, LoadOptions, load_path, sniff
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
@@ -29,6 +32,8 @@ class Settings:
     disable: list[str] = field(default_factory=list)
     baseline: str | None = None  # --baseline FILE: findings recorded there are not reported
     write_baseline: str | None = None  # --write-baseline FILE: record this run's findings there
+    progress: "Progress | None" = None  # shows which input is being linted (a terminal's stderr)
+    workers: int | None = None  # processes parsing HCL (--jobs); None: one per CPU available
 
 
 @dataclass(frozen=True)
@@ -151,13 +156,60 @@ def _loaded_with(path: str, target: str) -> bool:
     return path == target or (os.path.isfile(path) and os.path.dirname(path) == target)
 
 
+class Progress:
+    """``[12/78] examples/complete`` on a terminal, rewritten in place and
+    cleared at the end; nothing for a single input."""
+
+    def __init__(self, stream: TextIO, width: int | None = None):
+        self.stream = stream
+        self.width = width or shutil.get_terminal_size((80, 24)).columns
+        self.shown = False
+
+    def update(self, number: int, total: int, target: str) -> None:
+        if total < 2:
+            return
+        line = f"[{number}/{total}] {target}"
+        if len(line) >= self.width:  # a wrapped line cannot be rewritten in place
+            line = line[: max(self.width - 2, 1)] + "…"
+        self.stream.write(f"\r\x1b[K{line}")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+@contextlib.contextmanager
+def _parse_ahead(settings: Settings, targets: list[str]) -> Iterator[None]:
+    """Parse the HCL files of every input, and of the local modules they
+    call, in worker processes while the inputs are linted one by one; each
+    distinct file is parsed once per run."""
+    kinds = [(target, sniff(target)) for target in targets]
+    directories = [target for target, kind in kinds if kind == "hcl-dir"]
+    files = [target for target, kind in kinds if kind == "hcl-file"]
+    if not directories and not files:  # plans and manifests only: the parser is never needed
+        yield
+        return
+    from vpclint.load.hcl.cache import session
+
+    with session(settings.load.cache_dir, settings.workers, MAX_FILE_BYTES) as run:
+        run.prefetch(directories, files)
+        yield
+
+
 def models(settings: Settings, matched: set[int]):
     """Each input's (path, LoadResult, Model, unknowns), expectations attached.
 
     ``matched`` collects the indexes of the config's expectations some input holds.
     """
-    for path in settings.paths:
-        for target in discover(path, settings.recursive):
+    targets = [target for path in settings.paths for target in discover(path, settings.recursive)]
+    with _parse_ahead(settings, targets), _finally(settings.progress):
+        for number, target in enumerate(targets, 1):
+            if settings.progress is not None:
+                settings.progress.update(number, len(targets), target)
             loaded = load_path(target, settings.load)
             model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
             unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
@@ -168,6 +220,16 @@ def models(settings: Settings, matched: set[int]):
                     unknowns.extend(build_policies(model, more))
             model.expectations = expectations(model, settings.config, matched)
             yield target, loaded, model, unknowns
+
+
+@contextlib.contextmanager
+def _finally(progress: Progress | None) -> Iterator[None]:
+    """Clear the progress line however the run ends."""
+    try:
+        yield
+    finally:
+        if progress is not None:
+            progress.done()
 
 
 def lint(settings: Settings) -> Report:

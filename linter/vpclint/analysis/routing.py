@@ -8,10 +8,12 @@ table whose routes are managed elsewhere).
 
 from __future__ import annotations
 
+import weakref
 from typing import Iterable
 
 from netaddr import IPSet
 
+from vpclint.analysis.index import BlockIndex
 from vpclint.model import Cidr, Network, Peering, Route, RouteTable, Subnet
 from vpclint.values import Unknown
 
@@ -79,23 +81,24 @@ def through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet | None:
     """The part of ``ranges`` that ``table`` sends through ``via``.
 
     Longest-prefix match: a more specific route decides for its addresses.
-    None when a route that could decide is unknown.
+    None when a route that could decide is unknown. Only the routes whose
+    destination overlaps ``ranges`` can decide; the table's index finds them
+    without a pass over all its routes.
     """
     if not table.complete or (table.network is not None and not table.network.routes_complete):
         return None
-    routes = _all_routes(table)
-    if routes is None:
+    index = _route_index(table)
+    if index is None:
         return None
     remaining, covered = IPSet(ranges), IPSet()
-    for route in sorted(routes, key=_specificity):
+    if not remaining:
+        return covered
+    if index.unknown:
+        return None  # an unknown destination might be the most specific route
+    for _, route in sorted(set(index.blocks.overlapping(remaining.iter_cidrs())), key=lambda item: item[0]):
         if not remaining:
             break
-        dest = route.destination
-        if dest is None or dest.net is None:
-            if dest is not None and dest.error:
-                continue  # a malformed route is cidr_invalid's finding and routes nothing
-            return None
-        part = remaining & IPSet([dest.range])
+        part = remaining & IPSet([route.destination.range])
         if not part:
             continue
         verdict = _targets(route, via)
@@ -105,6 +108,40 @@ def through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet | None:
             covered |= part
         remaining -= part
     return covered
+
+
+class _RouteIndex:
+    """A table's routes (its own and the implicit local ones), most specific
+    first, by destination block; ``unknown`` when a destination is unknown."""
+
+    def __init__(self, routes: list[Route]):
+        self.unknown = False
+        self.blocks = BlockIndex()
+        for rank, route in enumerate(sorted(routes, key=_specificity)):
+            dest = route.destination
+            if dest is None or dest.net is None:
+                if dest is None or not dest.error:  # a malformed route routes nothing
+                    self.unknown = True
+                continue
+            self.blocks.add(dest.range, (rank, route))
+        self.blocks.freeze()
+
+
+_route_indexes: "weakref.WeakKeyDictionary[RouteTable, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _route_index(table: RouteTable) -> _RouteIndex | None:
+    """The route index of ``table``, built once (rebuilt if its routes or its VPC's CIDRs change in number)."""
+    network = table.network
+    signature = (id(table.routes), len(table.routes), id(network),
+                 None if network is None else (id(network.cidrs), len(network.cidrs)))
+    cached = _route_indexes.get(table)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    routes = _all_routes(table)
+    index = None if routes is None else _RouteIndex(routes)
+    _route_indexes[table] = (signature, index)
+    return index
 
 
 def any_route_through(network: Network, ranges: IPSet, via: Peering) -> bool | None:
@@ -125,18 +162,37 @@ def tables_for_peering(network: Network, via: Peering) -> list[RouteTable]:
     Those already holding a route through the peering (set up for it);
     else those serving the network's subnets; else its default table.
     """
-    using = [t for t in network.route_tables if any(r.target is via for r in t.routes)]
+    using = _tables_by_target(network).get(id(via))
     if using:
-        return using
+        return list(using)
+    default = default_table(network)
     serving: list[RouteTable] = []
+    seen: set[int] = set()
     for subnet in network.subnets:
-        table = serving_table(subnet)
-        if table is not None and table not in serving:
+        table = subnet.route_table or default
+        if table is not None and id(table) not in seen:
+            seen.add(id(table))
             serving.append(table)
     if serving:
         return serving
-    table = default_table(network)
-    return [table] if table is not None else []
+    return [default] if default is not None else []
+
+
+_tables_by_targets: "weakref.WeakKeyDictionary[Network, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _tables_by_target(network: Network) -> dict[int, list[RouteTable]]:
+    """id(target) -> the tables of ``network`` holding a route to it, in table order (built once)."""
+    signature = (id(network.route_tables), len(network.route_tables))
+    cached = _tables_by_targets.get(network)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found: dict[int, list[RouteTable]] = {}
+    for table in network.route_tables:
+        for target in {id(route.target) for route in table.routes}:
+            found.setdefault(target, []).append(table)
+    _tables_by_targets[network] = (signature, found)
+    return found
 
 
 def active_peerings(network: Network) -> list[tuple[Peering, Network]]:

@@ -86,9 +86,11 @@ class Builder:
             self.resolve(values, resource, attribute)
             return []
         found: list[Element] = []
+        seen: set[int] = set()  # elements compare by identity
         for value in values or []:
             element = self.resolve(value, resource, attribute)
-            if element is not None and element not in found:
+            if element is not None and id(element) not in seen:
+                seen.add(id(element))
                 found.append(element)
         return found
 
@@ -209,11 +211,18 @@ def _place_security_groups(model: Model) -> None:
 
 def _link_back(model: Model) -> None:
     """Fill the reverse links (network → subnets, ...) from the forward ones."""
+    members: dict[int, set[int]] = {}  # id(table) -> ids of its subnets (a list scan each is n²)
     for subnet in model.subnets:
         if subnet.network is not None:
             subnet.network.subnets.append(subnet)
-        if subnet.route_table is not None and subnet not in subnet.route_table.subnets:
-            subnet.route_table.subnets.append(subnet)
+        table = subnet.route_table
+        if table is not None:
+            seen = members.get(id(table))
+            if seen is None:
+                seen = members[id(table)] = {id(s) for s in table.subnets}
+            if id(subnet) not in seen:
+                seen.add(id(subnet))
+                table.subnets.append(subnet)
     for table in model.route_tables:
         if table.network is not None:
             table.network.route_tables.append(table)

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from netaddr import IPSet
 
 from vpclint.analysis import routing, security
+from vpclint.analysis.index import nearby
 from vpclint.analysis.paths import trace
 from vpclint.engine.paths import resolve
 from vpclint.engine.primitives import Violation, primitive
@@ -98,20 +99,34 @@ def _meant_for(cluster: Cluster, admitted: IPSet) -> bool:
     return any(c.net is not None and IPSet([c.range]) & admitted for c in cluster.container_cidrs)
 
 
-def _sources_for(cluster: Cluster, network: Network | None) -> list[Cidr] | None:
-    """The addresses pods present to something in ``network`` (None: unknown)."""
+def _sources_for(cluster: Cluster, network: Network | None, peers: list[Network] | None = None) -> list[Cidr] | None:
+    """The addresses pods present to something in ``network`` (None: unknown).
+
+    ``peers``: the cluster's peer networks, when the caller has them already.
+    """
     if network is None:
         same = [str(c) for c in cluster.sources_local or []] == [str(c) for c in cluster.sources_peered or []]
         return cluster.sources_local if same else None
     if network is cluster.network:
         return cluster.sources_local
-    if network in cluster.peer_networks:
+    if network in (cluster.peer_networks if peers is None else peers):
         return cluster.sources_peered
     return None
 
 
-def _in_scope(cluster: Cluster, network: Network | None) -> bool:
-    return network is None or network is cluster.network or network in cluster.peer_networks
+def _in_scope(cluster: Cluster, network: Network | None, peers: list[Network] | None = None) -> bool:
+    return network is None or network is cluster.network or network in (
+        cluster.peer_networks if peers is None else peers)
+
+
+class _IdentitySet:
+    """``in`` by identity in constant time (model elements compare by identity)."""
+
+    def __init__(self, items: list) -> None:
+        self._ids = {id(item) for item in items}
+
+    def __contains__(self, item: object) -> bool:
+        return id(item) in self._ids
 
 
 @primitive
@@ -121,12 +136,16 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
     cluster = _one(bindings, args["cluster"])
     if not isinstance(cluster, Cluster) or cluster.network is None:
         return
-    model = bindings["model"]
     network_ranges = _cluster_ranges(cluster)
-    for group in model.security_groups:
-        if group in cluster.node_security_groups or not _in_scope(cluster, group.network):
+    peers = cluster.peer_networks
+    peer_set = _IdentitySet(peers)
+    # only groups near the cluster with a rule admitting some of its addresses
+    # can answer (a superset of the rules _meant_for keeps), found by index
+    pod_subnets = IPSet(s.cidr.range for s in cluster.pod_subnets if s.cidr is not None and s.cidr.net is not None)
+    for group in nearby(bindings["model"]).groups_near(cluster, peers, network_ranges | pod_subnets):
+        if group in cluster.node_security_groups or not _in_scope(cluster, group.network, peer_set):
             continue
-        sources = _sources_for(cluster, group.network)
+        sources = _sources_for(cluster, group.network, peer_set)
         if sources is None:
             continue
         pods = IPSet(c.range for c in sources)
@@ -175,13 +194,15 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
     if not isinstance(cluster, Cluster) or cluster.network is None:
         return
     network_ranges = _cluster_ranges(cluster)
-    for endpoint in bindings["model"].endpoints:
+    peers = cluster.peer_networks
+    peer_set = _IdentitySet(peers)
+    for endpoint in nearby(bindings["model"]).endpoints_near(cluster, peers):
         whitelist = endpoint.whitelist
         if whitelist is None or whitelist.enabled is not True or endpoint.network is None:
             continue
-        if not _in_scope(cluster, endpoint.network):
+        if not _in_scope(cluster, endpoint.network, peer_set):
             continue
-        sources = _sources_for(cluster, endpoint.network)
+        sources = _sources_for(cluster, endpoint.network, peer_set)
         entries = routing.as_set(e for e in whitelist.entries if not e.error)
         if sources is None or entries is None or not _meant_for(cluster, entries):
             continue

@@ -18,7 +18,7 @@ from typing import Iterable
 from vpclint.load import MAX_FILE_BYTES, LoadOptions
 from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
 from vpclint.load.hcl.module import Module, ModuleInstance
-from vpclint.load.hcl.parse import cache_key, cache_read, cache_write, parse_bytes
+from vpclint.load.hcl.cache import cache_key, cache_read, cache_write
 from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
@@ -154,16 +154,15 @@ class Loader:
             if isinstance(data, dict):
                 results[position] = data
                 continue
-            key = cache_key(data) if cache_dir else None
-            cached = cache_read(cache_dir, key) if key else None
+            key = cache_key(data)  # also this run's parses, with or without a cache directory
+            cached = cache_read(cache_dir, key)
             if cached is not None:
                 results[position] = cached
             else:
                 pending.append((position, data, key))
         for (position, _, key), plain in zip(pending, _parse_all([data for _, data, _ in pending])):
             results[position] = plain
-            if key:
-                cache_write(cache_dir, key, plain)
+            cache_write(cache_dir, key, plain)
         return results
 
 
@@ -180,6 +179,13 @@ def _read(path: str) -> bytes | dict:
 
 def _failure(message: str) -> dict:
     return {"v": 0, "blocks": [], "comments": [], "errors": [[None, message]]}
+
+
+def parse_bytes(data: bytes) -> dict:
+    """parse.parse_bytes, imported when first needed: a run the cache serves never loads the parser."""
+    from vpclint.load.hcl.parse import parse_bytes as parse
+
+    return parse(data)
 
 
 def _parse_all(contents: list[bytes]) -> Iterable[dict]:

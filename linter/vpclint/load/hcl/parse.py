@@ -33,11 +33,7 @@ Expressions (EXPR) are lists whose first item names the node::
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import tempfile
 from typing import Any
 
 import hcl2
@@ -54,11 +50,9 @@ from hcl2.rules import strings as r_str
 from hcl2.rules.abstract import LarkRule, LarkToken
 from hcl2.rules.whitespace import NewLineOrCommentRule
 
-import vpclint
-
-# bump when the plain form changes so stale cache entries are not used
-SCHEMA = 1
-_CACHE_SALT = f"vpclint={vpclint.__version__};python-hcl2={getattr(hcl2, '__version__', '?')};schema={SCHEMA}"
+# the on-disk cache (cache.py, which does not import the parser) keys entries
+# by content, versions and this file's source; SCHEMA is the plain form's version
+from vpclint.load.hcl.cache import SCHEMA, cache_key, cache_read, cache_write  # noqa: F401
 
 
 class ConvertError(Exception):
@@ -683,56 +677,3 @@ def _nest(flat: list, index: int, enders: tuple) -> tuple:
         else:
             return parts, index
     return parts, index
-
-
-# ---------------------------------------------------------------------------
-# cache
-# ---------------------------------------------------------------------------
-
-
-def cache_key(data: bytes) -> str:
-    digest = hashlib.sha256()
-    digest.update(_CACHE_SALT.encode())
-    digest.update(b"\0")
-    digest.update(data)
-    return digest.hexdigest()
-
-
-def cache_read(cache_dir: str, key: str) -> dict | None:
-    """The cached plain form for `key`, or None if absent or unreadable."""
-    path = _cache_path(cache_dir, key)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            value = json.load(handle)
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(value, dict) or value.get("v") != SCHEMA or value.get("key") != key:
-        return None
-    if not isinstance(value.get("blocks"), list) or not isinstance(value.get("errors"), list):
-        return None
-    return value
-
-
-def cache_write(cache_dir: str, key: str, plain: dict) -> None:
-    """Store atomically (temp file + rename) so concurrent runs never see half a file."""
-    path = _cache_path(cache_dir, key)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        text = json.dumps(dict(plain, key=key), separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except (OSError, ValueError, RecursionError):
-        pass  # a cache that cannot be written only costs time
-
-
-def _cache_path(cache_dir: str, key: str) -> str:
-    return os.path.join(cache_dir, "hcl", key[:2], key + ".json")

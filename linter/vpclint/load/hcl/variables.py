@@ -27,7 +27,6 @@ from vpclint.load.hcl.evaluate import (
     to_str,
 )
 from vpclint.load.hcl.functions import set_order
-from vpclint.load.hcl.parse import parse_expression
 from vpclint.resources import LoadError
 from vpclint.values import Unknown
 
@@ -79,6 +78,8 @@ def _raw_value(raw: str, type_node: list | None, origin: str, errors: list) -> A
     """A -var / TF_VAR_ value: HCL when it looks like one, else the string itself."""
     if _is_primitive(type_node, "string") or not _LOOKS_LIKE_HCL.match(raw):
         return raw
+    from vpclint.load.hcl.parse import parse_expression  # here: a run without -var values never loads the parser
+
     try:
         node = parse_expression(raw)
     except ValueError as exc:

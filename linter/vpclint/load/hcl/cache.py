@@ -1,0 +1,294 @@
+"""The parse cache, and one run's parses done once each and in parallel.
+
+On disk (``--cache-dir``): the plain form of a file (parse.py) as JSON,
+named by a SHA-256 of the file's bytes salted with everything the plain form
+depends on: the vpclint and python-hcl2 versions, the plain-form SCHEMA and
+the source of the converter (parse.py) itself. A changed file, an upgrade
+or an edited converter therefore looks up another entry: nothing stale is
+ever served. An entry holds its own key and is written to a temporary file
+then renamed, so runs sharing the directory never read half an entry or
+one stored under another name; one that cannot be read is a miss.
+
+In memory (``Session``): while a lint run lasts, each distinct file content
+is parsed at most once, whichever modules use it, with or without the disk
+cache; ``prefetch`` starts parsing the files of every input and of the local
+modules they call in worker processes up front, while the run goes on
+evaluating the inputs whose files are ready.
+
+This module does not import python-hcl2 or lark: a run that every file's
+cache entry serves never loads the parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Iterable
+
+import vpclint
+
+# bump when the plain form changes (parse.py's own source is in the salt too)
+SCHEMA = 1
+
+# parse in worker processes only when there is enough work to pay for them
+POOL_MIN_FILES = 2
+POOL_MIN_BYTES = 64 * 1024
+
+_SALT: bytes | None = None
+
+
+def _salt() -> bytes:
+    """What the plain form depends on besides the file (computed once)."""
+    global _SALT
+    if _SALT is None:
+        try:
+            hcl2_version = importlib.metadata.version("python-hcl2")
+        except importlib.metadata.PackageNotFoundError:
+            hcl2_version = "?"
+        converter = hashlib.sha256()
+        spec = importlib.util.find_spec("vpclint.load.hcl.parse")
+        try:
+            with open(spec.origin, "rb") as handle:  # type: ignore[union-attr]
+                converter.update(handle.read())
+        except (OSError, AttributeError, TypeError):
+            converter.update(b"?")
+        _SALT = (f"vpclint={vpclint.__version__};python-hcl2={hcl2_version};schema={SCHEMA};"
+                 f"converter={converter.hexdigest()[:16]}").encode()
+    return _SALT
+
+
+def cache_key(data: bytes) -> str:
+    digest = hashlib.sha256(_salt())
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def cache_read(cache_dir: str | None, key: str) -> dict | None:
+    """The plain form for ``key``: this run's, else the disk cache's, else None."""
+    session = _active
+    if session is not None:
+        plain = session.get(key)
+        if plain is not None:
+            return plain
+    if not cache_dir:
+        return None
+    plain = _read_entry(cache_dir, key)
+    if plain is not None and session is not None:
+        session.remember(key, plain)
+    return plain
+
+
+def cache_write(cache_dir: str | None, key: str, plain: dict) -> None:
+    """Keep ``plain`` for this run and store it on disk (when there is a cache directory)."""
+    if _active is not None:
+        _active.remember(key, plain)
+    if cache_dir:
+        _write_entry(cache_dir, key, plain)
+
+
+def _read_entry(cache_dir: str, key: str) -> dict | None:
+    """The entry stored for ``key``, or None if absent, unreadable or not its own."""
+    try:
+        with open(_cache_path(cache_dir, key), encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or value.get("v") != SCHEMA or value.get("key") != key:
+        return None
+    if not isinstance(value.get("blocks"), list) or not isinstance(value.get("errors"), list):
+        return None
+    return value
+
+
+def _write_entry(cache_dir: str, key: str, plain: dict) -> None:
+    """Store atomically (temp file + rename) so concurrent runs never see half a file."""
+    path = _cache_path(cache_dir, key)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        text = json.dumps(dict(plain, key=key), separators=(",", ":"))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except (OSError, ValueError, RecursionError):
+        pass  # a cache that cannot be written only costs time
+
+
+def _cache_path(cache_dir: str, key: str) -> str:
+    return os.path.join(cache_dir, "hcl", key[:2], key + ".json")
+
+
+# ---------------------------------------------------------------------------
+# one run
+# ---------------------------------------------------------------------------
+
+_active: "Session | None" = None
+
+# a module block's local source ("./net", "../.."): its directory is parsed too
+_LOCAL_SOURCE = re.compile(rb'^[ \t]*source[ \t]*=[ \t]*"(\.\.?(?:/[^"\n]*)?)"', re.M)
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Session:
+    """One run's plain forms by key; those being parsed are futures."""
+
+    def __init__(self, cache_dir: str | None, workers: int | None = None, max_file_bytes: int | None = None):
+        self.cache_dir = cache_dir
+        self.workers = available_cpus() if workers is None else max(1, workers)
+        self.max_file_bytes = max_file_bytes
+        self._plains: dict[str, Any] = {}  # key -> plain dict, or Future of one
+        self._seen: set[str] = set()  # directories and files prefetched
+        self._pool: ProcessPoolExecutor | None = None
+        self.parsed_in_workers = 0
+
+    # -- lookups -----------------------------------------------------------
+
+    def get(self, key: str) -> dict | None:
+        found = self._plains.get(key)
+        if isinstance(found, Future):
+            try:
+                found = found.result()
+            except Exception:  # a worker died (killed, out of memory): the loader parses it itself
+                del self._plains[key]
+                return None
+            self._plains[key] = found
+        return found
+
+    def remember(self, key: str, plain: dict) -> None:
+        self._plains[key] = plain
+
+    # -- prefetching -------------------------------------------------------
+
+    def prefetch(self, directories: Iterable[str] = (), files: Iterable[str] = ()) -> None:
+        """Start parsing, in worker processes, every .tf and .tfvars file of
+        ``directories``, the ``files`` given, and the files of the local
+        modules they call, that neither this run nor the cache holds yet."""
+        queue = [(os.path.normpath(d), None) for d in directories]
+        queue += [(os.path.normpath(os.path.dirname(f) or "."), os.path.normpath(f)) for f in files]
+        jobs: list[tuple[str, bytes]] = []
+        while queue:
+            directory, only = queue.pop(0)
+            for path in ([only] if only else self._module_files(directory)):
+                if path in self._seen:
+                    continue
+                self._seen.add(path)
+                data = self._read(path)
+                if data is None:
+                    continue
+                for source in _LOCAL_SOURCE.findall(data):
+                    child = os.path.normpath(os.path.join(directory, source.decode("utf-8", "replace")))
+                    if child not in self._seen:
+                        queue.append((child, None))
+                key = cache_key(data)
+                if key in self._plains:
+                    continue
+                cached = _read_entry(self.cache_dir, key) if self.cache_dir else None
+                if cached is not None:
+                    self._plains[key] = cached
+                else:
+                    self._plains[key] = None  # claimed: a second copy of the content is not queued
+                    jobs.append((key, data))
+            if only is None:
+                self._seen.add(directory)
+        self._submit(jobs)
+
+    def _module_files(self, directory: str) -> list[str]:
+        if directory in self._seen:
+            return []
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            return []
+        wanted = [n for n in names if n.endswith(".tf") or n == "terraform.tfvars" or n.endswith(".auto.tfvars")]
+        return [p for p in (os.path.join(directory, n) for n in wanted) if os.path.isfile(p)]
+
+    def _read(self, path: str) -> bytes | None:
+        try:
+            if self.max_file_bytes is not None and os.path.getsize(path) > self.max_file_bytes:
+                return None  # the loader reports it
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def _submit(self, jobs: list[tuple[str, bytes]]) -> None:
+        """Parse ``jobs`` in worker processes when they are worth it; else the loader parses them on demand."""
+        for key, _ in jobs:
+            del self._plains[key]  # unclaimed unless submitted below
+        size = sum(len(data) for _, data in jobs)
+        if self.workers < 2 or len(jobs) < POOL_MIN_FILES or size < POOL_MIN_BYTES:
+            return
+        pool = self._start_pool(len(jobs))
+        if pool is None:
+            return
+        for key, data in jobs:
+            try:
+                self._plains[key] = pool.submit(_parse_job, data, key, self.cache_dir)
+            except Exception:  # the pool broke: the loader parses the rest itself
+                self._plains.pop(key, None)
+                break
+            self.parsed_in_workers += 1
+
+    def _start_pool(self, jobs: int) -> ProcessPoolExecutor | None:
+        if self._pool is None:
+            try:
+                methods = multiprocessing.get_all_start_methods()
+                # fork: workers start with vpclint already imported
+                context = multiprocessing.get_context("fork" if "fork" in methods else None)
+                self._pool = ProcessPoolExecutor(max_workers=min(self.workers, jobs), mp_context=context)
+            except (OSError, ValueError, NotImplementedError):  # no processes here: parse in this one
+                return None
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _parse_job(data: bytes, key: str, cache_dir: str | None) -> dict:
+    """In a worker: parse one file and store it in the disk cache."""
+    from vpclint.load.hcl.parse import parse_bytes
+
+    plain = parse_bytes(data)
+    if cache_dir:
+        _write_entry(cache_dir, key, plain)
+    return plain
+
+
+class session:
+    """``with session(cache_dir) as s:`` makes ``s`` this process's run session."""
+
+    def __init__(self, cache_dir: str | None, workers: int | None = None, max_file_bytes: int | None = None):
+        self.session = Session(cache_dir, workers, max_file_bytes)
+
+    def __enter__(self) -> Session:
+        global _active
+        self._previous, _active = _active, self.session
+        return self.session
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = self._previous
+        self.session.close()
