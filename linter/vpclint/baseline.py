@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -47,7 +48,12 @@ def fingerprint(finding: Finding) -> str:
 
 def read(path: str) -> Counter:
     """The fingerprints recorded in ``path``, with their counts; BaselineError when unusable."""
+    from vpclint import load as _load
+
     try:
+        if os.path.getsize(path) > _load.MAX_FILE_BYTES:
+            raise BaselineError(LoadError(path, None, f"baseline is larger than "
+                                          f"{_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
@@ -56,6 +62,8 @@ def read(path: str) -> Counter:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(LoadError(path, exc.lineno, f"baseline is not valid JSON: {exc.msg}")) from None
+    except RecursionError:
+        raise BaselineError(LoadError(path, None, "baseline is not valid JSON: nested too deeply")) from None
     if not isinstance(data, dict) or "version" not in data:
         raise BaselineError(LoadError(path, 1, "not a vpclint baseline: no \"version\" field "
                                       "(write one with --write-baseline)"))

@@ -17,7 +17,7 @@ from vpclint.load import MAX_FILE_BYTES, LoadOptions, load_path, sniff
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
-from vpclint.resources import LoadError, Span, UnknownNote
+from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
 
 
@@ -210,16 +210,26 @@ def models(settings: Settings, matched: set[int]):
         for number, target in enumerate(targets, 1):
             if settings.progress is not None:
                 settings.progress.update(number, len(targets), target)
-            loaded = load_path(target, settings.load)
-            model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
-            unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
-            for extra in settings.config.policy_paths([c.address for c in model.clusters]):
-                if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere
-                    more = load_path(extra, settings.load)
-                    loaded.errors.extend(more.errors)
-                    unknowns.extend(build_policies(model, more))
-            model.expectations = expectations(model, settings.config, matched)
+            try:
+                loaded, model, unknowns = _input_model(target, settings, matched)
+            except Exception as exc:  # a bug costs this input (exit 2), never the other inputs
+                loaded, model, unknowns = LoadResult(files=[target]), Model(), []
+                loaded.errors.append(LoadError(target, None, f"internal error in vpclint: {type(exc).__name__}: "
+                                               f"{exc}; this input was not linted (please report it)"))
             yield target, loaded, model, unknowns
+
+
+def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[LoadResult, Model, list[UnknownNote]]:
+    loaded = load_path(target, settings.load)
+    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
+    unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
+    for extra in settings.config.policy_paths([c.address for c in model.clusters]):
+        if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere
+            more = load_path(extra, settings.load)
+            loaded.errors.extend(more.errors)
+            unknowns.extend(build_policies(model, more))
+    model.expectations = expectations(model, settings.config, matched)
+    return loaded, model, unknowns
 
 
 @contextlib.contextmanager

@@ -64,22 +64,59 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+# a config or rule file whose aliases expand past this many values (a
+# "billion laughs" file) is refused before anything walks it
+MAX_YAML_VALUES = 100_000
+
+
 def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML safely; return the data and its node tree (for line numbers)."""
+    """Parse YAML safely; return the data and its node tree (for line numbers).
+
+    Bounded: a file larger than ``vpclint.load.MAX_FILE_BYTES``, nested too
+    deeply for the parser or expanding past ``MAX_YAML_VALUES`` is an error.
+    """
+    from vpclint import load as _load
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        if os.path.getsize(path) > _load.MAX_FILE_BYTES:
+            raise RuleError(LoadError(path, None, f"file is larger than {_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+                                                  "not read"))
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RuleError(LoadError(path, line, f"cannot read: not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
+    except OSError as exc:
         raise RuleError(LoadError(path, None, f"cannot read: {exc}")) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_expansion(node, path)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
+    except RecursionError:
+        raise RuleError(LoadError(path, None, "invalid YAML: nested too deeply")) from None
     return data, node
+
+
+def _check_expansion(root: yaml.Node | None, path: str) -> None:
+    """Count values as the data will hold them (an alias repeats its anchor's)."""
+    stack, count = [root] if root is not None else [], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise RuleError(LoadError(path, root.start_mark.line + 1, "file is too large once its YAML aliases are "
+                                      f"expanded (more than {MAX_YAML_VALUES} values); not read"))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
 
 
 def node_line(node: yaml.Node | None, path: list[Any]) -> int | None:

@@ -30,9 +30,11 @@ def sniff(path: str) -> str:
     except OSError:
         return "unknown"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    lower = path.lower()
     if text.startswith(b"{"):
         return "plan"
-    lower = path.lower()
+    if lower.endswith(".json"):  # empty, or JSON that is no object: the plan loader says what is wrong
+        return "plan"
     if lower.endswith((".yaml", ".yml")):
         return "manifest"
     if lower.endswith((".tf", ".tfvars", ".hcl")) or text:

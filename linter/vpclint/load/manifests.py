@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
+from vpclint.load import MAX_FILE_BYTES  # one size limit for every loader
 from vpclint.resources import LoadError, LoadResult
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 # a document larger than this many nodes, counting what aliases repeat, is refused
 MAX_EXPANDED_NODES = 200_000
 
@@ -84,7 +84,7 @@ def looks_like_policy(text: str) -> bool:
 def is_policy_document(data: Any) -> bool:
     """Whether a parsed document is one of the kinds this module reads (any
     apiVersion of a known group, so a wrong version is still reported)."""
-    if not isinstance(data, dict) or data.get("kind") not in POLICY_KINDS:
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str) or data["kind"] not in POLICY_KINDS:
         return False
     api = data.get("apiVersion")
     if not isinstance(api, str):
@@ -201,6 +201,8 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
+        if line is not None:  # at the end of the input the mark may sit one line past the last
+            line = min(line, len(re.split(r"\r\n|[\n\r\x85\u2028\u2029]", text)))  # YAML's line breaks
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {problem}" + (f" ({context})" if context and context != problem else "")

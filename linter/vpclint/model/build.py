@@ -85,9 +85,13 @@ class Builder:
         elif isinstance(values, Unknown):
             self.resolve(values, resource, attribute)
             return []
+        if values is None:
+            return []
+        if not isinstance(values, (list, tuple)):
+            values = [values]  # one value of the wrong type (a number, a map): it links to nothing
         found: list[Element] = []
         seen: set[int] = set()  # elements compare by identity
-        for value in values or []:
+        for value in values:
             element = self.resolve(value, resource, attribute)
             if element is not None and id(element) not in seen:
                 seen.add(id(element))
@@ -129,6 +133,8 @@ class Builder:
             return []
         if isinstance(values, Unknown):
             return [self.cidr(owner, attribute, role, values, limits, single_address)]
+        if not isinstance(values, (list, tuple)):
+            values = [values]  # one value of the wrong type (a number, a map): a malformed range
         return [self.cidr(owner, attribute, role, v, limits, single_address) for v in values if v != ""]
 
 

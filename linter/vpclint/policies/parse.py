@@ -316,6 +316,8 @@ def _ports(value: Any) -> Any:
         if isinstance(port, int):
             out.append(PortMatch(port, port))
             continue
+        if not isinstance(port, str):  # 53.5, a list, a map: the schema check reports it
+            return UNKNOWN
         match = _CALICO_RANGE.match(port)
         if match:
             out.append(PortMatch(int(match.group(1)), int(match.group(2))))

@@ -398,7 +398,8 @@ def kubernetes_issues(doc: dict[str, Any]) -> list[Issue]:
             elif isinstance(value, str) and value in seen:
                 issues.append(Issue(("spec", "policyTypes", index), f"`spec.policyTypes` lists {value} twice",
                                     "remove the duplicate"))
-            seen.add(value)
+            if isinstance(value, str):  # a list or map here is a schema error, and unhashable
+                seen.add(value)
     for direction, peers_key in (("ingress", "from"), ("egress", "to")):
         rules = spec.get(direction)
         if not isinstance(rules, list):
@@ -518,7 +519,8 @@ def calico_issues(doc: dict[str, Any], kind: str) -> list[Issue]:
         for index, value in enumerate(types):
             if isinstance(value, str) and value in seen:
                 issues.append(Issue(("spec", "types", index), f"`spec.types` lists {value} twice", "remove the duplicate"))
-            seen.add(value)
+            if isinstance(value, str):  # a list or map here is a schema error, and unhashable
+                seen.add(value)
     for direction in ("ingress", "egress"):
         rules = spec.get(direction)
         if not isinstance(rules, list):
@@ -558,7 +560,7 @@ def calico_protocol_problem(value: Any) -> str | None:
 def _protocol_has_ports(value: Any) -> bool:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
-    return value in _PORT_PROTOCOLS
+    return isinstance(value, (str, int)) and value in _PORT_PROTOCOLS  # a list or map is no protocol
 
 
 def calico_port_problem(value: Any) -> str | None:

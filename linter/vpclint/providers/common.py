@@ -74,13 +74,22 @@ def from_to(low: Any, high: Any) -> Any:
     if low in (None, "", -1, "-1") and high in (None, "", -1, "-1"):
         return None
     try:
-        low_n = int(low) if low not in (None, "") else 1
-        high_n = int(high) if high not in (None, "") else 65535
-    except (TypeError, ValueError):
+        low_n = _port_number(low) if low not in (None, "") else 1
+        high_n = _port_number(high) if high not in (None, "") else 65535
+    except (TypeError, ValueError, OverflowError):  # 1e999, 0.5, a list: no port the API accepts
         return Unknown(f"port range {low!r}-{high!r} is not understood")
     if low_n <= 0 and high_n in (0, 65535, -1):
         return None
     return [PortRange(max(low_n, 0), high_n)]
+
+
+def _port_number(value: Any) -> int:
+    """A whole port number from a number or a numeric string; ValueError otherwise."""
+    if isinstance(value, float):
+        if not value.is_integer():  # 0.5, and also inf and nan
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(value)
+    return int(value)
 
 
 def text_list(value: Any) -> list:

@@ -310,7 +310,8 @@ def _peerings(b: Builder, st: _State) -> None:
         peer = st.link("networks", v.get("peer_network"), res, "peer_network")
         local = local if isinstance(local, Network) else None
         peer = peer if isinstance(peer, Network) else None
-        override = overrides.get((id(local), v.get("name"))) if local is not None else None
+        name = v.get("name")
+        override = overrides.get((id(local), name)) if local is not None and isinstance(name, str) else None
         sides.append((res, local, peer, override))
     used: set[int] = set()
     for index, (res, local, peer, override) in enumerate(sides):

@@ -104,7 +104,13 @@ def _file_values(path: str, read_plain: Callable[[str], dict], errors: list) -> 
 
 
 def _json_values(path: str, errors: list) -> dict[str, Any]:
+    from vpclint import load as _load
+
     try:
+        if os.path.getsize(path) > _load.MAX_FILE_BYTES:
+            errors.append(LoadError(path, None, f"file is larger than {_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+                                                "not read"))
+            return {}
         with open(path, "rb") as handle:
             data = json.loads(handle.read().decode("utf-8-sig"))
     except json.JSONDecodeError as exc:
@@ -112,6 +118,9 @@ def _json_values(path: str, errors: list) -> dict[str, Any]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         errors.append(LoadError(path, None, f"cannot read variables file: {exc}"))
+        return {}
+    except RecursionError:
+        errors.append(LoadError(path, None, "invalid JSON: nested too deeply"))
         return {}
     if not isinstance(data, dict):
         errors.append(LoadError(path, 1, "a variables file must hold a JSON object"))
