@@ -7,7 +7,8 @@ otherwise, so that parsing happens here and can be seen) and times its
 phases with wrappers around the functions that start them: importing
 vpclint, loading the rules, parsing (python-hcl2 plus the converter),
 reading cache entries, evaluating HCL, building the model, running the
-rules, writing the report. Then, for the part after parsing, cProfile's
+rules, writing the report. Each second counts once, in the innermost phase
+(a cache entry read while prefetching is a cache read, not prefetching). Then, for the part after parsing, cProfile's
 functions with the most time of their own. ``--cold`` gives the run an
 empty cache directory, ``--warm`` fills one first.
 
@@ -28,21 +29,27 @@ from collections import defaultdict
 from typing import Any, Callable
 
 SPENT: dict[str, float] = defaultdict(float)
-_depth: dict[str, int] = defaultdict(int)
+_active: list[list] = []  # [phase, time spent in phases started inside it]
 
 
 def timed(phase: str, function: Callable) -> Callable:
-    """``function`` adding its wall time to ``phase`` (outermost calls only)."""
+    """``function`` adding its wall time to ``phase``, less the time of the
+    phases it starts (each second is counted once, in the innermost phase)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _depth[phase] += 1
+        if any(entry[0] == phase for entry in _active):  # a recursive call: the outer one counts
+            return function(*args, **kwargs)
+        frame = [phase, 0.0]
+        _active.append(frame)
         start = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            _depth[phase] -= 1
-            if not _depth[phase]:
-                SPENT[phase] += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            _active.pop()
+            SPENT[phase] += elapsed - frame[1]
+            if _active:
+                _active[-1][1] += elapsed
 
     return wrapper
 
@@ -61,7 +68,7 @@ def instrument() -> None:
     hcl.parse_bytes = timed("parse (python-hcl2 + converter)", hcl.parse_bytes)
     cache._read_entry = timed("read cache entries", cache._read_entry)
     cache._write_entry = timed("write cache entries", cache._write_entry)
-    cache.Session.prefetch = timed("prefetch (read, hash, start workers)", cache.Session.prefetch)
+    cache.Session.prefetch = timed("prefetch (read and hash files, start workers)", cache.Session.prefetch)
     for name, render in list(cli.FORMATS.items()):
         cli.FORMATS[name] = timed("render report", render)
 
@@ -100,13 +107,9 @@ def main() -> None:
     _run(cli, run_args if mode == "warm" else fresh_args())
     wall = time.perf_counter() - began
     phases = dict(SPENT)
+    phases["evaluate HCL, load plans"] = phases.pop("load inputs", 0.0)  # less parsing and cache reads and writes
+    phases["other (discovery, suppressions, sorting)"] = max(wall - sum(phases.values()), 0.0)
     phases["import vpclint"] = imported
-    inputs = phases.pop("load inputs", 0.0)
-    inside = sum(phases.get(k, 0.0) for k in ("parse (python-hcl2 + converter)", "read cache entries",
-                                               "write cache entries"))
-    phases["evaluate HCL, load plans"] = max(inputs - inside, 0.0)
-    counted = sum(v for k, v in phases.items() if k not in ("import vpclint", "prefetch (read, hash, start workers)"))
-    phases["other (discovery, suppressions, sorting)"] = max(wall - counted, 0.0)
 
     # the same run under cProfile, for the functions after parsing
     profiler = cProfile.Profile()

@@ -183,12 +183,19 @@ class Session:
     def prefetch(self, directories: Iterable[str] = (), files: Iterable[str] = ()) -> None:
         """Start parsing, in worker processes, every .tf and .tfvars file of
         ``directories``, the ``files`` given, and the files of the local
-        modules they call, that neither this run nor the cache holds yet."""
-        queue = [(os.path.normpath(d), None) for d in directories]
-        queue += [(os.path.normpath(os.path.dirname(f) or "."), os.path.normpath(f)) for f in files]
-        jobs: list[tuple[str, bytes]] = []
-        while queue:
-            directory, only = queue.pop(0)
+        modules they call, that neither this run nor the cache holds yet.
+
+        Each input's files are queued with those of the modules it calls
+        right after them, in the order the inputs are linted, so that the
+        first inputs can be evaluated while the workers parse the next ones.
+        """
+        pending = [(os.path.normpath(d), None) for d in directories]
+        pending += [(os.path.normpath(os.path.dirname(f) or "."), os.path.normpath(f)) for f in files]
+        pending.reverse()  # a stack: an input, then what it calls, then the next input
+        jobs: dict[str, bytes] = {}
+        while pending:
+            directory, only = pending.pop()
+            calls: list[tuple[str, None]] = []
             for path in ([only] if only else self._module_files(directory)):
                 if path in self._seen:
                     continue
@@ -199,19 +206,19 @@ class Session:
                 for source in _LOCAL_SOURCE.findall(data):
                     child = os.path.normpath(os.path.join(directory, source.decode("utf-8", "replace")))
                     if child not in self._seen:
-                        queue.append((child, None))
+                        calls.append((child, None))
                 key = cache_key(data)
-                if key in self._plains:
+                if key in self._plains or key in jobs:
                     continue
                 cached = _read_entry(self.cache_dir, key) if self.cache_dir else None
                 if cached is not None:
                     self._plains[key] = cached
                 else:
-                    self._plains[key] = None  # claimed: a second copy of the content is not queued
-                    jobs.append((key, data))
+                    jobs[key] = data
             if only is None:
                 self._seen.add(directory)
-        self._submit(jobs)
+            pending.extend(reversed(calls))
+        self._submit(list(jobs.items()))
 
     def _module_files(self, directory: str) -> list[str]:
         if directory in self._seen:
@@ -234,8 +241,6 @@ class Session:
 
     def _submit(self, jobs: list[tuple[str, bytes]]) -> None:
         """Parse ``jobs`` in worker processes when they are worth it; else the loader parses them on demand."""
-        for key, _ in jobs:
-            del self._plains[key]  # unclaimed unless submitted below
         size = sum(len(data) for _, data in jobs)
         if self.workers < 2 or len(jobs) < POOL_MIN_FILES or size < POOL_MIN_BYTES:
             return
