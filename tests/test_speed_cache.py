@@ -309,3 +309,25 @@ def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
                                  check=True).stdout.strip().splitlines()[-1]
     assert run() != "[]"  # cold: parsed here (one small file, no workers)
     assert run() == "[]"  # warm: every file from the cache
+
+
+def test_one_job_means_no_worker_processes_at_all(tmp_path: Path, monkeypatch) -> None:
+    module = write_module(tmp_path / "m")
+    for number in range(12):
+        (module / f"extra{number}.tf").write_text(f"locals {{\n  n{number} = {number}\n}}\n")
+    monkeypatch.setattr(hcl, "PARALLEL_MIN_FILES", 0)  # the loader's own pool would start for any module
+    monkeypatch.setattr(hcl, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(cache, "POOL_MIN_BYTES", 0)
+
+    pools = []
+
+    def refused(*args, **kwargs):
+        pools.append(args or kwargs)
+        raise OSError("no processes: parse here")
+
+    monkeypatch.setattr(hcl, "ProcessPoolExecutor", refused)
+    monkeypatch.setattr(cache, "ProcessPoolExecutor", refused)
+    assert "peering_cidr_overlap" in rules_found(module, None, workers=1)
+    assert pools == []
+    assert "peering_cidr_overlap" in rules_found(module, None, workers=2)
+    assert pools  # with two jobs a pool is wanted (and refused here: the run parses itself)

@@ -190,7 +190,9 @@ def parse_bytes(data: bytes) -> dict:
 
 def _parse_all(contents: list[bytes]) -> Iterable[dict]:
     """Parse in worker processes when there is a lot to parse; same order either way."""
-    workers = min(len(contents), os.cpu_count() or 1)
+    from vpclint.load.hcl.cache import worker_limit  # a lint run's --jobs
+
+    workers = min(len(contents), worker_limit() or os.cpu_count() or 1)
     if len(contents) <= PARALLEL_MIN_FILES or sum(map(len, contents)) < PARALLEL_MIN_BYTES or workers < 2:
         return [parse_bytes(data) for data in contents]
     try:

@@ -21,6 +21,7 @@ cache entry serves never loads the parser.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -30,7 +31,7 @@ import os
 import re
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import vpclint
 
@@ -160,7 +161,6 @@ class Session:
         self._plains: dict[str, Any] = {}  # key -> plain dict, or Future of one
         self._seen: set[str] = set()  # directories and files prefetched
         self._pool: ProcessPoolExecutor | None = None
-        self.parsed_in_workers = 0
 
     # -- lookups -----------------------------------------------------------
 
@@ -253,7 +253,6 @@ class Session:
             except Exception:  # the pool broke: the loader parses the rest itself
                 self._plains.pop(key, None)
                 break
-            self.parsed_in_workers += 1
 
     def _start_pool(self, jobs: int) -> ProcessPoolExecutor | None:
         if self._pool is None:
@@ -282,18 +281,21 @@ def _parse_job(data: bytes, key: str, cache_dir: str | None) -> dict:
     return plain
 
 
-class session:
-    """``with session(cache_dir) as s:`` makes ``s`` this process's run session."""
+@contextlib.contextmanager
+def session(cache_dir: str | None, workers: int | None = None,
+            max_file_bytes: int | None = None) -> Iterator[Session]:
+    """``with session(cache_dir) as run:`` makes ``run`` this process's run
+    session (cache_read and cache_write use it) until the block ends."""
+    global _active
+    run, previous = Session(cache_dir, workers, max_file_bytes), _active
+    _active = run
+    try:
+        yield run
+    finally:
+        _active = previous
+        run.close()
 
-    def __init__(self, cache_dir: str | None, workers: int | None = None, max_file_bytes: int | None = None):
-        self.session = Session(cache_dir, workers, max_file_bytes)
 
-    def __enter__(self) -> Session:
-        global _active
-        self._previous, _active = _active, self.session
-        return self.session
-
-    def __exit__(self, *exc: object) -> None:
-        global _active
-        _active = self._previous
-        self.session.close()
+def worker_limit() -> int | None:
+    """How many processes the current run may parse in (``--jobs``), if a run is on."""
+    return _active.workers if _active is not None else None
