@@ -17,6 +17,7 @@ from typing import Iterable
 
 from vpclint.load import MAX_FILE_BYTES, LoadOptions
 from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
+from vpclint.load.hcl.evaluate import LimitError, reset_budget
 from vpclint.load.hcl.module import Module, ModuleInstance
 from vpclint.load.hcl.cache import cache_key, cache_read, cache_write
 from vpclint.load.hcl.variables import root_values
@@ -32,8 +33,12 @@ PARALLEL_MIN_BYTES = 256 * 1024
 def load_module(path: str, options: LoadOptions, files: list[str] | None = None) -> LoadResult:
     """Load the root module at `path` (all *.tf files, or only `files`)."""
     loader = Loader(path, options)
+    reset_budget()
     try:
         return loader.run(files)
+    except LimitError as exc:  # too large or too much work: an error, nothing of this module is linted
+        if not getattr(exc, "reported", False):
+            loader.errors.append(LoadError(path, None, str(exc)))
     except RecursionError:
         loader.errors.append(LoadError(path, None, "the configuration is nested too deeply to evaluate"))
     except Exception as exc:  # a loader bug must not end the whole run with a traceback
@@ -49,6 +54,7 @@ class Loader:
         self.options = options
         self.cwd = os.getcwd()
         self.errors: list[LoadError] = []
+        self.instances = 0  # resource instances emitted (module.TOTAL_INSTANCE_LIMIT)
         self.comments: dict[str, list[tuple[int, str]]] = {}
         self.files: list[str] = []
         self.modules: dict[str, Module] = {}

@@ -26,6 +26,103 @@ class EvalError(Exception):
     """An expression that Terraform would reject; becomes Unknown unless caught."""
 
 
+class LimitError(Exception):
+    """More than vpclint evaluates: a value too large, or too much work.
+
+    A guard against configurations that grow exponentially (strings doubled
+    in a chain of locals, lists multiplied in for expressions), not a
+    Terraform rule. It is no EvalError: try() and can() do not catch it and
+    it never turns into an Unknown; the loader reports it as an error at the
+    block being evaluated.
+    """
+
+
+class BudgetExhausted(LimitError):
+    """The load as a whole did too much work; it stops here."""
+
+
+# a value holding more than this many elements (list items and map values,
+# what one value repeats counted each time, and every 64 characters of its
+# strings) is refused
+MAX_VALUE_ITEMS = 1_000_000
+# and so is a string longer than this (file() reads at most 1 MiB)
+MAX_STRING_CHARS = 4 * 1024 * 1024
+# and a whole number of more bits than this (Terraform keeps 512 bits of precision)
+MAX_INT_BITS = 4096
+# the evaluation steps one load may take: expression nodes, comparisons and
+# walks over values (a large real configuration takes well under a million)
+MAX_STEPS = 10_000_000
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_STEPS
+
+
+BUDGET = _Budget()  # what is left for the load under way; load_module resets it
+
+
+def reset_budget() -> None:
+    BUDGET.left = MAX_STEPS
+
+
+def spend(steps: int) -> None:
+    BUDGET.left -= steps
+    if BUDGET.left < 0:
+        raise BudgetExhausted(f"evaluating the configuration takes more than {MAX_STEPS:,} steps, which vpclint "
+                              "does not do (an expression that grows exponentially?)")
+
+
+def check_size(chars: int = 0, items: int = 0) -> None:
+    """Refuse, before building it, a string of ``chars`` characters or a list of ``items``."""
+    if chars > MAX_STRING_CHARS:
+        raise LimitError(f"a string would be longer than {MAX_STRING_CHARS:,} characters")
+    if items > MAX_VALUE_ITEMS:
+        raise LimitError(f"a value would hold more than {MAX_VALUE_ITEMS:,} elements")
+
+
+def bounded(value: Any) -> Any:
+    """``value`` itself, once it is known to be no larger than vpclint evaluates."""
+    if isinstance(value, str):
+        if len(value) > MAX_STRING_CHARS:
+            raise LimitError(f"a string would be longer than {MAX_STRING_CHARS:,} characters")
+        return value
+    if not isinstance(value, (list, dict)):
+        return norm_number(value) if type(value) is int else value
+    items, stack = 1, [value]
+    while stack:
+        container = stack.pop()
+        children = container.values() if isinstance(container, dict) else container
+        items += len(children)
+        for child in children:
+            if isinstance(child, (list, dict)):
+                stack.append(child)
+            elif isinstance(child, str):
+                items += len(child) >> 6
+        if items > MAX_VALUE_ITEMS:
+            raise LimitError(f"a value would hold more than {MAX_VALUE_ITEMS:,} elements")
+    spend(items)
+    return value
+
+
+class _Text(list):
+    """Template output that refuses to grow past MAX_STRING_CHARS."""
+
+    __slots__ = ("chars",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chars = 0
+
+    def append(self, text: str) -> None:
+        self.chars += len(text)
+        if self.chars > MAX_STRING_CHARS:
+            raise LimitError(f"a string would be longer than {MAX_STRING_CHARS:,} characters")
+        super().append(text)
+
+
 class Lazy(Mapping):
     """An object whose attributes are evaluated on first access."""
 
@@ -102,6 +199,9 @@ class Scope:
 
 def find_unknown(value: Any) -> Unknown | None:
     """The first Unknown in value, if any."""
+    BUDGET.left -= 1
+    if BUDGET.left < 0:
+        spend(0)
     if isinstance(value, Unknown):
         return value
     if isinstance(value, Lazy):
@@ -127,6 +227,8 @@ def derived(unknown: Unknown) -> Unknown:
 def norm_number(value: int | float) -> int | float:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e300:
         return int(value)
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:  # squaring in a chain of locals
+        raise LimitError(f"a number would be larger than 2^{MAX_INT_BITS}")
     return value
 
 
@@ -215,6 +317,9 @@ def to_int(value: Any, what: str = "index") -> int:
 
 def tf_equal(left: Any, right: Any) -> bool:
     """Terraform ==: values of different types are never equal."""
+    BUDGET.left -= 1
+    if BUDGET.left < 0:
+        spend(0)
     if left is None or right is None:
         return left is None and right is None
     if isinstance(left, bool) or isinstance(right, bool):
@@ -292,6 +397,9 @@ def iterate(collection: Any) -> list:
 
 def to_plain(value: Any, _open: frozenset = frozenset()) -> Any:
     """Resolve lazy objects into plain dicts and lists for storing."""
+    BUDGET.left -= 1
+    if BUDGET.left < 0:
+        spend(0)
     if isinstance(value, Lazy):
         if id(value) in _open:
             return Unknown(f"{value!r} contains itself")
@@ -312,7 +420,10 @@ def to_plain(value: Any, _open: frozenset = frozenset()) -> Any:
 
 
 def evaluate(node: list, scope: Scope) -> Any:
-    """Evaluate one expression; raises EvalError for errors."""
+    """Evaluate one expression; raises EvalError for errors (LimitError past the limits)."""
+    BUDGET.left -= 1
+    if BUDGET.left < 0:
+        spend(0)
     return _NODES[node[0]](node, scope)
 
 
@@ -331,7 +442,7 @@ def _lit(node: list, scope: Scope) -> Any:
 
 
 def _tuple(node: list, scope: Scope) -> list:
-    return [evaluate(item, scope) for item in node[1]]
+    return bounded([evaluate(item, scope) for item in node[1]])
 
 
 def _object(node: list, scope: Scope) -> Any:
@@ -341,7 +452,7 @@ def _object(node: list, scope: Scope) -> Any:
         if isinstance(key, Unknown):
             return derived(key)
         result[to_str(key)] = evaluate(value_node, scope)
-    return result
+    return bounded(result)
 
 
 def _var(node: list, scope: Scope) -> Any:
@@ -493,7 +604,7 @@ def _fortuple(node: list, scope: Scope) -> Any:
     scopes = _filter(scopes, node[5])
     if isinstance(scopes, Unknown):
         return scopes
-    return [evaluate(node[4], inner) for inner in scopes]
+    return bounded([evaluate(node[4], inner) for inner in scopes])
 
 
 def _forobject(node: list, scope: Scope) -> Any:
@@ -517,11 +628,11 @@ def _forobject(node: list, scope: Scope) -> Any:
             raise EvalError(f"duplicate key {key!r} in a for expression (use ... to group)")
         else:
             result[key] = value
-    return result
+    return bounded(result)
 
 
 def _tmpl(node: list, scope: Scope) -> Any:
-    out: list = []
+    out = _Text()
     unknown = _render(node[1], scope, out)
     if unknown is not None:
         return derived(unknown)
@@ -552,6 +663,7 @@ def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
             if isinstance(collection, Unknown):
                 return collection
             for key, value in iterate(collection):
+                spend(1)  # a body of plain text evaluates nothing, yet loops may nest
                 names = {value_name: value}
                 if key_name is not None:
                     names[key_name] = key
@@ -583,7 +695,7 @@ def _call(node: list, scope: Scope) -> Any:
     function = FUNCTIONS.get(name)
     if function is None:
         return Unknown(f"function {name} is not supported")
-    return function(args, scope)
+    return bounded(function(args, scope))
 
 
 def _error(node: list, scope: Scope) -> Any:

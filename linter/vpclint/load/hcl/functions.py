@@ -29,6 +29,7 @@ from vpclint.load.hcl.evaluate import (
     EvalError,
     Scope,
     a_type,
+    check_size,
     derived,
     evaluate,
     find_unknown,
@@ -298,8 +299,10 @@ def _strcontains(text, part):
 
 @function("indent")
 def _indent(spaces, text):
-    pad = " " * to_int(spaces, "indent")
-    return to_str(text).replace("\n", "\n" + pad)
+    text, spaces = to_str(text), to_int(spaces, "indent")
+    check_size(chars=len(text) + text.count("\n") * spaces)
+    pad = " " * spaces
+    return text.replace("\n", "\n" + pad)
 
 
 @function("split")
@@ -320,7 +323,9 @@ def _join(separator, *lists):
             if item is None:
                 raise EvalError("cannot join a null element")
             items.append(to_str(item))
-    return to_str(separator).join(items)
+    separator = to_str(separator)
+    check_size(chars=sum(map(len, items)) + len(separator) * max(len(items) - 1, 0))
+    return separator.join(items)
 
 
 @function("substr")
@@ -368,7 +373,11 @@ def _go_expand(template: str) -> Callable[[re.Match], str]:
 def _replace(text, search, replacement):
     text, search, replacement = to_str(text), to_str(search), to_str(replacement)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        return _go_regex(search[1:-1]).sub(_go_expand(replacement), text)
+        pattern = _go_regex(search[1:-1])
+        check_size(chars=len(text) + (len(text) + 1) * len(replacement) * (pattern.search("") is not None))
+        return pattern.sub(_go_expand(replacement), text)
+    matches = len(text) + 1 if search == "" else text.count(search)
+    check_size(chars=len(text) + matches * len(replacement))
     return text.replace(search, replacement)
 
 
@@ -432,6 +441,7 @@ def tf_format(spec: str, args: list) -> str:
 
 
 def _format_verb(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
+    check_size(chars=max(int(width or 0), int(precision or 0) if verb in "feEgG" else 0))
     if verb == "v":
         if "#" in flags or isinstance(value, (list, Mapping)):
             text = _json(value)
@@ -478,6 +488,7 @@ def _formatlist(spec, *args):
     if len(lengths) > 1:
         raise EvalError("all list arguments must have the same length")
     count = lengths.pop() if lengths else 1
+    check_size(items=count + count * len(spec) // 64)
     return [tf_format(spec, [arg[i] if isinstance(arg, list) else arg for arg in args]) for i in range(count)]
 
 
@@ -740,6 +751,10 @@ def _anytrue(values):
 def _setproduct(*lists):
     if not lists:
         raise EvalError("needs at least one list")
+    total = 1
+    for value in lists:
+        total *= len(_list(value))
+        check_size(items=total * (len(lists) + 1))
     result: list = [[]]
     for value in lists:
         result = [prefix + [item] for prefix in result for item in _list(value)]

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from vpclint.load.hcl.evaluate import (
     BlockDict,
+    BudgetExhausted,
     EvalError,
     Lazy,
+    LimitError,
     Namespace,
     Scope,
     a_type,
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 # more instances than this are refused rather than expanded
 INSTANCE_LIMIT = 10_000
+# and more resource instances than this in one load, modules included
+TOTAL_INSTANCE_LIMIT = 50_000
 MAX_MODULE_DEPTH = 32
 FILE_READ_LIMIT = 1024 * 1024
 
@@ -331,6 +335,10 @@ class ModuleInstance:
             kind, value = self._memo[key]
             if kind == "error":
                 raise EvalError(value)
+            if kind == "limit":
+                fresh = type(value)(*value.args)  # a fresh one: each block using it reports it
+                fresh.named = True
+                raise fresh
             return value
         if key in self._active:
             return cycle(Unknown(f"{self._describe(key)} depends on itself"))
@@ -339,6 +347,12 @@ class ModuleInstance:
             value = compute()
         except EvalError as exc:
             self._memo[key] = ("error", str(exc))
+            raise
+        except LimitError as exc:  # refused once, refused at once everywhere it is used
+            if not isinstance(exc, BudgetExhausted) and not getattr(exc, "named", False):
+                exc.args = (f"{self._describe(key)}: {exc}",)  # name the value that grew too large
+                exc.named = True
+            self._memo[key] = ("limit", exc)
             raise
         finally:
             self._active.discard(key)
@@ -605,10 +619,19 @@ class ModuleInstance:
     def emit(self, result: list, errors: list, notes: list) -> None:
         """Append this instance's resources (and its children's) in file order."""
         for item in self.module.items:
-            if isinstance(item, Entry):
-                self._emit_entry(item, result, errors, notes)
-            else:
-                self._emit_call(item, result, errors, notes)
+            try:
+                if isinstance(item, Entry):
+                    self._emit_entry(item, result, errors, notes)
+                else:
+                    self._emit_call(item, result, errors, notes)
+            except LimitError as exc:
+                if not getattr(exc, "reported", False):  # the innermost block reports it
+                    label = item.address if isinstance(item, Entry) else f"module.{item.name}"
+                    prefix = f"{self.address}." if self.address else ""
+                    errors.append(LoadError(item.file, item.block["line"], f"{prefix}{label}: {exc}"))
+                    exc.reported = True
+                if isinstance(exc, BudgetExhausted):
+                    raise  # the whole load stops
 
     def _emit_entry(self, entry: Entry, result: list, errors: list, notes: list) -> None:
         block = entry.block
@@ -620,6 +643,10 @@ class ModuleInstance:
         if expansion.unknown is not None:
             notes.append(UnknownNote(prefix + entry.address, expansion.kind, expansion.unknown.reason))
             return
+        self.loader.instances += len(expansion.keys)
+        if self.loader.instances > TOTAL_INSTANCE_LIMIT:
+            raise BudgetExhausted(f"the configuration expands to more than {TOTAL_INSTANCE_LIMIT:,} resource "
+                                  "instances, which vpclint does not evaluate")
         for key in expansion.keys:
             instance = self.resource_object(entry, key, expansion)
             result.append(Resource(
