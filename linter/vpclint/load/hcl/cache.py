@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import re
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, Iterator
 
 import vpclint
@@ -41,6 +41,9 @@ SCHEMA = 1
 # parse in worker processes only when there is enough work to pay for them
 POOL_MIN_FILES = 2
 POOL_MIN_BYTES = 64 * 1024
+# a worker's job: consecutive files up to this size (fewer round trips for many small files)
+BATCH_BYTES = 32 * 1024
+BATCH_FILES = 32
 
 _SALT: bytes | None = None
 
@@ -158,7 +161,7 @@ class Session:
         self.cache_dir = cache_dir
         self.workers = available_cpus() if workers is None else max(1, workers)
         self.max_file_bytes = max_file_bytes
-        self._plains: dict[str, Any] = {}  # key -> plain dict, or Future of one
+        self._plains: dict[str, Any] = {}  # key -> plain dict, or (Future of a batch, position)
         self._seen: set[str] = set()  # directories and files prefetched
         self._pool: ProcessPoolExecutor | None = None
 
@@ -166,9 +169,10 @@ class Session:
 
     def get(self, key: str) -> dict | None:
         found = self._plains.get(key)
-        if isinstance(found, Future):
+        if isinstance(found, tuple):  # (batch being parsed, position in it)
+            future, position = found
             try:
-                found = found.result()
+                found = future.result()[position]
             except Exception:  # a worker died (killed, out of memory): the loader parses it itself
                 del self._plains[key]
                 return None
@@ -247,19 +251,22 @@ class Session:
         pool = self._start_pool(len(jobs))
         if pool is None:
             return
-        for key, data in jobs:
+        for batch in _batches(jobs):
             try:
-                self._plains[key] = pool.submit(_parse_job, data, key, self.cache_dir)
+                future = pool.submit(_parse_job, [data for _, data in batch], [key for key, _ in batch],
+                                     self.cache_dir)
             except Exception:  # the pool broke: the loader parses the rest itself
-                self._plains.pop(key, None)
                 break
+            for position, (key, _) in enumerate(batch):
+                self._plains[key] = (future, position)
 
     def _start_pool(self, jobs: int) -> ProcessPoolExecutor | None:
         if self._pool is None:
             try:
-                methods = multiprocessing.get_all_start_methods()
-                # fork: workers start with vpclint already imported
-                context = multiprocessing.get_context("fork" if "fork" in methods else None)
+                forking = "fork" in multiprocessing.get_all_start_methods()
+                if forking:  # workers start with the parser built here, once, instead of each building it
+                    _load_parser()
+                context = multiprocessing.get_context("fork" if forking else None)
                 self._pool = ProcessPoolExecutor(max_workers=min(self.workers, jobs), mp_context=context)
             except (OSError, ValueError, NotImplementedError):  # no processes here: parse in this one
                 return None
@@ -271,14 +278,38 @@ class Session:
             self._pool = None
 
 
-def _parse_job(data: bytes, key: str, cache_dir: str | None) -> dict:
-    """In a worker: parse one file and store it in the disk cache."""
+def _batches(jobs: list[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
+    """Consecutive jobs, grouped up to BATCH_BYTES or BATCH_FILES (a larger file alone)."""
+    batch: list[tuple[str, bytes]] = []
+    size = 0
+    for job in jobs:
+        if batch and (size + len(job[1]) > BATCH_BYTES or len(batch) >= BATCH_FILES):
+            yield batch
+            batch, size = [], 0
+        batch.append(job)
+        size += len(job[1])
+    if batch:
+        yield batch
+
+
+def _load_parser() -> None:
+    """Import python-hcl2 and build its parser in this process."""
     from vpclint.load.hcl.parse import parse_bytes
 
-    plain = parse_bytes(data)
-    if cache_dir:
-        _write_entry(cache_dir, key, plain)
-    return plain
+    parse_bytes(b"x = 1\n")
+
+
+def _parse_job(contents: list[bytes], keys: list[str], cache_dir: str | None) -> list[dict]:
+    """In a worker: parse files and store them in the disk cache."""
+    from vpclint.load.hcl.parse import parse_bytes
+
+    plains = []
+    for data, key in zip(contents, keys):
+        plain = parse_bytes(data)
+        if cache_dir:
+            _write_entry(cache_dir, key, plain)
+        plains.append(plain)
+    return plains
 
 
 @contextlib.contextmanager
