@@ -285,3 +285,286 @@ def test_deeply_nested_tfvars_json_is_an_error_naming_it(in_tmp) -> None:
     assert status == 2
     assert [(e["file"], e["message"]) for e in report["errors"]] == [
         ("m/terraform.tfvars.json", "invalid JSON: nested too deeply")]
+
+
+# -- unknowns only ever remove findings (tests/test_robust_unknowns.py found these) ---------
+
+UNSET = 'variable "u" {}\n'
+
+
+def lint_text(root: Path, text: str, *extra: str) -> tuple[int, list[tuple[str, str]]]:
+    write(root, "main.tf", UNSET + text)
+    status, report = check(str(root), *extra)
+    return status, rules_of(report)
+
+
+HUAWEI_DB = """
+resource "huaweicloud_vpc" "demo" {
+  name = "vpc-demo"
+  cidr = "192.168.0.0/16"
+}
+resource "huaweicloud_vpc_subnet" "nodes" {
+  name       = "nodes"
+  vpc_id     = huaweicloud_vpc.demo.id
+  cidr       = "192.168.10.0/24"
+  gateway_ip = "192.168.10.1"
+}
+resource "huaweicloud_cce_cluster" "demo" {
+  name                   = "demo"
+  vpc_id                 = huaweicloud_vpc.demo.id
+  subnet_id              = huaweicloud_vpc_subnet.nodes.id
+  container_network_type = "overlay_l2"
+  container_network_cidr = "172.16.0.0/16"
+}
+resource "huaweicloud_networking_secgroup" "db" {
+  name                 = "db"
+  delete_default_rules = true
+}
+resource "huaweicloud_networking_secgroup_rule" "from_vpc" {
+  security_group_id = huaweicloud_networking_secgroup.db.id
+  direction         = "ingress"
+  protocol          = "tcp"
+  ports             = "3306"
+  remote_ip_prefix  = huaweicloud_vpc.demo.cidr
+  action            = "allow"
+  priority          = 50
+}
+resource "huaweicloud_networking_secgroup_rule" "no_nodes" {
+  security_group_id = huaweicloud_networking_secgroup.db.id
+  direction         = "ingress"
+  protocol          = "tcp"
+  ports             = "3306"
+  remote_ip_prefix  = huaweicloud_vpc_subnet.nodes.cidr
+  action            = "deny"
+  priority          = 2
+}
+resource "huaweicloud_networking_secgroup_rule" "nodes_first" {
+  security_group_id = huaweicloud_networking_secgroup.db.id
+  direction         = DIRECTION
+  protocol          = "tcp"
+  ports             = "3306"
+  remote_ip_prefix  = huaweicloud_vpc_subnet.nodes.cidr
+  action            = ACTION
+  priority          = 1
+}
+"""
+
+
+@pytest.mark.parametrize("direction, action, found", [
+    ('"ingress"', '"allow"', []),
+    ('"egress"', '"allow"', [("pod_ingress_missing", "huaweicloud_networking_secgroup.db")]),
+    ("var.u", '"allow"', []),  # was dropped as neither ingress nor egress: the deny below it decided
+    ('"ingress"', "var.u", []),  # was TypeError: the truth of an unknown value is unknown
+])
+def test_a_rule_of_unknown_direction_or_action_decides_nothing(in_tmp, direction, action, found) -> None:
+    status, findings = lint_text(in_tmp / "m", HUAWEI_DB.replace("DIRECTION", direction).replace("ACTION", action))
+    assert findings == found
+
+
+AWS_PEERS = """
+resource "aws_vpc" "a" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc" "b" {
+  cidr_block = "10.2.0.0/16"
+}
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  auto_accept = true
+  REGION
+}
+"""
+ROUTES = """
+resource "aws_route_table" "a" {
+  vpc_id = VPC
+  ROUTES_A
+}
+resource "aws_route_table" "b" {
+  vpc_id = aws_vpc.b.id
+  route {
+    cidr_block                = "10.1.0.0/16"
+    vpc_peering_connection_id = aws_vpc_peering_connection.ab.id
+  }
+}
+"""
+ROUTE_A = """route {
+    cidr_block                = "10.2.0.0/16"
+    vpc_peering_connection_id = aws_vpc_peering_connection.ab.id
+  }"""
+
+
+@pytest.mark.parametrize("region, found", [
+    ("", [("peering_route_missing", "aws_vpc_peering_connection.ab")] * 2),
+    ('peer_region = "us-west-2"', [("peering_incomplete", "aws_vpc_peering_connection.ab")]),
+    ("peer_region = var.u", []),  # was taken for the same region: active, and its routes missing
+    ("peer_owner_id = var.u", []),
+])
+def test_a_peering_that_may_cross_regions_is_not_assumed_active(in_tmp, region, found) -> None:
+    assert lint_text(in_tmp / "m", AWS_PEERS.replace("REGION", region))[1] == found
+
+
+@pytest.mark.parametrize("vpc, routes, found", [
+    ("aws_vpc.a.id", ROUTE_A, []),
+    ("aws_vpc.a.id", "route = []", [("peering_route_missing", "aws_vpc_peering_connection.ab")]),
+    ("var.u", ROUTE_A, []),  # a table that cannot be placed: AWS routing is known only in part
+    ("aws_vpc.a.id", "route = [var.u]", []),  # an unknown route in the list was dropped
+])
+def test_routes_that_cannot_be_placed_decide_nothing(in_tmp, vpc, routes, found) -> None:
+    text = AWS_PEERS.replace("REGION", "") + ROUTES.replace("VPC", vpc).replace("ROUTES_A", routes)
+    assert lint_text(in_tmp / "m", text)[1] == found
+
+
+@pytest.mark.parametrize("vpc, found", [
+    ("aws_vpc.a.id", []),
+    ("aws_vpc.other.id", [("subnet_outside_vpc", "aws_subnet.s")]),
+    ("var.u", []),  # the range may be VPC a's: the subnet is not known to be outside
+])
+def test_a_cidr_association_with_an_unknown_vpc_may_hold_any_subnet(in_tmp, vpc, found) -> None:
+    text = f"""
+resource "aws_vpc" "a" {{
+  cidr_block = "10.1.0.0/16"
+}}
+resource "aws_vpc" "other" {{
+  cidr_block = "10.9.0.0/16"
+}}
+resource "aws_vpc_ipv4_cidr_block_association" "x" {{
+  vpc_id     = {vpc}
+  cidr_block = "192.168.0.0/16"
+}}
+resource "aws_subnet" "s" {{
+  vpc_id     = aws_vpc.a.id
+  cidr_block = "192.168.1.0/24"
+}}
+"""
+    assert lint_text(in_tmp / "m", text)[1] == found
+
+
+AZURE_PEERS = """
+resource "azurerm_virtual_network" "apps" {
+  name                = NAME
+  resource_group_name = "rg"
+  location            = "westeurope"
+  address_space       = ["10.1.0.0/16"]
+}
+resource "azurerm_virtual_network" "data" {
+  name                = "data"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  address_space       = ["10.2.0.0/16"]
+}
+resource "azurerm_virtual_network_peering" "apps_to_data" {
+  name                      = "apps-to-data"
+  resource_group_name       = "rg"
+  virtual_network_name      = "apps"
+  remote_virtual_network_id = azurerm_virtual_network.data.id
+}
+resource "azurerm_virtual_network_peering" "data_to_apps" {
+  name                      = "data-to-apps"
+  resource_group_name       = "rg"
+  virtual_network_name      = "data"
+  remote_virtual_network_id = azurerm_virtual_network.apps.id
+}
+"""
+GCP_PEERS = """
+resource "google_compute_network" "a" {
+  name                    = "a"
+  auto_create_subnetworks = false
+}
+resource "google_compute_network" "b" {
+  name                    = "b"
+  auto_create_subnetworks = false
+}
+resource "google_compute_network_peering" "ab" {
+  name         = "ab"
+  network      = google_compute_network.a.self_link
+  peer_network = google_compute_network.b.self_link
+}
+resource "google_compute_network_peering" "ba" {
+  name         = "ba"
+  network      = NETWORK
+  peer_network = google_compute_network.a.self_link
+}
+"""
+
+
+@pytest.mark.parametrize("text, found", [
+    (AZURE_PEERS.replace("NAME", '"apps"'), []),
+    (AZURE_PEERS.replace("NAME", '"other"'), [("peering_incomplete", "azurerm_virtual_network_peering.data_to_apps")]),
+    (AZURE_PEERS.replace("NAME", "var.u"), []),  # the named VNet may be apps: the reverse may exist
+    (GCP_PEERS.replace("NETWORK", "google_compute_network.b.self_link"), []),
+    (GCP_PEERS.replace("NETWORK", "google_compute_network.a.self_link"),  # ba peers a with itself
+     [("peering_incomplete", "google_compute_network_peering.ab"), ("peering_incomplete", "google_compute_network_peering.ba")]),
+    (GCP_PEERS.replace("NETWORK", "var.u"), []),  # ba may be ab's reverse
+])
+def test_a_peering_whose_reverse_may_exist_is_not_incomplete(in_tmp, text, found) -> None:
+    assert [f for f in lint_text(in_tmp / "m", text)[1] if f[0] == "peering_incomplete"] == found
+
+
+def test_unknown_direction_of_gcp_firewalls_and_aws_acl_rules_decides_nothing() -> None:
+    from vpclint.model.build import build_model
+    from vpclint.resources import Resource
+    from vpclint.values import Ref
+
+    resources = [
+        Resource("google_compute_network.n", "google_compute_network", "n", {"name": "n"}),
+        Resource("google_compute_firewall.f", "google_compute_firewall", "f", {
+            "name": "f", "network": Ref(address="google_compute_network.n", attr="self_link"),
+            "direction": Unknown(), "allow": [{"protocol": "tcp", "ports": ["5432"]}],
+            "source_ranges": ["10.0.0.0/8"]}),
+        Resource("aws_vpc.v", "aws_vpc", "v", {"cidr_block": "10.0.0.0/16"}),
+        Resource("aws_network_acl.a", "aws_network_acl", "a", {"vpc_id": Ref(address="aws_vpc.v")}),
+        Resource("aws_network_acl_rule.r", "aws_network_acl_rule", "r", {
+            "network_acl_id": Ref(address="aws_network_acl.a"), "egress": Unknown(), "rule_number": 100,
+            "rule_action": "allow", "protocol": "tcp", "from_port": 80, "to_port": 80, "cidr_block": "0.0.0.0/0"}),
+    ]
+    model, _ = build_model(resources)
+    firewall = [r for g in model.security_groups for r in g.rules if r.address == "google_compute_firewall.f"]
+    acl = [r for a in model.network_acls for r in a.rules if r.address == "aws_network_acl_rule.r"]
+    assert firewall and acl and all(isinstance(r.action, Unknown) for r in firewall + acl)
+
+
+def test_unknown_ports_and_actions_of_huawei_services_and_acls(in_tmp) -> None:
+    """`port or 6379` and `action or "deny"` asked an unknown for its truth (TypeError)."""
+    text = """
+resource "huaweicloud_vpc" "v" {
+  name = "v"
+  cidr = "192.168.0.0/16"
+}
+resource "huaweicloud_vpc_subnet" "s" {
+  name       = "s"
+  vpc_id     = huaweicloud_vpc.v.id
+  cidr       = "192.168.1.0/24"
+  gateway_ip = "192.168.1.1"
+}
+resource "huaweicloud_dcs_instance" "cache" {
+  name      = "cache"
+  vpc_id    = huaweicloud_vpc.v.id
+  subnet_id = huaweicloud_vpc_subnet.s.id
+  port      = var.u
+}
+resource "huaweicloud_vpc_network_acl" "acl" {
+  name = "acl"
+  ingress_rules {
+    action            = var.u
+    protocol          = "tcp"
+    source_ip_address = "192.168.0.0/16"
+  }
+}
+"""
+    status, findings = lint_text(in_tmp / "m", text)
+    assert status == 0 and findings == []
+
+
+def test_a_whitelist_list_holding_an_unknown_group_decides_nothing(in_tmp) -> None:
+    """An unknown element of `whitelists` was dropped: the pods looked missing."""
+    doc = json.loads((REPO / "fixtures" / "seed000_dcs_whitelist" / "fixed" / "plan.json").read_text())
+    doc.pop("planned_values", None)
+    [cache] = [c for c in doc["resource_changes"] if c["type"] == "huaweicloud_dcs_instance"]
+    change = cache["change"]
+    assert [group["group_name"] for group in change["after"]["whitelists"]] == ["vpc", "pods"]
+    change["after"]["whitelists"][1] = None  # the group admitting the pods is known after apply
+    change["after_unknown"]["whitelists"] = [{"ip_address": [False]}, True]
+    write(in_tmp, "plan.json", json.dumps(doc))
+    status, report = check("plan.json")
+    assert [f for f in report["findings"] if f["rule_id"] == "pod_whitelist_missing"] == []

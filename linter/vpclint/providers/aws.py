@@ -24,7 +24,7 @@ from vpclint.model import (
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, first, from_to, given, protocol, text_list
+from vpclint.providers.common import blocks, first, from_to, given, partly_unknown, protocol, text_list
 from vpclint.values import Unknown
 
 PROVIDER = "aws"
@@ -103,6 +103,11 @@ def _networks(b: Builder) -> None:
             cidr = b.cidr(net, "cidr_block", "network", res.values.get("cidr_block"), VPC_CIDR)
             cidr.origin = Element(res.address, res)
             net.cidrs.append(cidr)
+        elif isinstance(res.values.get("vpc_id"), Unknown):  # any VPC here may hold this range
+            for other in b.model.networks:
+                if other.provider == PROVIDER:
+                    other.cidrs.append(b.cidr(other, "cidr_block", "network", Unknown(
+                        f"{res.address} adds a CIDR to a VPC that is not known yet")))
 
 
 def _subnets(b: Builder) -> None:
@@ -125,7 +130,11 @@ def _peerings(b: Builder) -> None:
         peering.cross_region = region if isinstance(region, Unknown) else given(region)
         auto_accept = v.get("auto_accept")
         remote = peering.cross_account is True or peering.cross_region is True
-        if auto_accept is True and not remote:
+        vague = isinstance(peering.cross_account, Unknown) or isinstance(peering.cross_region, Unknown)
+        if auto_accept is True and not remote and vague:
+            peering.state = Unknown("whether it crosses accounts or regions (where auto_accept does not work) "
+                                    "is unknown")
+        elif auto_accept is True and not remote:
             peering.state = "active"
         elif remote and isinstance(peering.peer, Network) and peering.peer.managed:
             # auto_accept works only within one account and region; the peer VPC is managed here
@@ -189,12 +198,14 @@ def _route_tables(b: Builder) -> None:
             table.resource, table.address = res, res.address
         else:
             table = RouteTable(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
+            if table.network is None and isinstance(v.get("vpc_id"), Unknown):
+                b.incomplete(PROVIDER, "routes")  # a table (and its routes) this model cannot place
             b.model.route_tables.append(table)
         for block in blocks(v.get("route")):
             route = _route(b, res, res.address, block, "cidr_block")
             if route is not None:
                 table.routes.append(route)
-        if isinstance(v.get("route"), Unknown):
+        if partly_unknown(v.get("route")):
             table.complete = False
         b.register(table)
     for res in b.of_type("aws_route"):
@@ -247,7 +258,7 @@ def _security_groups(b: Builder) -> None:
         v = res.values
         group = SecurityGroup(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
         for direction in ("ingress", "egress"):
-            if isinstance(v.get(direction), Unknown):
+            if partly_unknown(v.get(direction)):
                 group.complete = False
             for block in blocks(v.get(direction)):
                 group.rules.append(_rule(b, group, res, res.address, direction, block))
@@ -270,8 +281,10 @@ _ACL_RULE_TYPES = ("aws_network_acl_rule", "aws_network_acl_association")
 
 def _acl_rule(b: Builder, res, direction: str, v: dict, number_key: str, action_key: str) -> SecurityRule:
     proto = protocol(v.get("protocol"))
+    action = v.get(action_key)
     rule = SecurityRule(res.address, res, direction=direction, protocol=proto,
-                        action=str(v.get(action_key) or "deny").lower(), priority=v.get(number_key))
+                        action=action if isinstance(action, Unknown) else str(action or "deny").lower(),
+                        priority=v.get(number_key))
     rule.ports = None if proto in ("all", "icmp", "icmpv6") else from_to(v.get("from_port"), v.get("to_port"))
     if given(v.get("cidr_block")):  # an IPv6-only rule keeps no sources: it matches no IPv4 address
         rule.sources = [b.cidr(rule, "cidr_block", "source", v.get("cidr_block"), RANGE)]
@@ -293,7 +306,7 @@ def _network_acls(b: Builder) -> None:
             subnets = b.resolve_all(v.get("subnet_ids"), res, "subnet_ids")
         acl = NetworkAcl(res.address, res, network=network if isinstance(network, Network) else None)
         for direction in ("ingress", "egress"):
-            if isinstance(v.get(direction), Unknown):
+            if partly_unknown(v.get(direction)):
                 acl.complete = False
             for block in blocks(v.get(direction)):
                 acl.rules.append(_acl_rule(b, res, direction, block, "rule_no", "action"))
@@ -306,7 +319,10 @@ def _network_acls(b: Builder) -> None:
         acl = b.resolve(res.values.get("network_acl_id"), res, "network_acl_id")
         if isinstance(acl, NetworkAcl):
             direction = "egress" if res.values.get("egress") is True else "ingress"
-            acl.rules.append(_acl_rule(b, res, direction, res.values, "rule_number", "rule_action"))
+            rule = _acl_rule(b, res, direction, res.values, "rule_number", "rule_action")
+            if isinstance(res.values.get("egress"), Unknown):  # it might be either: it decides nothing
+                rule.action = Unknown("the rule's direction is unknown")
+            acl.rules.append(rule)
         elif isinstance(res.values.get("network_acl_id"), Unknown):
             b.incomplete(PROVIDER, "acl_rules")
     for res in b.of_type("aws_network_acl_association"):

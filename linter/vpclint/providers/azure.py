@@ -55,7 +55,8 @@ from vpclint.model import (
     Subnet, Whitelist, make_cidr,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, first, given, port_ranges, protocol, text_list
+from vpclint.providers.common import (blocks, first, given, maybe_reverse, partly_unknown, port_ranges, protocol,
+                                      text_list)
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
 
@@ -186,11 +187,14 @@ class _State:
         self.inline: list[tuple[Resource, dict, Subnet]] = []  # VNets' inline subnet blocks
         # data sources that read a VNet or subnet this configuration manages
         self.twins: dict[str, Element] = {}
+        self.unnamed: set[str] = set()  # kinds with an element whose name is unknown
 
     def add(self, kind: str, element: Element, res: Resource, name: Any = None) -> None:
         name = res.values.get("name") if name is None else name
         if isinstance(name, str) and name:
             self.names[kind][name.lower()].append((element, res.values.get("resource_group_name")))
+        elif isinstance(name, Unknown):  # a lookup by name that finds nothing may have missed it
+            self.unnamed.add(kind)
 
     def named(self, kind: str, name: Any, group: Any) -> Element | None:
         if isinstance(name, Ref):  # the name of a resource here, known only after apply
@@ -309,12 +313,18 @@ def _subnets(b: Builder, st: _State) -> None:
 def _peerings(b: Builder, st: _State) -> None:
     _partial(b, "routes", ("azurerm_virtual_network_peering", "azurerm_virtual_network"))
     sides = []
+    vague: list[tuple[bool, bool]] = []  # (local end unknown, remote end unknown) of each side
     for res in sorted(b.of_type("azurerm_virtual_network_peering"), key=lambda r: r.address):
         v = res.values
         local = st.named("networks", v.get("virtual_network_name"), v.get("resource_group_name"))
         remote = st.link("networks", v.get("remote_virtual_network_id"), res, "remote_virtual_network_id")
         sides.append((res, local if isinstance(local, Network) else None,
                       remote if isinstance(remote, Network) else None))
+        unnamed = "networks" in st.unnamed
+        vague.append((not isinstance(local, Network) and (unnamed or any(isinstance(v.get(k), Unknown) for k in
+                                                                          ("virtual_network_name", "resource_group_name"))),
+                      not isinstance(remote, Network) and (unnamed or isinstance(v.get("remote_virtual_network_id"),
+                                                                                 Unknown))))
         if local is None and isinstance(v.get("virtual_network_name"), Unknown):
             _partial(b, "routes")
     used: set[int] = set()
@@ -334,7 +344,8 @@ def _peerings(b: Builder, st: _State) -> None:
         if other is not None:
             peering.reverse = Element(other[0].address, other[0])
             peering.state = "active"
-        elif local is not None and remote is not None and local.managed and remote.managed:
+        elif local is not None and remote is not None and local.managed and remote.managed \
+                and not maybe_reverse(sides, vague, index, local, remote):
             peering.state = "pending"
             peering.missing = (f"{remote.name} has no azurerm_virtual_network_peering back to {local.name}; "
                                "the peering stays Initiated until the remote VNet peers back")
@@ -413,7 +424,7 @@ def _route_tables(b: Builder, st: _State) -> None:
     tables: list[RouteTable] = []
     for res in b.of_type("azurerm_route_table"):
         v = res.values
-        table = RouteTable(res.address, res, complete=res.mode == "managed" and not isinstance(v.get("route"), Unknown))
+        table = RouteTable(res.address, res, complete=res.mode == "managed" and not partly_unknown(v.get("route")))
         for block in blocks(v.get("route")):
             route = _udr(b, res, res.address, block, appliances)
             if route is not None:

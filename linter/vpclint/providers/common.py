@@ -27,6 +27,12 @@ def blocks(value: Any) -> list[dict]:
     return []
 
 
+def partly_unknown(value: Any) -> bool:
+    """A list of blocks that is unknown or holds an unknown block: ``blocks``
+    gives only the known ones, so routes or rules may be missing."""
+    return isinstance(value, Unknown) or (isinstance(value, list) and any(isinstance(item, Unknown) for item in value))
+
+
 def given(value: Any) -> bool:
     """True when an optional attribute is set (unknown counts as set)."""
     return value is not None and value != "" and value != []
@@ -90,6 +96,20 @@ def _port_number(value: Any) -> int:
             raise ValueError(f"{value!r} is not a whole number")
         return int(value)
     return int(value)
+
+
+def maybe_reverse(sides: list[tuple[Any, Any, Any]], vague: list[tuple[bool, bool]], index: int,
+                  local: Any, remote: Any) -> bool:
+    """Whether another peering of ``sides`` (resource, local network, remote
+    network) might be the reverse of side ``index`` once its unknown ends are
+    known (``vague``: whether each side's local / remote end is unknown). A
+    peering is only "missing its reverse" when none might be."""
+    for j, (_, other_local, other_remote) in enumerate(sides):
+        local_vague, remote_vague = vague[j]
+        if j != index and (local_vague or remote_vague) and (other_local is remote or local_vague) \
+                and (other_remote is local or remote_vague):
+            return True
+    return False
 
 
 def text_list(value: Any) -> list:

@@ -44,7 +44,7 @@ from vpclint.model import (
     Subnet,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, first, given, port_ranges, protocol, text_list
+from vpclint.providers.common import blocks, first, given, maybe_reverse, port_ranges, protocol, text_list
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
 
@@ -304,6 +304,7 @@ def _peerings(b: Builder, st: _State) -> None:
         elif isinstance(name, Unknown) or isinstance(res.values.get("network"), Unknown):
             _partial(b, "routes")
     sides = []
+    vague: list[tuple[bool, bool]] = []  # (local end unknown, peer end unknown) of each side
     for res in sorted(b.of_type("google_compute_network_peering"), key=lambda r: r.address):
         v = res.values
         local = st.link("networks", v.get("network"), res, "network")
@@ -313,6 +314,8 @@ def _peerings(b: Builder, st: _State) -> None:
         name = v.get("name")
         override = overrides.get((id(local), name)) if local is not None and isinstance(name, str) else None
         sides.append((res, local, peer, override))
+        vague.append((local is None and isinstance(v.get("network"), Unknown),
+                      peer is None and isinstance(v.get("peer_network"), Unknown)))
     used: set[int] = set()
     for index, (res, local, peer, override) in enumerate(sides):
         if index in used:
@@ -332,7 +335,8 @@ def _peerings(b: Builder, st: _State) -> None:
             peering.state = "active"
         elif res.values.get("state") == "ACTIVE":
             peering.state = "active"  # the reverse exists outside this configuration
-        elif local is not None and peer is not None and local.managed and peer.managed:
+        elif local is not None and peer is not None and local.managed and peer.managed \
+                and not maybe_reverse([(r, lo, pe) for r, lo, pe, _ in sides], vague, index, local, peer):
             peering.state = "pending"
             peering.missing = (f"{peer.name} has no google_compute_network_peering back to {local.name}; "
                                "GCP activates a peering only when both networks create one")
@@ -448,16 +452,18 @@ def _targets(v: dict) -> Any:
 def _firewall_rules(b: Builder, res: Resource) -> list[SecurityRule]:
     v = res.values
     direction = v.get("direction", "INGRESS")
-    direction = direction.lower() if isinstance(direction, str) else "ingress"
     priority = v.get("priority", 1000)
     disabled = v.get("disabled")
+    undecided = (Unknown("the rule's direction is unknown") if isinstance(direction, Unknown)  # either way
+                 else Unknown("disabled is unknown") if isinstance(disabled, Unknown) else None)
+    direction = direction.lower() if isinstance(direction, str) else "ingress"
     rules = []
     for action in ("allow", "deny"):
         spec = v.get(action)
         entries = [spec] if isinstance(spec, Unknown) else blocks(spec)
         for entry in entries:
             rule = SecurityRule(res.address, res, direction=direction, priority=priority,
-                                action=Unknown("disabled is unknown") if isinstance(disabled, Unknown) else action)
+                                action=undecided if undecided is not None else action)
             if isinstance(entry, Unknown):
                 rule.protocol = entry
             else:

@@ -20,12 +20,14 @@ address; a security group keeps its default rules unless
 
 from __future__ import annotations
 
+from typing import Any
+
 from vpclint.model import (
     CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet, Whitelist,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, from_to, given, port_ranges, protocol, text_list
+from vpclint.providers.common import blocks, from_to, given, partly_unknown, port_ranges, protocol, text_list
 from vpclint.values import Unknown
 
 PROVIDER = "huaweicloud"
@@ -163,16 +165,23 @@ def _route(b: Builder, res, owner_address: str, dest, type_, nexthop) -> Route:
     return route
 
 
+def _action(value: Any, default: str) -> Any:
+    """allow / deny, the default when unset, an unknown as it is."""
+    return value if isinstance(value, Unknown) else str(value or default).lower()
+
+
 def _route_tables(b: Builder) -> None:
     b.incomplete(PROVIDER, "routes", ("huaweicloud_vpc_route_table", "huaweicloud_vpc_route"))
     for res in b.of_type("huaweicloud_vpc_route_table"):
         v = res.values
         network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        if network is None and isinstance(v.get("vpc_id"), Unknown):
+            b.incomplete(PROVIDER, "routes")  # a table (and its routes) this model cannot place
         table = RouteTable(res.address, res, network=network)
         for block in blocks(v.get("route")):
             table.routes.append(_route(b, res, res.address, block.get("destination"), block.get("type"),
                                        block.get("nexthop")))
-        if isinstance(v.get("route"), Unknown):
+        if partly_unknown(v.get("route")):
             table.complete = False
         for subnet in b.resolve_all(v.get("subnets"), res, "subnets"):
             if isinstance(subnet, Subnet):
@@ -218,9 +227,12 @@ def _security_groups(b: Builder) -> None:
             if isinstance(v.get("security_group_id"), Unknown):
                 b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
             continue
-        rule = SecurityRule(res.address, res, direction=str(v.get("direction", "ingress")).lower(),
-                            protocol=protocol(v.get("protocol")),
-                            action=str(v.get("action") or "allow").lower(), priority=v.get("priority", 1))
+        direction, action = v.get("direction", "ingress"), v.get("action")
+        if isinstance(direction, Unknown):  # it might be either: it decides nothing either way
+            direction, action = "ingress", Unknown("the rule's direction is unknown")
+        rule = SecurityRule(res.address, res, direction=str(direction).lower(), protocol=protocol(v.get("protocol")),
+                            action=_action(action, "allow"),
+                            priority=v.get("priority", 1))
         if given(v.get("ports")):
             rule.ports = port_ranges(v.get("ports"))
         else:
@@ -252,11 +264,11 @@ def _network_acls(b: Builder) -> None:
         acl = NetworkAcl(res.address, res, complete=not isinstance(v.get("enabled"), Unknown))
         for direction, key, remote in (("ingress", "ingress_rules", "source_ip_address"),
                                        ("egress", "egress_rules", "destination_ip_address")):
-            if isinstance(v.get(key), Unknown):
+            if partly_unknown(v.get(key)):
                 acl.complete = False
             for number, block in enumerate(blocks(v.get(key)), start=1):
                 rule = SecurityRule(res.address, res, direction=direction, protocol=protocol(block.get("protocol")),
-                                    action=str(block.get("action") or "deny").lower(), priority=number)
+                                    action=_action(block.get("action"), "deny"), priority=number)
                 rule.ports = None if rule.protocol in ("all", "icmp") else port_ranges(block.get("destination_port"))
                 if given(block.get("source_ip_address_group_id")) or given(block.get("destination_ip_address_group_id")):
                     rule.sources = [b.cidr(rule, remote, "source", Unknown("address group not modelled here"))]
@@ -319,14 +331,14 @@ def _endpoints(b: Builder) -> None:
     for res in b.of_type("huaweicloud_dcs_instance"):
         v = res.values
         endpoint = _endpoint(b, res, "cache", v.get("subnet_id"), [v.get("security_group_id")],
-                             [v.get("port") or 6379])
+                             [6379 if v.get("port") is None else v.get("port")])
         enabled = v.get("whitelist_enable", True)
         whitelist = Whitelist(res.address, res, enabled=True if enabled is None else enabled)
         for group in blocks(v.get("whitelists")):
             whitelist.entries.extend(b.cidrs(whitelist, "whitelists", "whitelist", group.get("ip_address"), RANGE,
                                              single_address=True))
-        if isinstance(v.get("whitelists"), Unknown):
-            whitelist.entries.append(b.cidr(whitelist, "whitelists", "whitelist", v.get("whitelists")))
+        if partly_unknown(v.get("whitelists")):
+            whitelist.entries.append(b.cidr(whitelist, "whitelists", "whitelist", Unknown("a whitelist is unknown")))
         if given(v.get("whitelists")) or isinstance(v.get("whitelists"), Unknown):
             endpoint.whitelist = whitelist
     for res in b.of_type("huaweicloud_rds_instance"):
