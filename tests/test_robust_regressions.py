@@ -190,6 +190,7 @@ def test_policy_fields_of_the_wrong_type_are_invalid_not_a_crash(in_tmp) -> None
     ("apiVersion: v1\nkind: NetworkPolicy\nmetadata:\n  name: [x", 4),
     ("apiVersion: v1\nkind: NetworkPolicy\nmetadata:\n  name: [x\n", 5),
     ("apiVersion: v1\rkind: NetworkPolicy\rmetadata:\r  name: [x", 4),
+    ("apiVersion: v1 # \u2028 \x85\nkind: NetworkPolicy\nmetadata:\n  name: [x", 4),  # YAML breaks lines there too
 ])
 def test_a_yaml_error_at_the_end_names_a_line_of_the_file(in_tmp, text, line) -> None:
     """PyYAML's mark at the end of input sat one line past the last one."""
@@ -268,6 +269,7 @@ def test_a_pathological_config_or_baseline_is_an_error_naming_it(in_tmp, option,
     ("id: deep\n" + DEEP_YAML, "nested too deeply"),
     ("id: bomb\nseverity: error\n" + _bomb("docs"), "aliases are expanded"),
     (b"id: bad\nsummary: \xff\n", "not valid UTF-8"),
+    ("id: bad # \u2028\nsummary: [x\n", "invalid YAML"),
 ])
 def test_a_pathological_rule_file_is_an_error_naming_it(in_tmp, text, message) -> None:
     rule = write(in_tmp / "rules", "bad.yaml", text)
@@ -275,6 +277,7 @@ def test_a_pathological_rule_file_is_an_error_naming_it(in_tmp, text, message) -
     assert status == 2 and rules_of(report)  # the witness is still linted with the built-in rules
     [error] = report["errors"]
     assert error["file"] == str(rule.relative_to(in_tmp)) and message in error["message"]
+    assert error["line"] is None or error["line"] <= len(rule.read_bytes().splitlines()) + 1
 
 
 def test_deeply_nested_tfvars_json_is_an_error_naming_it(in_tmp) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources as importlib_resources
@@ -96,6 +97,8 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
+        if mark is not None:  # the line an editor shows: YAML also breaks lines at U+2028 and U+0085, and
+            line = len(re.split(r"\r\n|\r|\n", text[: mark.index]))  # its mark may sit past the last line
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
     except RecursionError:

@@ -201,8 +201,8 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
-        if line is not None:  # at the end of the input the mark may sit one line past the last
-            line = min(line, len(re.split(r"\r\n|[\n\r\x85\u2028\u2029]", text)))  # YAML's line breaks
+        if mark is not None:  # the line an editor shows: YAML also breaks lines at U+2028 and U+0085, and
+            line = len(re.split(r"\r\n|\r|\n", text[: mark.index]))  # its mark may sit past the last line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {problem}" + (f" ({context})" if context and context != problem else "")
