@@ -23,6 +23,12 @@ from typing import Any, Callable
 
 import netaddr
 
+try:  # the parser behind re, to see the shape of a pattern
+    from re import _constants as _sre_constants, _parser as _sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
@@ -341,12 +347,38 @@ def _substr(text, offset, length):
     return text[offset : offset + length]
 
 
-def _go_regex(pattern: str) -> re.Pattern:
-    """Compile an RE2 pattern with Python's re (the common subset)."""
+def _go_regex(pattern: str) -> re.Pattern | None:
+    """Compile an RE2 pattern with Python's re (the common subset); None
+    when Python's backtracking matcher could take exponential time on it."""
     try:
-        return re.compile(pattern.replace(r"\z", r"\Z"))
+        compiled = re.compile(pattern.replace(r"\z", r"\Z"))
     except re.error as exc:
         raise EvalError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return None if _nested_repeat(_sre_parse.parse(compiled.pattern).data) else compiled
+
+
+# RE2 (Terraform's) matches in linear time; Python's re backtracks, and a
+# repetition inside a repetition, as in (a+)+$, can take exponential time
+TOO_COMPLEX = "a regular expression with a repetition inside a repetition is not evaluated (it may take exponential time)"
+_REPEATS = {_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT, getattr(_sre_constants, "POSSESSIVE_REPEAT", None)}
+
+
+def _nested_repeat(items: list, inside: bool = False) -> bool:
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, body = av
+            repeats = high is _sre_constants.MAXREPEAT or high > 16
+            if inside and high > 1 or _nested_repeat(body.data, inside or repeats):
+                return True
+        elif op is _sre_constants.SUBPATTERN and _nested_repeat(av[-1].data, inside):
+            return True
+        elif op is _sre_constants.BRANCH and any(_nested_repeat(branch.data, inside) for branch in av[1]):
+            return True
+        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT) and _nested_repeat(av[1].data, inside):
+            return True
+        elif op is getattr(_sre_constants, "ATOMIC_GROUP", None) and _nested_repeat(av.data, inside):
+            return True
+    return False
 
 
 def _go_expand(template: str) -> Callable[[re.Match], str]:
@@ -374,6 +406,8 @@ def _replace(text, search, replacement):
     text, search, replacement = to_str(text), to_str(search), to_str(replacement)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         pattern = _go_regex(search[1:-1])
+        if pattern is None:
+            return Unknown(TOO_COMPLEX)
         check_size(chars=len(text) + (len(text) + 1) * len(replacement) * (pattern.search("") is not None))
         return pattern.sub(_go_expand(replacement), text)
     matches = len(text) + 1 if search == "" else text.count(search)
@@ -392,6 +426,8 @@ def _match_value(pattern: re.Pattern, match: re.Match) -> Any:
 @function("regex")
 def _regex(pattern, text):
     compiled = _go_regex(to_str(pattern))
+    if compiled is None:
+        return Unknown(TOO_COMPLEX)
     match = compiled.search(to_str(text))
     if match is None:
         raise EvalError("pattern did not match any part of the given string")
@@ -401,6 +437,8 @@ def _regex(pattern, text):
 @function("regexall")
 def _regexall(pattern, text):
     compiled = _go_regex(to_str(pattern))
+    if compiled is None:
+        return Unknown(TOO_COMPLEX)
     return [_match_value(compiled, match) for match in compiled.finditer(to_str(text))]
 
 
