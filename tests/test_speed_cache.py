@@ -331,3 +331,15 @@ def test_one_job_means_no_worker_processes_at_all(tmp_path: Path, monkeypatch) -
     assert pools == []
     assert "peering_cidr_overlap" in rules_found(module, None, workers=2)
     assert pools  # with two jobs a pool is wanted (and refused here: the run parses itself)
+
+
+def test_without_fork_the_run_parses_in_its_own_process(tmp_path: Path, monkeypatch) -> None:
+    for number in range(3):
+        write_module(tmp_path / "tree" / f"m{number}", f"10.{number}.0.0/16")
+    monkeypatch.setattr(cache, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(cache.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    pools = []
+    monkeypatch.setattr(cache, "ProcessPoolExecutor", lambda *args, **kwargs: pools.append(1))
+    report = lint(Settings(paths=[str(tmp_path / "tree")], recursive=True, load=LoadOptions(cache_dir=None),
+                           workers=2))
+    assert pools == [] and report.errors == [] and report.findings

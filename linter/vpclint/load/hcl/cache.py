@@ -261,12 +261,17 @@ class Session:
                 self._plains[key] = (future, position)
 
     def _start_pool(self, jobs: int) -> ProcessPoolExecutor | None:
+        """Worker processes forked from this one, which has built the parser
+        once for all of them. Where processes cannot be forked (Windows),
+        none: a spawned worker would start a whole interpreter and re-run the
+        entry point (``python -m vpclint`` has no main guard), for less than
+        it saves on most runs."""
         if self._pool is None:
+            if "fork" not in multiprocessing.get_all_start_methods():
+                return None
             try:
-                forking = "fork" in multiprocessing.get_all_start_methods()
-                if forking:  # workers start with the parser built here, once, instead of each building it
-                    _load_parser()
-                context = multiprocessing.get_context("fork" if forking else None)
+                _load_parser()
+                context = multiprocessing.get_context("fork")
                 self._pool = ProcessPoolExecutor(max_workers=min(self.workers, jobs), mp_context=context)
             except (OSError, ValueError, NotImplementedError):  # no processes here: parse in this one
                 return None
