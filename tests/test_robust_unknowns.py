@@ -77,7 +77,7 @@ def test_unset_variables_in_hcl_only_remove_findings(in_tmp) -> None:
     rng = random.Random(f"{SEED}-hcl-unknowns")
     failures = []
     originals: dict[Path, set] = {}
-    for index in range(max(4, BUDGET // 2)):
+    for index in range(max(4, BUDGET // 4)):
         seed = rng.choice(HCL_SEEDS)
         if seed not in originals:
             copy_dir = in_tmp / f"original{len(originals)}"
@@ -128,7 +128,7 @@ def _mark_unknown(change: dict, path: tuple) -> None:
 def test_known_after_apply_in_plans_only_removes_findings(in_tmp) -> None:
     rng = random.Random(f"{SEED}-plan-unknowns")
     failures = []
-    for index in range(max(4, BUDGET // 2)):
+    for index in range(max(4, BUDGET // 4)):
         seed = rng.choice(PLAN_SEEDS)
         doc = json.loads(seed.read_text())
         doc.pop("planned_values", None)  # else the values would still be known there
