@@ -222,9 +222,9 @@ def scale(sizes: list[int], rounds: int) -> list[dict]:
             resources = int(handle.read())
         size = os.path.getsize(path)
         command = [*VPCLINT, "check", "--no-cache", "--format", "json", "--output", os.devnull, path]
-        lifted = size > vpclint.load.MAX_FILE_BYTES
+        lifted = size > vpclint.load.MAX_PLAN_BYTES
         if lifted:  # the loader refuses larger files; lift the limit for this run only
-            command = [PYTHON, "-c", "import sys, vpclint.load as l; l.MAX_FILE_BYTES = 1 << 34; "
+            command = [PYTHON, "-c", "import sys, vpclint.load as l; l.MAX_PLAN_BYTES = 1 << 34; "
                                      "from vpclint.cli import main; sys.argv[0] = 'vpclint'; main()",
                        *command[3:]]
         samples = [measure(command)[:2] for _ in range(rounds)]
@@ -313,7 +313,7 @@ def report(results: dict, absent: list, rounds: int) -> str:
         last = results["scale"][-1]
         out += [""]
         if any(row["lifted"] for row in results["scale"]):
-            out.append("¹ larger than the loader's file limit (vpclint.load.MAX_FILE_BYTES, 20 MB): run with the "
+            out.append("¹ larger than the loader's plan size limit (vpclint.load.MAX_PLAN_BYTES): run with the "
                        "limit lifted.")
         out += [f"target {last['resources']:,} resources ≤ {TARGETS['scale_seconds']:.0f} s and ≤ "
                 f"{TARGETS['scale_gb']:.0f} GB: {last['seconds']:.1f} s, {_mb(last['rss'])} — "

@@ -390,7 +390,7 @@ def test_empty_file(tmp_path, content):
 
 def test_file_too_large(tmp_path, monkeypatch):
     path = write(tmp_path, plan([change("t_r.x", {"v": 1})]))
-    monkeypatch.setattr(vpclint.load, "MAX_FILE_BYTES", 50)
+    monkeypatch.setattr(vpclint.load, "MAX_PLAN_BYTES", 50)
     [error] = load_plan(path).errors
     assert "too large" in error.message and load_plan(path).resources == []
 

@@ -79,7 +79,7 @@ def _layouts(root: Path) -> dict[str, tuple[Path, list[str]]]:
     return {
         "tf-in-directory": (sparse(module / "big.tf", TOO_BIG), [str(module)]),
         "tf-file": (sparse(root / "single" / "big.tf", TOO_BIG), [str(root / "single" / "big.tf")]),
-        "plan": (sparse(root / "plan.json", TOO_BIG), [str(root / "plan.json")]),
+        "plan": (sparse(root / "plan.json", vpclint.load.MAX_PLAN_BYTES + 1), [str(root / "plan.json")]),
         "manifest": (sparse(root / "policy.yaml", TOO_BIG), [str(root / "policy.yaml")]),
         "tfvars": (sparse(module / "terraform.tfvars", TOO_BIG), [str(module)]),
         "tfvars-json": (sparse(module / "terraform.tfvars.json", TOO_BIG), [str(module)]),
@@ -137,8 +137,9 @@ def test_file_reads_at_most_a_mebibyte_and_says_so(in_tmp) -> None:
 
 
 def test_each_loader_reads_the_one_size_limit(monkeypatch, in_tmp) -> None:
-    """vpclint.load.MAX_FILE_BYTES is the knob: loaders that read it at run
-    time follow it, and the manifest loader shares it by import."""
+    """vpclint.load.MAX_FILE_BYTES is the knob (MAX_PLAN_BYTES for plans,
+    which are larger): loaders that read them at run time follow them, and
+    the manifest loader shares the first by import."""
     from vpclint.load import manifests
 
     assert manifests.MAX_FILE_BYTES == vpclint.load.MAX_FILE_BYTES
@@ -147,6 +148,7 @@ def test_each_loader_reads_the_one_size_limit(monkeypatch, in_tmp) -> None:
     write(in_tmp / "m" / "terraform.tfvars.json", json.dumps({"x": "y" * 200}))
     write(in_tmp / "baseline.json", json.dumps({"version": 1, "findings": []}) + " " * 200)
     monkeypatch.setattr(vpclint.load, "MAX_FILE_BYTES", 150)
+    monkeypatch.setattr(vpclint.load, "MAX_PLAN_BYTES", 150)
     result, report = check("--baseline", "baseline.json", "plan.json", "m")
     mine = sorted(Path(e["file"]).name for e in report["errors"] if "large" in e["message"] and "rules" not in e["file"])
     assert mine == ["baseline.json", "plan.json", "terraform.tfvars.json"]

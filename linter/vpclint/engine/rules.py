@@ -90,19 +90,25 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
         raise RuleError(LoadError(path, line, f"cannot read: not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
     except OSError as exc:
         raise RuleError(LoadError(path, None, f"cannot read: {exc}")) from None
+    # one parse, in C where libyaml is present; safe constructors only
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
         _check_expansion(node, path)
-        data = yaml.safe_load(text)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         if mark is not None:  # the line an editor shows: YAML also breaks lines at U+2028 and U+0085, and
             line = len(re.split(r"\r\n|\r|\n", text[: mark.index]))  # its mark may sit past the last line
         problem = getattr(exc, "problem", None) or str(exc)
+        if "maximum nesting depth" in problem:  # libyaml's words for it
+            problem = "nested too deeply"
         raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
     except RecursionError:
         raise RuleError(LoadError(path, None, "invalid YAML: nested too deeply")) from None
+    finally:
+        loader.dispose()
     return data, node
 
 

@@ -10,6 +10,8 @@ from vpclint.resources import LoadError, LoadResult
 
 # a file larger than this is refused with a clear error rather than parsed
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# plans of large estates are big (100k resources ≈ 90 MB of JSON); still bounded
+MAX_PLAN_BYTES = 512 * 1024 * 1024
 
 
 @dataclass

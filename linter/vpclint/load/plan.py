@@ -68,8 +68,8 @@ def _read_json(path: str, result: LoadResult) -> Any:
 
     try:
         size = os.path.getsize(path)
-        if size > _load.MAX_FILE_BYTES:
-            return fail(f"file is too large ({size} bytes; the limit is {_load.MAX_FILE_BYTES})")
+        if size > _load.MAX_PLAN_BYTES:
+            return fail(f"file is too large ({size} bytes; the limit is {_load.MAX_PLAN_BYTES})")
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
