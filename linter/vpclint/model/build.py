@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
-from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, make_cidr
+from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
 from vpclint.resources import Resource, UnknownNote
 from vpclint.values import Ref, Unknown
 
@@ -29,6 +29,7 @@ class Builder:
         self.uncounted = {_type_of(n.resource) for n in notes if n.attribute in ("count", "for_each")}
         # providers whose routes / security rules the model holds only in part
         self.partial: set[tuple[str, str]] = set()
+        self._defaults: dict[int, RouteTable] = {}  # id(network) -> its main/default table
         self.unknowns: list[UnknownNote] = []
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[str, Element] = {}
@@ -97,6 +98,13 @@ class Builder:
                 seen.add(id(element))
                 found.append(element)
         return found
+
+    def default_table(self, network: Any, table: RouteTable | None = None) -> RouteTable | None:
+        """The table serving a network's unassociated subnets (AWS main,
+        Huawei default); with ``table``, make that the one."""
+        if table is not None:
+            self._defaults[id(network)] = table
+        return self._defaults.get(id(network)) if network is not None else None
 
     def incomplete(self, provider: str, aspect: str, resource_types: Iterable[str] = ()) -> bool:
         """Mark (or, with types whose count is unknown, detect) that the

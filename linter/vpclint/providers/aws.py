@@ -95,8 +95,8 @@ def _networks(b: Builder) -> None:
         b.model.networks.append(b.register(net))
         # the main route table exists without a resource; subnets with no
         # association use it
-        b.model.route_tables.append(RouteTable(f"{res.address} (main route table)", res, network=net,
-                                               default=True, complete=net.managed))
+        main = RouteTable(f"{res.address} (main route table)", res, network=net, default=True, complete=net.managed)
+        b.model.route_tables.append(b.default_table(net, main))
     for res in b.of_type("aws_vpc_ipv4_cidr_block_association"):
         net = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
         if isinstance(net, Network):
@@ -157,13 +157,6 @@ def _peerings(b: Builder) -> None:
                 accept if isinstance(accept, Unknown) else Unknown("accepter without auto_accept"))
 
 
-def _main_table(b: Builder, network: Any) -> RouteTable | None:
-    for table in b.model.route_tables:
-        if table.network is network and table.default:
-            return table
-    return None
-
-
 def _route(b: Builder, res, address: str, values: dict, dest_key: str) -> Route | None:
     dest = values.get(dest_key)
     if not given(dest):
@@ -192,7 +185,7 @@ def _route_tables(b: Builder) -> None:
         v = res.values
         if res.type == "aws_default_route_table":
             network = b.resolve(v.get("default_route_table_id"), res, "default_route_table_id")
-            table = _main_table(b, network)
+            table = b.default_table(network)
             if table is None:
                 continue
             table.resource, table.address = res, res.address
@@ -211,7 +204,7 @@ def _route_tables(b: Builder) -> None:
     for res in b.of_type("aws_route"):
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
         if isinstance(table, Network):  # route_table_id = aws_vpc.x.main_route_table_id
-            table = _main_table(b, table)
+            table = b.default_table(table)
         if isinstance(table, RouteTable):
             route = _route(b, res, res.address, res.values, "destination_cidr_block")
             if route is not None:
@@ -221,10 +214,11 @@ def _route_tables(b: Builder) -> None:
     for res in b.of_type("aws_main_route_table_association"):
         network = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
-        implicit = _main_table(b, network)
+        implicit = b.default_table(network)
         if isinstance(table, RouteTable) and implicit is not None:
             implicit.default = False
             table.default = True
+            b.default_table(network, table)
     for res in b.of_type("aws_route_table_association"):
         subnet = b.resolve(res.values.get("subnet_id"), res, "subnet_id")
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")

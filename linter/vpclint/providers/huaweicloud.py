@@ -106,14 +106,7 @@ def _networks(b: Builder) -> None:
         # holds standalone routes without route_table_id and governs inbound
         table = RouteTable(f"{res.address} (default route table)", res, network=net, default=True,
                            complete=net.managed)
-        b.model.route_tables.append(table)
-
-
-def _default_table(b: Builder, network: Network | None) -> RouteTable | None:
-    for table in b.model.route_tables:
-        if table.network is network and table.default:
-            return table
-    return None
+        b.model.route_tables.append(b.default_table(net, table))
 
 
 def _subnets(b: Builder) -> None:
@@ -192,7 +185,7 @@ def _route_tables(b: Builder) -> None:
         if given(v.get("route_table_id")):
             table = b.resolve(v.get("route_table_id"), res, "route_table_id")
         else:
-            table = _default_table(b, b.resolve(v.get("vpc_id"), res, "vpc_id"))
+            table = b.default_table(b.resolve(v.get("vpc_id"), res, "vpc_id"))
         if isinstance(table, RouteTable):
             table.routes.append(_route(b, res, res.address, v.get("destination"), v.get("type"), v.get("nexthop")))
         elif isinstance(v.get("route_table_id"), Unknown) or isinstance(v.get("vpc_id"), Unknown):
