@@ -122,7 +122,8 @@ class _Plan:
         self.modules: dict[tuple[str, ...], dict] = {}  # module call path -> config module
         self.config: dict[tuple, dict] = {}  # (call path, mode, type, name) -> expressions
         self.instances: set[str] = set()
-        self.calls: dict[tuple[str, str], list[str]] = {}  # (module instance, call) -> instances
+        # (module instance, call) -> its instances, in order (a dict as an ordered set)
+        self.calls: dict[tuple[str, str], dict[str, None]] = {}
 
     def error(self, message: str) -> None:
         self.result.errors.append(LoadError(self.path, None, message))
@@ -229,9 +230,7 @@ class _Plan:
         parent = ""
         for name, key in _module_steps(module):
             instance = f"{parent}.module.{name}{key}" if parent else f"module.{name}{key}"
-            known = self.calls.setdefault((parent, name), [])
-            if instance not in known:
-                known.append(instance)
+            self.calls.setdefault((parent, name), {})[instance] = None
             parent = instance
 
     # -- configuration -------------------------------------------------------
@@ -326,10 +325,10 @@ class _Plan:
         if key:
             instance = _join(scope.module, f"module.{call}{key}")
         else:
-            known = self.calls.get((scope.module, call), [])
+            known = self.calls.get((scope.module, call), {})
             if len(known) != 1:
                 return None
-            instance = known[0]
+            (instance,) = known
         module = self.modules.get(_call_path(scope.module) + (call,), {})
         declared = self.section(module, "outputs", dict, f"module {call}: ").get(output)
         expression = declared.get("expression") if isinstance(declared, dict) else None
