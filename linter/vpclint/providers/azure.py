@@ -165,13 +165,6 @@ def adapt(b: Builder) -> None:
     _endpoints(b, st)
 
 
-def _partial(b: Builder, aspect: str, types: tuple[str, ...] = ()) -> None:
-    """Tell the builder a provider aspect ("routes", "rules") is known only in part."""
-    mark = getattr(b, "incomplete", None)
-    if mark is not None:
-        mark(PROVIDER, aspect, types)
-
-
 class _State:
     """What the adapter's steps share: elements by Azure name and resource group."""
 
@@ -311,7 +304,7 @@ def _subnets(b: Builder, st: _State) -> None:
 # -- peerings and system routes -------------------------------------------------
 
 def _peerings(b: Builder, st: _State) -> None:
-    _partial(b, "routes", ("azurerm_virtual_network_peering", "azurerm_virtual_network"))
+    b.incomplete(PROVIDER, "routes", ("azurerm_virtual_network_peering", "azurerm_virtual_network"))
     sides = []
     vague: list[tuple[bool, bool]] = []  # (local end unknown, remote end unknown) of each side
     for res in sorted(b.of_type("azurerm_virtual_network_peering"), key=lambda r: r.address):
@@ -326,7 +319,7 @@ def _peerings(b: Builder, st: _State) -> None:
                       not isinstance(remote, Network) and (unnamed or isinstance(v.get("remote_virtual_network_id"),
                                                                                  Unknown))))
         if local is None and isinstance(v.get("virtual_network_name"), Unknown):
-            _partial(b, "routes")
+            b.incomplete(PROVIDER, "routes")
     used: set[int] = set()
     access: dict[int, list] = defaultdict(list)  # id(network) -> [(peering, other network, allowed)]
     for index, (res, local, remote) in enumerate(sides):
@@ -419,7 +412,7 @@ def _udr(b: Builder, res: Resource, owner: str, v: dict, appliances: list) -> Ro
 
 
 def _route_tables(b: Builder, st: _State) -> None:
-    _partial(b, "routes", ("azurerm_route_table", "azurerm_route", "azurerm_subnet_route_table_association"))
+    b.incomplete(PROVIDER, "routes", ("azurerm_route_table", "azurerm_route", "azurerm_subnet_route_table_association"))
     appliances: list[tuple[Route, Any]] = []
     tables: list[RouteTable] = []
     for res in b.of_type("azurerm_route_table"):
@@ -440,7 +433,7 @@ def _route_tables(b: Builder, st: _State) -> None:
             if route is not None:
                 table.routes.append(route)
         elif isinstance(v.get("route_table_name"), Unknown):
-            _partial(b, "routes")  # a route in a table this model cannot place
+            b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
     served: dict[int, list[Subnet]] = defaultdict(list)
     pairs = [(res.values.get("subnet_id"), res.values.get("route_table_id"), res, "subnet_id")
              for res in b.of_type("azurerm_subnet_route_table_association")]
@@ -453,7 +446,7 @@ def _route_tables(b: Builder, st: _State) -> None:
             subnet.route_table = table
             served[id(table)].append(subnet)
         else:
-            _partial(b, "routes")  # a subnet whose table is not known
+            b.incomplete(PROVIDER, "routes")  # a subnet whose table is not known
     for table in tables:
         networks = {id(s.network): s.network for s in served[id(table)] if s.network is not None}
         if len(networks) == 1:
@@ -561,7 +554,7 @@ _DEFAULT_RULES = (
 
 
 def _security_groups(b: Builder, st: _State) -> None:
-    _partial(b, "rules", ("azurerm_network_security_rule", "azurerm_subnet_network_security_group_association"))
+    b.incomplete(PROVIDER, "rules", ("azurerm_network_security_rule", "azurerm_subnet_network_security_group_association"))
     groups: list[tuple[SecurityGroup, Resource]] = []
     for res in b.of_type("azurerm_network_security_group"):
         group = SecurityGroup(res.address, res, complete=res.mode == "managed"
@@ -599,7 +592,7 @@ def _security_groups(b: Builder, st: _State) -> None:
         if isinstance(group, SecurityGroup):
             standalone[id(group)].append(res)
         elif isinstance(v.get("network_security_group_name"), Unknown):
-            _partial(b, "rules")  # a rule of a group this model cannot place
+            b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
     for group, res in groups:
         networks = {id(s.network): s.network for s in st.nsg_subnets[id(group)] if s.network is not None}
         group.network = next(iter(networks.values())) if len(networks) == 1 else None

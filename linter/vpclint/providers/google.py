@@ -139,13 +139,6 @@ def adapt(b: Builder) -> None:
     _endpoints(b, st)
 
 
-def _partial(b: Builder, aspect: str, types: tuple[str, ...] = ()) -> None:
-    """Tell the builder a provider aspect ("routes", "rules") is known only in part."""
-    mark = getattr(b, "incomplete", None)
-    if mark is not None:
-        mark(PROVIDER, aspect, types)
-
-
 # -- names and self links ------------------------------------------------------
 
 _INDEX = re.compile(r"\[[^\[\]]*\]$")
@@ -247,7 +240,7 @@ def _networks(b: Builder, st: _State) -> None:
 
 
 def _subnets(b: Builder, st: _State) -> None:
-    _partial(b, "routes", ("google_compute_subnetwork", "data.google_compute_subnetwork"))
+    b.incomplete(PROVIDER, "routes", ("google_compute_subnetwork", "data.google_compute_subnetwork"))
     for res in _managed_first(b.of_type("google_compute_subnetwork")):
         if st.twin("subnetworks", res):
             continue
@@ -255,7 +248,7 @@ def _subnets(b: Builder, st: _State) -> None:
         net = st.link("networks", v.get("network"), res, "network")
         net = net if isinstance(net, Network) else None
         if net is None and isinstance(v.get("network"), Unknown):
-            _partial(b, "routes")  # ranges of a network this model cannot place
+            b.incomplete(PROVIDER, "routes")  # ranges of a network this model cannot place
         primary = Subnet(res.address, res, network=net)
         value = v.get("ip_cidr_range")
         if not given(value) and res.mode == "managed":
@@ -294,7 +287,7 @@ def _flag(values: dict, key: str, default: bool, override: dict | None = None) -
 
 
 def _peerings(b: Builder, st: _State) -> None:
-    _partial(b, "routes", ("google_compute_network_peering", "google_compute_network_peering_routes_config"))
+    b.incomplete(PROVIDER, "routes", ("google_compute_network_peering", "google_compute_network_peering_routes_config"))
     overrides: dict[tuple[int, str], dict] = {}
     for res in b.of_type("google_compute_network_peering_routes_config"):
         net = st.link("networks", res.values.get("network"), res, "network")
@@ -302,7 +295,7 @@ def _peerings(b: Builder, st: _State) -> None:
         if isinstance(net, Network) and isinstance(name, str):
             overrides[(id(net), name)] = res.values
         elif isinstance(name, Unknown) or isinstance(res.values.get("network"), Unknown):
-            _partial(b, "routes")
+            b.incomplete(PROVIDER, "routes")
     sides = []
     vague: list[tuple[bool, bool]] = []  # (local end unknown, peer end unknown) of each side
     for res in sorted(b.of_type("google_compute_network_peering"), key=lambda r: r.address):
@@ -373,17 +366,17 @@ def _both(a: Any, b: Any) -> Any:
 # -- routes ---------------------------------------------------------------------
 
 def _routes(b: Builder, st: _State) -> None:
-    _partial(b, "routes", ("google_compute_route",))
+    b.incomplete(PROVIDER, "routes", ("google_compute_route",))
     for res in b.of_type("google_compute_route"):
         v = res.values
         net = st.link("networks", v.get("network"), res, "network")
         if not isinstance(net, Network):
             if isinstance(v.get("network"), Unknown):
-                _partial(b, "routes")  # a route in a network this model cannot place
+                b.incomplete(PROVIDER, "routes")  # a route in a network this model cannot place
             continue
         tags = v.get("tags")
         if isinstance(tags, Unknown):
-            _partial(b, "routes")  # it may or may not apply to every instance
+            b.incomplete(PROVIDER, "routes")  # it may or may not apply to every instance
             continue
         if tags:
             continue  # applies to tagged instances only, never exported
@@ -505,7 +498,7 @@ def _describe(identity: frozenset) -> str:
 
 
 def _firewalls(b: Builder, st: _State) -> None:
-    _partial(b, "rules", ("google_compute_firewall",))
+    b.incomplete(PROVIDER, "rules", ("google_compute_firewall",))
     for res in sorted(b.of_type("google_compute_firewall"), key=lambda r: (r.file or "", r.line or 0, r.address)):
         v = res.values
         if v.get("disabled") is True:
@@ -513,7 +506,7 @@ def _firewalls(b: Builder, st: _State) -> None:
         net = st.link("networks", v.get("network"), res, "network")
         if not isinstance(net, Network):
             if isinstance(v.get("network"), Unknown):
-                _partial(b, "rules")  # a rule of a network this model cannot place
+                b.incomplete(PROVIDER, "rules")  # a rule of a network this model cannot place
             continue
         st.firewalls[id(net)].append((res, _targets(v), _firewall_rules(b, res), net))
     identities: dict[int, set] = defaultdict(lambda: {frozenset()})
