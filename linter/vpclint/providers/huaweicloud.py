@@ -240,8 +240,8 @@ def _security_groups(b: Builder) -> None:
             rule.sources = address_groups.get(target.address, []) if target else [
                 b.cidr(rule, "remote_address_group_id", "source", Unknown("address group outside this configuration"))]
         elif given(v.get("remote_ip_prefix")):
-            rule.sources = [b.cidr(rule, "remote_ip_prefix", "source", v.get("remote_ip_prefix"), RANGE,
-                                   single_address=True)]
+            # the provider's ValidateCIDR: a network CIDR, never a bare address nor host bits
+            rule.sources = [b.cidr(rule, "remote_ip_prefix", "source", v.get("remote_ip_prefix"), RANGE)]
         else:
             rule.any_source = True
         group.rules.append(rule)
