@@ -30,10 +30,7 @@ class Hop:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        element = self.element
-        address = None
-        if element is not None:
-            address = element.resource.address if element.resource is not None else element.address
+        address = self.element.terraform_address if self.element is not None else None
         return {"hop": self.name, "verdict": self.verdict, "resource": address, "detail": self.detail}
 
 

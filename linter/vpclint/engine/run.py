@@ -70,10 +70,10 @@ def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, A
         subject = found[0] if found else subject
     if not isinstance(subject, Element):
         subject = item if isinstance(item, Element) else getattr(item, "owner", None)
-    address = _address(subject)
-    related = [_address(r) for r in violation.related]
+    address = subject.terraform_address
+    related = [r.terraform_address for r in violation.related]
     for path in rule.related:
-        related.extend(_address(e) for e in resolve(scope, path) if isinstance(e, Element))
+        related.extend(e.terraform_address for e in resolve(scope, path) if isinstance(e, Element))
     related = [r for i, r in enumerate(related) if r != address and r not in related[:i]]
     message = format_message(check.get("message", rule.message), scope)
     fix_template = check.get("fix", rule.fix)
@@ -81,8 +81,3 @@ def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, A
                    file=subject.file, line=subject.line, related=related,
                    facts=(address, *violation.facts),
                    fix=format_message(fix_template, scope) if fix_template else None, extra=dict(violation.extra))
-
-
-def _address(element: Element) -> str:
-    """The Terraform address behind an element (an implicit table is its VPC's)."""
-    return element.resource.address if element.resource is not None else element.address

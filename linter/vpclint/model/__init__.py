@@ -53,6 +53,12 @@ class Element:
         return self.address
 
     @property
+    def terraform_address(self) -> str:
+        """The address of the resource behind the element (an implicit route
+        table is its VPC's), as findings name it."""
+        return self.resource.address if self.resource is not None else self.address
+
+    @property
     def file(self) -> str | None:
         return self.resource.file if self.resource else None
 

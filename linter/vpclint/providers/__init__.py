@@ -32,16 +32,13 @@ def snippet(element: Element, kind: str, **fields: str) -> str | None:
     return template.format(**fields)
 
 
-def _ref(element: Element) -> str:
-    return element.resource.address if element.resource is not None else element.address
-
-
 def route_fix(table: Element, destination: str, peering: Element) -> str | None:
     """HCL adding a route for ``destination`` through ``peering`` to ``table``.
 
     A table that is a resource of its own gets a route in it; a VPC's
     implicit main/default table gets a standalone route resource.
     """
-    if table.address == _ref(table):
-        return snippet(table, "route", table=_ref(table), destination=destination, peering=_ref(peering))
-    return snippet(table, "default_route", network=_ref(table), destination=destination, peering=_ref(peering))
+    owner, via = table.terraform_address, peering.terraform_address
+    if table.address == owner:
+        return snippet(table, "route", table=owner, destination=destination, peering=via)
+    return snippet(table, "default_route", network=owner, destination=destination, peering=via)

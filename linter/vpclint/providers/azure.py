@@ -55,8 +55,9 @@ from vpclint.model import (
     Subnet, Whitelist, make_cidr,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import (blocks, first, given, maybe_reverse, partly_unknown, port_ranges, protocol,
-                                      text_list)
+from vpclint.providers.common import (
+    Template, blocks, first, given, maybe_reverse, partly_unknown, port_ranges, protocol, text_list,
+)
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
 
@@ -79,18 +80,6 @@ _ID = re.compile(r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.[A-Za-z]+/
 _NEXT_HOPS = {"virtualnetworkgateway": "gateway", "vnetlocal": "local", "internet": "gateway",
               "virtualappliance": "appliance", "none": "drop"}
 _ANY = ("*", "any")
-
-
-class _Template:
-    """A fix template whose fields are adapted first (Azure spells protocols and ports its own way)."""
-
-    def __init__(self, text: str, shape=None):
-        self.text, self.shape = text, shape
-
-    def format(self, **fields: str) -> str:
-        if self.shape is not None:
-            fields = self.shape(dict(fields))
-        return self.text.format(**fields)
 
 
 def _ingress_fields(fields: dict) -> dict:
@@ -131,7 +120,7 @@ resource "azurerm_route" "{name}" {{
 }}""",
     "default_route": """# {network} reaches only the address spaces of the VNets peered with it over {peering};
 # add {destination} to the address_space of the VNet that holds it""",
-    "ingress": _Template("""resource "azurerm_network_security_rule" "{name}" {{
+    "ingress": Template("""resource "azurerm_network_security_rule" "{name}" {{
   name                        = "{name}"
   resource_group_name         = {group}.resource_group_name
   network_security_group_name = {group}.name
@@ -144,7 +133,7 @@ resource "azurerm_route" "{name}" {{
   source_address_prefix       = "{source}"
   destination_address_prefix  = "*"
 }}""", _ingress_fields),
-    "whitelist": _Template("{rules}", _whitelist_fields),
+    "whitelist": Template("{rules}", _whitelist_fields),
     "reverse_peering": """resource "azurerm_virtual_network_peering" "{name}" {{
   name                      = "{name}"
   resource_group_name       = {network}.resource_group_name

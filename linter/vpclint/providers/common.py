@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from vpclint.model import PortRange
 from vpclint.values import Unknown
@@ -119,3 +119,17 @@ def text_list(value: Any) -> list:
     if isinstance(value, list):
         return value
     return []
+
+
+class Template:
+    """A fix template (see ``SNIPPETS`` in each adapter) whose fields are
+    adapted by ``shape`` before filling, for a provider that spells
+    protocols and ports its own way or words the fix by the fields."""
+
+    def __init__(self, text: str, shape: Callable[[dict], dict] | None = None):
+        self.text, self.shape = text, shape
+
+    def format(self, **fields: str) -> str:
+        if self.shape is not None:
+            fields = self.shape(dict(fields))
+        return self.text.format(**fields)

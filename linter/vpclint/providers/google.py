@@ -44,7 +44,7 @@ from vpclint.model import (
     Subnet,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, first, given, maybe_reverse, port_ranges, protocol, text_list
+from vpclint.providers.common import Template, blocks, first, given, maybe_reverse, port_ranges, protocol, text_list
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
 
@@ -66,18 +66,6 @@ _PRIVATE = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/1
 _NEXT_HOPS = (("next_hop_gateway", "gateway"), ("next_hop_instance", "instance"), ("next_hop_ip", "instance"),
               ("next_hop_vpn_tunnel", "vpn"), ("next_hop_ilb", "instance"))
 _SQL_PORTS = (("POSTGRES", 5432), ("MYSQL", 3306), ("SQLSERVER", 1433))
-
-
-class _Template:
-    """A fix template whose text depends on the fields (a protocol without ports)."""
-
-    def __init__(self, text: str, shape=None):
-        self.text, self.shape = text, shape
-
-    def format(self, **fields: str) -> str:
-        if self.shape is not None:
-            fields = self.shape(dict(fields))
-        return self.text.format(**fields)
 
 
 def _ingress_fields(fields: dict) -> dict:
@@ -109,7 +97,7 @@ SNIPPETS = {
 # and on the reverse peering, in the network that holds {destination}, set
 #   export_custom_routes = true
 # (or use google_compute_network_peering_routes_config for either side)""",
-    "ingress": _Template("""resource "google_compute_firewall" "{name}" {{
+    "ingress": Template("""resource "google_compute_firewall" "{name}" {{
   name                    = "{label}"
   network                 = {network}
   direction               = "INGRESS"

@@ -32,10 +32,6 @@ def _ranges(bindings: dict[str, Any], path: str) -> list[Cidr] | None:
     return found
 
 
-def _ref(element) -> str:
-    return element.resource.address if element.resource is not None else element.address
-
-
 @primitive
 def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
     """``network`` has no route, in any of its tables, for any part of
@@ -119,16 +115,6 @@ def _in_scope(cluster: Cluster, network: Network | None, peers: list[Network] | 
         cluster.peer_networks if peers is None else peers)
 
 
-class _IdentitySet:
-    """``in`` by identity in constant time (model elements compare by identity)."""
-
-    def __init__(self, items: list) -> None:
-        self._ids = {id(item) for item in items}
-
-    def __contains__(self, item: object) -> bool:
-        return id(item) in self._ids
-
-
 @primitive
 def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
     """Security groups near ``cluster`` that admit part of its network on some
@@ -138,7 +124,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
         return
     network_ranges = _cluster_ranges(cluster)
     peers = cluster.peer_networks
-    peer_set = _IdentitySet(peers)
+    peer_set = set(peers)  # elements hash by identity
     # only groups near the cluster with a rule admitting some of its addresses
     # can answer (a superset of the rules _meant_for keeps), found by index
     pod_subnets = IPSet(s.cidr.range for s in cluster.pod_subnets if s.cidr is not None and s.cidr.net is not None)
@@ -176,7 +162,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
             protocol, _, port_text = label.partition("/")
             for cidr in gaps[label][1].iter_cidrs():
                 low, _, high = (port_text.split(",")[0] if port_text else "").partition("-")
-                fixes.append(snippet(group, "ingress", group=_ref(group), protocol=protocol,
+                fixes.append(snippet(group, "ingress", group=group.terraform_address, protocol=protocol,
                                      ports=port_text or "1-65535", source=str(cidr),
                                      from_port=low or "0", to_port=high or low or "65535"))
         yield Violation({"group": group, "cluster": cluster, "admitted": security.show_set(admitted),
@@ -195,7 +181,7 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
         return
     network_ranges = _cluster_ranges(cluster)
     peers = cluster.peer_networks
-    peer_set = _IdentitySet(peers)
+    peer_set = set(peers)  # elements hash by identity
     for endpoint in nearby(bindings["model"]).endpoints_near(cluster, peers):
         whitelist = endpoint.whitelist
         if whitelist is None or whitelist.enabled is not True or endpoint.network is None:
