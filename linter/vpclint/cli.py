@@ -13,7 +13,7 @@ from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
-from vpclint.reporters import FORMATS, Context, display_path
+from vpclint.reporters import FORMATS, Context, display_path, error_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -150,17 +150,21 @@ def explain(rule_id, rule_dirs) -> None:
     _report_errors(errors)
 
 
-def _write_output(path: str, rendered: str, report) -> None:
-    """--output: the report goes to PATH; a one-line summary and any errors to stderr."""
+def _write(path: str, text: str, what: str = "the report") -> None:
+    """Write ``text`` to PATH; a file that cannot be written is exit 2, not a traceback."""
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(rendered)
+            handle.write(text)
     except OSError as exc:
-        click.echo(f"Error: {display_path(path)}: cannot write the report: {exc.strerror or exc}", err=True)
+        click.echo(f"Error: {display_path(path)}: cannot write {what}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _write_output(path: str, rendered: str, report) -> None:
+    """--output: the report goes to PATH; a one-line summary and any errors to stderr."""
+    _write(path, rendered)
     for error in report.errors:
-        where = display_path(error.file) + (f":{error.line}" if error.line else "")
-        click.echo(f"Error: {where}: {error.message}", err=True)
+        click.echo(f"Error: {error_text(error)}", err=True)
     click.echo(f"vpclint: {len(report.findings)} finding(s), {len(report.errors)} error(s); "
                f"report written to {display_path(path)}", err=True)
 
@@ -197,6 +201,17 @@ recursive: false
 #     to: huaweicloud_dcs_instance.cache
 #     port: 6379
 #     protocol: tcp
+
+# The Kubernetes / Calico policies of a cluster's pods (manifest paths,
+# relative to this file, or Terraform addresses); without this, an input's
+# policies apply to its cluster when it holds only one.
+# clusters:
+#   huaweicloud_cce_cluster.main:
+#     policies: [k8s/]
+
+# EKS: the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true, so pods keep
+# their own address towards peered VPCs.
+# eks_external_snat: false
 """
 
 
@@ -208,12 +223,7 @@ def init(path, force) -> None:
     if os.path.exists(path) and not force:
         click.echo(f"Error: {display_path(path)} already exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_ERROR)
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(STARTER_CONFIG)
-    except OSError as exc:
-        click.echo(f"Error: {display_path(path)}: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_ERROR)
+    _write(path, STARTER_CONFIG, "the config")
     click.echo(f"wrote {display_path(path)}")
 
 
@@ -234,7 +244,7 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
     except RuleError as exc:
         _fail(exc)
     settings = Settings(paths=[path], config=config,
-                        load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, True))
+                        load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, False))
     errors, drawn = [], []
     for _, loaded, model, _ in models(settings, set()):
         errors.extend(loaded.errors)
@@ -242,8 +252,7 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
     render = graphs.mermaid if format_ == "mermaid" else graphs.dot
     text = "".join(render(g) for g in drawn)
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        _write(output, text, "the picture")
     else:
         click.echo(text, nl=False)
     _report_errors(errors)
@@ -268,8 +277,7 @@ def _indent(text: str) -> str:
 
 def _report_errors(errors) -> None:
     for error in errors:
-        where = display_path(error.file) + (f":{error.line}" if error.line else "")
-        click.echo(f"Error: {where}: {error.message}", err=True)
+        click.echo(f"Error: {error_text(error)}", err=True)
     if errors:
         sys.exit(EXIT_ERROR)
 

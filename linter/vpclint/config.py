@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpclint.engine.rules import RuleError, load_yaml, validate
+from vpclint.engine.rules import RuleError, load_yaml, node_line, validate
 
 DEFAULT_NAME = ".vpclint.yaml"
 
@@ -21,6 +21,7 @@ class Config:
     recursive: bool = False
     eks_external_snat: bool = False
     expect: list[dict[str, Any]] = field(default_factory=list)
+    expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
     # cluster address -> its settings (``policies``: paths relative to the
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -76,5 +77,6 @@ def load_config(path: str | None) -> Config:
         recursive=data.get("recursive", False),
         eks_external_snat=data.get("eks_external_snat", False),
         expect=data.get("expect", []),
+        expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
         clusters=data.get("clusters", {}),
     )

@@ -140,16 +140,6 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     return found
 
 
-def _expect_line(config: Config, index: int) -> int | None:
-    from vpclint.engine.rules import load_yaml, node_line
-
-    try:
-        _, node = load_yaml(config.path)
-    except Exception:  # the file was valid a moment ago; a line is a nicety
-        return None
-    return node_line(node, ["expect", index])
-
-
 def _loaded_with(path: str, target: str) -> bool:
     """Whether loading ``target`` already read ``path`` (itself, or a file directly in it)."""
     path, target = os.path.abspath(path), os.path.abspath(target)
@@ -267,7 +257,8 @@ def lint(settings: Settings) -> Report:
         report.errors.extend(errors)
     for index, entry in enumerate(settings.config.expect):
         if index not in matched:
-            report.errors.append(LoadError(settings.config.path or "config", _expect_line(settings.config, index),
+            line = settings.config.expect_lines[index] if index < len(settings.config.expect_lines) else None
+            report.errors.append(LoadError(settings.config.path or "config", line,
                                            f"expect[{index}]: no input holds both {entry['from']} (a cluster) "
                                            f"and {entry['to']}"))
     _filter(report, settings, suppressor)

@@ -25,6 +25,12 @@ def display_path(path: str | None) -> str | None:
     return rel.replace(os.sep, "/")
 
 
+def error_text(error) -> str:
+    """``file:line: message`` for an input error (no line when it has none)."""
+    where = display_path(error.file) + (f":{error.line}" if error.line else "")
+    return f"{where}: {error.message}"
+
+
 def finding_location(report, finding) -> tuple[str | None, int | None]:
     """Where a finding is shown: its file and line (1-based, else None).
 

@@ -9,15 +9,14 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def render(report, context) -> str:
-    from vpclint.reporters import display_path
+    from vpclint.reporters import display_path, error_text
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if context.color else text
 
     lines: list[str] = []
     for error in report.errors:
-        where = display_path(error.file) + (f":{error.line}" if error.line else "")
-        lines.append(paint("Error", _COLORS["error"] + _BOLD) + f": {where}: {error.message}")
+        lines.append(paint("Error", _COLORS["error"] + _BOLD) + f": {error_text(error)}")
         lines.append("")
     if report.findings:
         lines.append(f"{len(report.findings)} issue(s) found:")
