@@ -183,9 +183,18 @@ def _parse_ahead(settings: Settings, targets: list[str]) -> Iterator[None]:
     if not directories and not files:  # plans and manifests only: the parser is never needed
         yield
         return
+    from vpclint.load.hcl import results
     from vpclint.load.hcl.cache import session
 
-    with session(settings.load.cache_dir, settings.workers, MAX_FILE_BYTES) as run:
+    cache_dir = settings.load.cache_dir
+    with session(cache_dir, settings.workers, MAX_FILE_BYTES) as run:
+        if cache_dir:  # a module the result cache serves needs no parsing
+            for directory in list(directories):
+                key = results.entry_key(directory, settings.load, None)
+                found = results.lookup(cache_dir, key)
+                if found is not None:
+                    run.loaded[key] = found
+                    directories.remove(directory)
         run.prefetch(directories, files)
         yield
 

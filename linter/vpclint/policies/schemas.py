@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources as importlib_resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _CRD_FILES = {
     "NetworkPolicy": "projectcalico.org_networkpolicies.yaml",
@@ -95,6 +97,8 @@ def openapi_to_jsonschema(node: Any) -> Any:
 
 
 @lru_cache(maxsize=None)
-def validator(flavor: str, kind: str) -> jsonschema.protocols.Validator:
+def validator(flavor: str, kind: str) -> "jsonschema.protocols.Validator":
+    import jsonschema  # here: a run with no policies never loads it
+
     schema = kubernetes_schema() if flavor == "kubernetes" else calico_schema(kind)
     return jsonschema.Draft202012Validator(schema)

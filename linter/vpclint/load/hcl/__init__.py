@@ -19,7 +19,9 @@ from vpclint.load import MAX_FILE_BYTES, LoadOptions
 from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
 from vpclint.load.hcl.evaluate import LimitError, reset_budget
 from vpclint.load.hcl.module import Module, ModuleInstance
-from vpclint.load.hcl.cache import cache_key, cache_read, cache_write
+from vpclint.load.hcl import results
+from vpclint.load.hcl.cache import cache_key, cache_loaded, cache_read, cache_write
+from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
@@ -31,18 +33,35 @@ PARALLEL_MIN_BYTES = 256 * 1024
 
 
 def load_module(path: str, options: LoadOptions, files: list[str] | None = None) -> LoadResult:
-    """Load the root module at `path` (all *.tf files, or only `files`)."""
+    """Load the root module at `path` (all *.tf files, or only `files`): from
+    the result cache when nothing it read has changed (results.py)."""
+    key = None
+    if options.cache_dir:
+        key = results.entry_key(path, options, files)
+        found = cache_loaded(key) or results.lookup(options.cache_dir, key)
+        if found is not None:
+            return found
     loader = Loader(path, options)
+    loaded = _load(loader, files)
+    if key is not None and not loader.failed:
+        results.store(options.cache_dir, key, loader.reads, loaded)
+    return loaded
+
+
+def _load(loader: "Loader", files: list[str] | None) -> LoadResult:
     reset_budget()
     try:
         return loader.run(files)
     except LimitError as exc:  # too large or too much work: an error, nothing of this module is linted
         if not getattr(exc, "reported", False):
-            loader.errors.append(LoadError(path, None, str(exc)))
-    except RecursionError:
-        loader.errors.append(LoadError(path, None, "the configuration is nested too deeply to evaluate"))
+            loader.errors.append(LoadError(loader.root_dir, None, str(exc)))
+    except RecursionError:  # depends on the stack left, not only on the input: never cached
+        loader.failed = True
+        loader.errors.append(LoadError(loader.root_dir, None, "the configuration is nested too deeply to evaluate"))
     except Exception as exc:  # a loader bug must not end the whole run with a traceback
-        loader.errors.append(LoadError(path, None, f"internal error while loading: {type(exc).__name__}: {exc}"))
+        loader.failed = True
+        loader.errors.append(LoadError(loader.root_dir, None,
+                                       f"internal error while loading: {type(exc).__name__}: {exc}"))
     return loader.partial()
 
 
@@ -53,6 +72,8 @@ class Loader:
         self.root_dir = root_dir
         self.options = options
         self.cwd = os.getcwd()
+        self.reads = Reads()  # what the result depends on, for the result cache
+        self.failed = False  # an internal error: the result is not cached
         self.errors: list[LoadError] = []
         self.instances = 0  # resource instances emitted (module.TOTAL_INSTANCE_LIMIT)
         self.comments: dict[str, list[tuple[int, str]]] = {}
@@ -75,7 +96,8 @@ class Loader:
         root = self._build(self.root_dir, sources, stored)
         self.modules[os.path.normpath(self.root_dir)] = root
         types = {name: block["attrs"].get("type", [None])[0] for name, block in root.variables.items()}
-        self.root_values = root_values(self.root_dir, self.options, types, self.read_plain, self.errors, self.files)
+        self.root_values = root_values(self.root_dir, self.options, types, self.read_plain, self.errors, self.files,
+                                       self.reads)
         resources: list = []
         notes: list = []
         ModuleInstance(self, root).emit(resources, self.errors, notes)
@@ -117,8 +139,7 @@ class Loader:
             self._remote_dirs = {}
             manifest = os.path.join(self.root_dir, ".terraform", "modules", "modules.json")
             try:
-                with open(manifest, encoding="utf-8") as handle:
-                    entries = json.load(handle).get("Modules") or []
+                entries = json.loads(self.reads.read(manifest).decode("utf-8")).get("Modules") or []
             except (OSError, ValueError, AttributeError):
                 entries = []
             for item in entries:
@@ -126,13 +147,11 @@ class Loader:
                     self._remote_dirs[item["Key"]] = item["Dir"]
         return self._remote_dirs
 
-    @staticmethod
-    def _tf_files(directory: str) -> list[str] | None:
-        try:
-            names = os.listdir(directory)
-        except OSError:
+    def _tf_files(self, directory: str) -> list[str] | None:
+        names = self.reads.listdir(directory)
+        if names is None:
             return None
-        return sorted(name for name in names if name.endswith(".tf") and os.path.isfile(os.path.join(directory, name)))
+        return [name for name in names if name.endswith(".tf") and self.reads.isfile(os.path.join(directory, name))]
 
     def _build(self, directory: str, sources: list[str], stored: list[str]) -> Module:
         plains = self._parse_files(sources)
@@ -156,7 +175,7 @@ class Loader:
         pending: list[tuple[int, bytes, str | None]] = []
         cache_dir = self.options.cache_dir
         for position, path in enumerate(paths):
-            data = _read(path)
+            data = _read(path, self.reads)
             if isinstance(data, dict):
                 results[position] = data
                 continue
@@ -172,13 +191,12 @@ class Loader:
         return results
 
 
-def _read(path: str) -> bytes | dict:
+def _read(path: str, reads: Reads) -> bytes | dict:
     """File content, or a failed plain form saying why it cannot be read."""
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
+        if reads.size(path) > MAX_FILE_BYTES:
             return _failure(f"file is larger than {MAX_FILE_BYTES / (1024 * 1024):g} MB")
-        with open(path, "rb") as handle:
-            return handle.read()
+        return reads.read(path)
     except OSError as exc:
         return _failure(f"cannot read file: {exc.strerror or exc}")
 

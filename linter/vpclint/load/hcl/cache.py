@@ -90,6 +90,12 @@ def cache_read(cache_dir: str | None, key: str) -> dict | None:
     return plain
 
 
+def cache_loaded(key: str) -> Any:
+    """A root module's load result this run has already found in the result
+    cache (``Session.loaded``), handed over once."""
+    return _active.loaded.pop(key, None) if _active is not None else None
+
+
 def cache_write(cache_dir: str | None, key: str, plain: dict) -> None:
     """Keep ``plain`` for this run and store it on disk (when there is a cache directory)."""
     if _active is not None:
@@ -164,6 +170,8 @@ class Session:
         self._plains: dict[str, Any] = {}  # key -> plain dict, or (Future of a batch, position)
         self._seen: set[str] = set()  # directories and files prefetched
         self._pool: ProcessPoolExecutor | None = None
+        # root modules whose whole load the result cache serves (results.py), by entry key
+        self.loaded: dict[str, Any] = {}
 
     # -- lookups -----------------------------------------------------------
 
@@ -214,11 +222,8 @@ class Session:
                 key = cache_key(data)
                 if key in self._plains or key in jobs:
                     continue
-                cached = _read_entry(self.cache_dir, key) if self.cache_dir else None
-                if cached is not None:
-                    self._plains[key] = cached
-                else:
-                    jobs[key] = data
+                if not (self.cache_dir and os.path.exists(_cache_path(self.cache_dir, key))):
+                    jobs[key] = data  # a cached one is read when the loader asks for it
             if only is None:
                 self._seen.add(directory)
             pending.extend(reversed(calls))

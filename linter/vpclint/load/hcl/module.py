@@ -318,7 +318,7 @@ class ModuleInstance:
         self.call_sites = call_sites
         self.call = call
         self.parent_scope = parent_scope
-        self.chain = chain + (os.path.realpath(module.dir),)
+        self.chain = chain + (loader.reads.realpath(module.dir),)
         self.scope = Scope(self)
         self.path_module = os.path.relpath(module.dir, loader.root_dir) if address else "."
         self._memo: dict = {}
@@ -554,10 +554,10 @@ class ModuleInstance:
         directory, reason = self.loader.module_dir(self.module.dir, source, key_path)
         if directory is None:
             return Children(unknown=Unknown(reason), note=("source", reason))
-        if not os.path.isdir(directory):
+        if not self.loader.reads.isdir(directory):
             reason = f"module directory {directory} does not exist"
             return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
-        if os.path.realpath(directory) in self.chain:
+        if self.loader.reads.realpath(directory) in self.chain:
             reason = f"module {call.name} includes itself (source {source!r})"
             return Children(unknown=Unknown(reason), error=LoadError(*where, reason))
         if len(self.chain) > MAX_MODULE_DEPTH:
@@ -589,8 +589,8 @@ class ModuleInstance:
 
     def _resolve_path(self, path: str) -> str:
         full = path if os.path.isabs(path) else os.path.join(self.loader.root_dir, path)
-        root = os.path.realpath(self.loader.root_dir)
-        real = os.path.realpath(full)
+        root = self.loader.reads.realpath(self.loader.root_dir)
+        real = self.loader.reads.realpath(full)
         if os.path.commonpath([root, real]) != root:
             raise _Outside(f"file {path!r} is outside the root module and is not read")
         return full
@@ -601,16 +601,15 @@ class ModuleInstance:
         except _Outside as exc:
             return Unknown(str(exc))
         try:
-            if os.path.getsize(full) > FILE_READ_LIMIT:
+            if self.loader.reads.size(full) > FILE_READ_LIMIT:
                 return Unknown(f"file {path!r} is too large to read")
-            with open(full, "rb") as handle:
-                return handle.read().decode("utf-8")
+            return self.loader.reads.read(full).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise EvalError(f"cannot read {path!r}: {exc}") from None
 
     def file_exists(self, path: str) -> Any:
         try:
-            return os.path.isfile(self._resolve_path(path))
+            return self.loader.reads.isfile(self._resolve_path(path))
         except _Outside as exc:
             return Unknown(str(exc))
 

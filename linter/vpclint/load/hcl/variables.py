@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from vpclint.load import LoadOptions
 from vpclint.load.hcl.evaluate import (
@@ -30,6 +30,9 @@ from vpclint.load.hcl.functions import set_order
 from vpclint.resources import LoadError
 from vpclint.values import Unknown
 
+if TYPE_CHECKING:
+    from vpclint.load.hcl.results import Reads
+
 CONSTANT = Scope(None)  # for values that may not refer to anything
 _INVALID = object()  # a raw value that did not parse (already reported)
 _LOOKS_LIKE_HCL = re.compile(r"\A\s*(?:[\[{]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*\Z|(?:true|false)\s*\Z)")
@@ -42,6 +45,7 @@ def root_values(
     read_plain: Callable[[str], dict],
     errors: list,
     files_read: list,
+    reads: "Reads",
 ) -> dict[str, Any]:
     """Collect the root module's variable values from every source, later wins."""
     values: dict[str, Any] = {}
@@ -51,22 +55,19 @@ def root_values(
             value = _raw_value(options.env[key], declared_types.get(name), key, errors)
             if value is not _INVALID:
                 values[name] = value
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        names = []
+    names = reads.listdir(directory) or []
     automatic = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     automatic += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in automatic:
         path = os.path.join(directory, name)
         files_read.append(path)
-        values.update(_file_values(path, read_plain, errors))
+        values.update(_file_values(path, read_plain, errors, reads))
     for path in options.var_files:
-        if not os.path.isfile(path):
+        if not reads.isfile(path):
             errors.append(LoadError(path, None, "cannot read variables file: no such file"))
             continue
         files_read.append(path)
-        values.update(_file_values(path, read_plain, errors))
+        values.update(_file_values(path, read_plain, errors, reads))
     for name, raw in options.vars:
         value = _raw_value(raw, declared_types.get(name), f"--var {name}", errors)
         if value is not _INVALID:
@@ -89,9 +90,9 @@ def _raw_value(raw: str, type_node: list | None, origin: str, errors: list) -> A
     return evaluate_value(node, CONSTANT)
 
 
-def _file_values(path: str, read_plain: Callable[[str], dict], errors: list) -> dict[str, Any]:
+def _file_values(path: str, read_plain: Callable[[str], dict], errors: list, reads: "Reads") -> dict[str, Any]:
     if path.endswith(".json"):
-        return _json_values(path, errors)
+        return _json_values(path, errors, reads)
     plain = read_plain(path)
     for line, message in plain["errors"]:
         errors.append(LoadError(path, line, message))
@@ -103,16 +104,15 @@ def _file_values(path: str, read_plain: Callable[[str], dict], errors: list) -> 
     return values
 
 
-def _json_values(path: str, errors: list) -> dict[str, Any]:
+def _json_values(path: str, errors: list, reads: "Reads") -> dict[str, Any]:
     from vpclint import load as _load
 
     try:
-        if os.path.getsize(path) > _load.MAX_FILE_BYTES:
+        if reads.size(path) > _load.MAX_FILE_BYTES:
             errors.append(LoadError(path, None, f"file is larger than {_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; "
                                                 "not read"))
             return {}
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8-sig"))
+        data = json.loads(reads.read(path).decode("utf-8-sig"))
     except json.JSONDecodeError as exc:
         errors.append(LoadError(path, exc.lineno, f"invalid JSON: {exc.msg}"))
         return {}

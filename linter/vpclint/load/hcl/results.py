@@ -1,0 +1,323 @@
+"""The result cache: a root module's whole load, kept until one of its inputs changes.
+
+A warm run spends its time evaluating, not parsing: every module is
+evaluated again although nothing it reads has changed. This cache keeps a
+module's ``LoadResult`` (resources, errors, unknowns, comments) under a key
+made of everything the load is *given*: the module path, the working
+directory, ``--var``/``--var-file``/``TF_VAR_*``, the limits and the source
+of vpclint itself. Everything the load *finds* on disk (directory listings,
+file contents, which files exist, where links lead) is recorded while it
+runs (``Reads``) and stored with the result; an entry is served only when
+every recorded observation still holds, so an edited ``.tf`` file, a new
+``*.auto.tfvars``, a module's changed source or a file read by ``file()``
+all cause a fresh load. Nothing stale is ever served.
+
+Entries are JSON (never pickle: a cache directory must not be able to run
+code), written atomically next to the parse cache's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+import tempfile
+from typing import Any
+
+import vpclint
+from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
+from vpclint.values import Ref, Unknown
+
+# bump when the entry format changes
+SCHEMA = 1
+
+# tags for what JSON has no form of; a user map with a key that starts with
+# NUL is wrapped so that it can never be read back as a tag
+_UNKNOWN, _REF, _MAP = "\0u", "\0r", "\0m"
+
+
+class Uncacheable(Exception):
+    """A result holding something the entry format cannot store exactly."""
+
+
+# ---------------------------------------------------------------------------
+# what a load finds on disk
+# ---------------------------------------------------------------------------
+
+
+def _listdir(path: str) -> tuple[Any, Any]:
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return None, None
+    return names, names
+
+
+def _isfile(path: str) -> tuple[Any, Any]:
+    found = os.path.isfile(path)
+    return found, found
+
+
+def _isdir(path: str) -> tuple[Any, Any]:
+    found = os.path.isdir(path)
+    return found, found
+
+
+def _realpath(path: str) -> tuple[Any, Any]:
+    real = os.path.realpath(path)
+    return real, real
+
+
+def _size(path: str) -> tuple[Any, Any]:
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        return exc, f"!{exc.strerror or exc}"
+    return size, size
+
+
+def _read(path: str) -> tuple[Any, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return exc, f"!{exc.strerror or exc}"
+    return data, hashlib.sha256(data).hexdigest()
+
+
+_OBSERVE = {"listdir": _listdir, "isfile": _isfile, "isdir": _isdir, "realpath": _realpath, "size": _size,
+            "read": _read}
+
+
+class Reads:
+    """The file-system facts one load asked for, each with what it saw.
+
+    Every access of the HCL loader to the disk goes through one of these
+    methods; they behave like their ``os`` namesakes (``size`` and ``read``
+    raise ``OSError``) and record what they saw for ``still_hold``.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], Any] = {}
+
+    def _ask(self, op: str, path: str) -> Any:
+        value, outcome = _OBSERVE[op](path)
+        self.seen.setdefault((op, path), outcome)
+        if isinstance(value, OSError):
+            raise value
+        return value
+
+    def listdir(self, path: str) -> list[str] | None:
+        """Sorted names in ``path``, or None when it cannot be listed."""
+        return self._ask("listdir", path)
+
+    def isfile(self, path: str) -> bool:
+        return self._ask("isfile", path)
+
+    def isdir(self, path: str) -> bool:
+        return self._ask("isdir", path)
+
+    def realpath(self, path: str) -> str:
+        return self._ask("realpath", path)
+
+    def size(self, path: str) -> int:
+        return self._ask("size", path)
+
+    def read(self, path: str) -> bytes:
+        return self._ask("read", path)
+
+    def log(self) -> list[list[Any]]:
+        return [[op, path, outcome] for (op, path), outcome in self.seen.items()]
+
+
+def still_hold(log: Any) -> bool:
+    """Whether every observation in ``log`` (``Reads.log``) would be made again now."""
+    if not isinstance(log, list):
+        return False
+    for item in log:
+        if not (isinstance(item, list) and len(item) == 3 and item[0] in _OBSERVE and isinstance(item[1], str)):
+            return False
+        op, path, outcome = item
+        if _OBSERVE[op](path)[1] != outcome:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# the key: everything a load is given
+# ---------------------------------------------------------------------------
+
+_SOURCE: str | None = None
+
+
+def _source_digest() -> str:
+    """vpclint's own source and the parser version: an upgrade or an edit is another key."""
+    global _SOURCE
+    if _SOURCE is None:
+        digest = hashlib.sha256()
+        root = os.path.dirname(os.path.abspath(vpclint.__file__))
+        for directory, subdirectories, names in os.walk(root):
+            subdirectories.sort()
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    path = os.path.join(directory, name)
+                    digest.update(os.path.relpath(path, root).encode())
+                    try:
+                        with open(path, "rb") as handle:
+                            digest.update(hashlib.sha256(handle.read()).digest())
+                    except OSError:
+                        digest.update(b"?")
+        try:
+            parser = importlib.metadata.version("python-hcl2")
+        except importlib.metadata.PackageNotFoundError:
+            parser = "?"
+        digest.update(f"{vpclint.__version__};{parser};{sys.version_info[:2]}".encode())
+        _SOURCE = digest.hexdigest()
+    return _SOURCE
+
+
+_LIMIT_NAMES: list[tuple[Any, str]] = []
+
+
+def _limits() -> list[list[Any]]:
+    """The loader's size and work limits, read each time: tests and embedders may change them."""
+    if not _LIMIT_NAMES:
+        from vpclint import load
+        from vpclint.load.hcl import evaluate, module
+
+        _LIMIT_NAMES.extend((owner, name) for owner in (load, evaluate, module) for name, value in vars(owner).items()
+                            if name.isupper() and isinstance(value, int) and not isinstance(value, bool))
+    return [[owner.__name__, name, getattr(owner, name)] for owner, name in _LIMIT_NAMES]
+
+
+def entry_key(root_dir: str, options: Any, files: list[str] | None) -> str:
+    given = {
+        "schema": SCHEMA,
+        "source": _source_digest(),
+        "limits": _limits(),
+        "cwd": os.getcwd(),
+        "root": root_dir,
+        "files": files,
+        "var_files": list(options.var_files),
+        "vars": [list(pair) for pair in options.vars],
+        "env": sorted([k, v] for k, v in options.env.items() if k.startswith("TF_VAR_")),
+    }
+    return hashlib.sha256(json.dumps(given, sort_keys=True).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# entries
+# ---------------------------------------------------------------------------
+
+
+def lookup(cache_dir: str, key: str) -> LoadResult | None:
+    """The stored result for ``key`` when everything it read is unchanged, else None."""
+    try:
+        with open(_path(cache_dir, key), encoding="utf-8") as handle:
+            entry = json.load(handle, object_hook=_tagged)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not (isinstance(entry, dict) and entry.get("v") == SCHEMA and entry.get("key") == key):
+        return None
+    if not still_hold(entry.get("reads")):
+        return None
+    try:
+        return _decode(entry["result"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def store(cache_dir: str, key: str, reads: Reads, result: LoadResult) -> None:
+    """Keep ``result``; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
+    try:
+        text = json.dumps({"v": SCHEMA, "key": key, "reads": reads.log(), "result": _encode(result)},
+                          separators=(",", ":"), ensure_ascii=False)
+    except (Uncacheable, ValueError, TypeError, RecursionError):
+        return
+    path = _path(cache_dir, key)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass
+
+
+def _path(cache_dir: str, key: str) -> str:
+    return os.path.join(cache_dir, "loads", key[:2], key + ".json")
+
+
+# -- the result as JSON ------------------------------------------------------
+
+
+def _encode(result: LoadResult) -> dict:
+    if result.manifests:
+        raise Uncacheable("manifests")
+    return {
+        "resources": [[r.address, r.type, r.name, _value(r.values), r.mode, r.module, r.index, r.file, r.line,
+                       r.end_line, [[s.file, s.line, s.end_line] for s in r.call_sites]]
+                      for r in result.resources],
+        "errors": [[e.file, e.line, e.message] for e in result.errors],
+        "unknowns": [[u.resource, u.attribute, u.reason] for u in result.unknowns],
+        "comments": {path: [[line, text] for line, text in items] for path, items in result.comments.items()},
+        "files": list(result.files),
+    }
+
+
+def _value(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise Uncacheable(f"map key {key!r}")
+            out[key] = _value(item)
+        if any(key.startswith("\0") for key in out):  # pairs: a dict inside would meet the hook first
+            return {_MAP: [[key, item] for key, item in out.items()]}
+        return out
+    if type(value) is Ref:
+        return {_REF: [value.reason, value.address, value.attr]}
+    if type(value) is Unknown:
+        return {_UNKNOWN: value.reason}
+    raise Uncacheable(f"value of type {type(value).__name__}")
+
+
+def _tagged(obj: dict) -> Any:
+    if len(obj) == 1:
+        key, value = next(iter(obj.items()))
+        if key == _UNKNOWN:
+            return Unknown(value)
+        if key == _REF:
+            return Ref(*value)
+        if key == _MAP:
+            return dict(value)
+    return obj
+
+
+def _decode(data: dict) -> LoadResult:
+    resources = [
+        Resource(address=a, type=t, name=n, values=v, mode=mode, module=module, index=index, file=file, line=line,
+                 end_line=end, call_sites=tuple(Span(*site) for site in sites))
+        for a, t, n, v, mode, module, index, file, line, end, sites in data["resources"]
+    ]
+    return LoadResult(
+        resources=resources,
+        errors=[LoadError(*item) for item in data["errors"]],
+        unknowns=[UnknownNote(*item) for item in data["unknowns"]],
+        comments={path: [(line, text) for line, text in items] for path, items in data["comments"].items()},
+        files=list(data["files"]),
+    )
