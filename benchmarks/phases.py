@@ -6,7 +6,7 @@ Runs ``vpclint check ARGS`` in this process (with ``--jobs 1`` unless told
 otherwise, so that parsing happens here and can be seen) and times its
 phases with wrappers around the functions that start them: importing
 vpclint, loading the rules, parsing (python-hcl2 plus the converter),
-reading cache entries, evaluating HCL, building the model, running the
+reading parse cache entries, checking and reading result cache entries, evaluating HCL, building the model, running the
 rules, writing the report. Each second counts once, in the innermost phase
 (a cache entry read while prefetching is a cache read, not prefetching). Then, for the part after parsing, cProfile's
 functions with the most time of their own. ``--cold`` gives the run an
@@ -59,6 +59,7 @@ def instrument() -> None:
     import vpclint.lint as lint
     import vpclint.load.hcl as hcl
     import vpclint.load.hcl.cache as cache
+    import vpclint.load.hcl.results as results
 
     lint.load_rules = timed("load rules (YAML, schema)", lint.load_rules)
     lint.load_path = timed("load inputs", lint.load_path)
@@ -68,6 +69,8 @@ def instrument() -> None:
     hcl.parse_bytes = timed("parse (python-hcl2 + converter)", hcl.parse_bytes)
     cache._read_entry = timed("read cache entries", cache._read_entry)
     cache._write_entry = timed("write cache entries", cache._write_entry)
+    results.lookup = timed("result cache: check and read entries", results.lookup)
+    results.store = timed("result cache: write entries", results.store)
     cache.Session.prefetch = timed("prefetch (read and hash files, start workers)", cache.Session.prefetch)
     for name, render in list(cli.FORMATS.items()):
         cli.FORMATS[name] = timed("render report", render)

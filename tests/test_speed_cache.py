@@ -106,17 +106,19 @@ def test_an_entry_under_another_name_or_half_written_is_not_served(tmp_path: Pat
     assert parsed == [1]
 
 
-@pytest.mark.parametrize("what", ["vpclint", "python-hcl2", "converter"])
+@pytest.mark.parametrize("what", ["vpclint", "python-hcl2", "lark", "converter"])
 def test_the_key_changes_with_each_version_the_plain_form_depends_on(what: str, monkeypatch, tmp_path) -> None:
     data = (write_module(tmp_path / "m") / "main.tf").read_bytes()
     before = cache.cache_key(data)
     monkeypatch.setattr(cache, "_SALT", None)
     if what == "vpclint":
         monkeypatch.setattr(vpclint, "__version__", vpclint.__version__ + ".post1")
-    elif what == "python-hcl2":
-        real = cache.importlib.metadata.version
-        monkeypatch.setattr(cache.importlib.metadata, "version",
-                            lambda name: "0.0.0" if name == "python-hcl2" else real(name))
+    elif what in ("python-hcl2", "lark"):
+        real = cache.parser_versions()
+        name = "python_hcl2" if what == "python-hcl2" else "lark"
+        assert f"{name}=?" not in real  # the installed version is found
+        other = ";".join(f"{name}=0.0.0" if part.startswith(name + "=") else part for part in real.split(";"))
+        monkeypatch.setattr(cache, "parser_versions", lambda: other)
     else:
         edited = tmp_path / "parse.py"
         source = Path(cache.importlib.util.find_spec("vpclint.load.hcl.parse").origin).read_text()
@@ -128,6 +130,17 @@ def test_the_key_changes_with_each_version_the_plain_form_depends_on(what: str, 
     after = cache.cache_key(data)
     assert after != before
     assert cache.cache_key(data) == after  # stable for one set of versions
+
+
+def test_parser_versions_come_from_the_installed_distributions(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "site"
+    for package, info in (("hcl2", "python_hcl2-9.8.7.dist-info"), ("lark", "lark-1.2.3.dist-info")):
+        (site / package).mkdir(parents=True)
+        (site / info).mkdir()
+    real_find = cache.importlib.util.find_spec
+    specs = {name: type("Spec", (), {"submodule_search_locations": [str(site / name)]})() for name in ("hcl2", "lark")}
+    monkeypatch.setattr(cache.importlib.util, "find_spec", lambda name: specs.get(name) or real_find(name))
+    assert cache.parser_versions() == "python_hcl2=9.8.7;lark=1.2.3"
 
 
 def test_entries_of_another_version_are_not_read(tmp_path: Path, monkeypatch) -> None:

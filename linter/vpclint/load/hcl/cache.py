@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
+import glob
 import importlib.util
 import json
 import multiprocessing
@@ -52,10 +52,6 @@ def _salt() -> bytes:
     """What the plain form depends on besides the file (computed once)."""
     global _SALT
     if _SALT is None:
-        try:
-            hcl2_version = importlib.metadata.version("python-hcl2")
-        except importlib.metadata.PackageNotFoundError:
-            hcl2_version = "?"
         converter = hashlib.sha256()
         spec = importlib.util.find_spec("vpclint.load.hcl.parse")
         try:
@@ -63,9 +59,25 @@ def _salt() -> bytes:
                 converter.update(handle.read())
         except (OSError, AttributeError, TypeError):
             converter.update(b"?")
-        _SALT = (f"vpclint={vpclint.__version__};python-hcl2={hcl2_version};schema={SCHEMA};"
+        _SALT = (f"vpclint={vpclint.__version__};{parser_versions()};schema={SCHEMA};"
                  f"converter={converter.hexdigest()[:16]}").encode()
     return _SALT
+
+
+def parser_versions() -> str:
+    """The installed python-hcl2 and lark, read off their ``.dist-info``
+    directories (importlib.metadata costs more to import than a warm run
+    spends on some modules)."""
+    found = []
+    for module, distribution in (("hcl2", "python_hcl2"), ("lark", "lark")):
+        version = "?"
+        spec = importlib.util.find_spec(module)  # finds the package without importing it
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            infos = glob.glob(os.path.join(glob.escape(os.path.dirname(location)), f"{distribution}-*.dist-info"))
+            if len(infos) == 1:
+                version = os.path.basename(infos[0])[len(distribution) + 1: -len(".dist-info")]
+        found.append(f"{distribution}={version}")
+    return ";".join(found)
 
 
 def cache_key(data: bytes) -> str:

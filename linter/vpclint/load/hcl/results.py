@@ -19,7 +19,6 @@ code), written atomically next to the parse cache's.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -27,6 +26,7 @@ import tempfile
 from typing import Any
 
 import vpclint
+from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
@@ -169,11 +169,7 @@ def _source_digest() -> str:
                             digest.update(hashlib.sha256(handle.read()).digest())
                     except OSError:
                         digest.update(b"?")
-        try:
-            parser = importlib.metadata.version("python-hcl2")
-        except importlib.metadata.PackageNotFoundError:
-            parser = "?"
-        digest.update(f"{vpclint.__version__};{parser};{sys.version_info[:2]}".encode())
+        digest.update(f"{vpclint.__version__};{parser_versions()};{sys.version_info[:2]}".encode())
         _SOURCE = digest.hexdigest()
     return _SOURCE
 
