@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, RULES, annotations, run
-from vpclint.engine.rules import load_rule_file, load_rules
+from vpclint.engine.rules import load_rule_file, load_rules, load_yaml, validate
 
 RULE_FILES = sorted(RULES.glob("*.yaml"))
 RULE_IDS = [p.stem for p in RULE_FILES]
@@ -17,6 +17,13 @@ def test_builtin_rules_load_without_errors() -> None:
     rules, errors = load_rules()
     assert errors == []
     assert [r.id for r in rules] == sorted(RULE_IDS)
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=RULE_IDS)
+def test_builtin_rule_is_valid_against_the_rule_schema(path: Path) -> None:
+    """A run trusts the package's own rule files (it does not import jsonschema for them): this is their check."""
+    data, node = load_yaml(str(path))
+    validate(data, node, "rule.schema.json", str(path))
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=RULE_IDS)

@@ -62,8 +62,9 @@ def cli() -> None:
 @click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
 @click.option("--recursive", is_flag=True, help="Lint every directory below PATH that holds .tf files.")
 @click.option("--no-color", is_flag=True)
-@click.option("--cache-dir", type=click.Path(), default=None, help="Parse cache [default: ~/.cache/vpclint].")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--cache-dir", type=click.Path(), default=None,
+              help="Parse and result cache [default: ~/.cache/vpclint].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to FILE instead of standard output.")
 @click.option("--baseline", "baseline", type=click.Path(dir_okay=False), default=None,
@@ -166,7 +167,7 @@ def _write_output(path: str, rendered: str, report) -> None:
     for error in report.errors:
         click.echo(f"Error: {error_text(error)}", err=True)
     click.echo(f"vpclint: {len(report.findings)} finding(s), {len(report.errors)} error(s); "
-               f"report written to {display_path(path)}", err=True)
+               f"report written to {path}", err=True)
 
 
 STARTER_CONFIG = """\

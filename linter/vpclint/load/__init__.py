@@ -19,7 +19,7 @@ class LoadOptions:
     var_files: list[str] = field(default_factory=list)
     vars: list[tuple[str, str]] = field(default_factory=list)  # --var NAME=VALUE, in order
     env: Mapping[str, str] = field(default_factory=dict)  # for TF_VAR_*
-    cache_dir: str | None = None  # parse cache; None disables it
+    cache_dir: str | None = None  # parse and result caches; None disables them
 
 
 def sniff(path: str) -> str:
