@@ -18,6 +18,8 @@ SHARED = Path(__import__("os").environ.get("VPCLINT_SHARED", REPO.parent / "shar
 
 _EXPECT = re.compile(r"^\s*#\s*expect:\s*([a-z_]+)(?:\s+(\S+))?\s*$")
 _BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
+# in Terraform's JSON syntax: the first property of the block's body, naming the address
+_JSON_EXPECT = re.compile(r'^\s*"//"\s*:\s*"expect:\s*([a-z_]+)\s+(\S+)"\s*,?\s*$')
 
 
 def run(*paths, recursive=False, config=None, **load) -> Report:
@@ -29,7 +31,8 @@ def run(*paths, recursive=False, config=None, **load) -> Report:
 
 
 def annotations(directory: Path) -> set[tuple[str, str, str, int]]:
-    """The findings a fixture expects: ``# expect: RULE [ADDRESS]`` above a block.
+    """The findings a fixture expects: ``# expect: RULE [ADDRESS]`` above a block
+    (in ``.tf.json`` files, ``"//": "expect: RULE ADDRESS"`` opening its body).
 
     The finding's line is the block's header line (the next line that is not
     a comment); its address is the block's unless the annotation names one.
@@ -48,6 +51,11 @@ def annotations(directory: Path) -> set[tuple[str, str, str, int]]:
             assert block or match.group(2), f"{path}:{number}: '# expect:' is not above a resource block"
             address = match.group(2) or f"{block.group(1)}.{block.group(2)}"
             expected.add((match.group(1), address, str(path), target + 1))
+    for path in sorted(directory.glob("*.tf.json")):  # "//": "expect: RULE ADDRESS" opening the block's body
+        for number, text in enumerate(path.read_text().splitlines(), start=1):
+            match = _JSON_EXPECT.match(text)
+            if match:
+                expected.add((match.group(1), match.group(2), str(path), number - 1))
     for path in sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml")
                        and not p.name.startswith(".")):
         expected |= _manifest_annotations(path)

@@ -18,7 +18,7 @@ LOADER_FIXTURES = ("hcl_", "plan_")
 
 
 def scenario_dirs() -> list[Path]:
-    dirs = {p.parent for p in FIXTURES.rglob("*.tf")}
+    dirs = {p.parent for p in [*FIXTURES.rglob("*.tf"), *FIXTURES.rglob("*.tf.json")]}
     dirs |= {p.parent for p in [*FIXTURES.rglob("*.yaml"), *FIXTURES.rglob("*.yml")]  # policy manifests
              if not p.name.startswith(".") and looks_like_policy(p.read_text(errors="replace"))}
     return sorted(d for d in dirs if not d.relative_to(FIXTURES).parts[0].startswith(LOADER_FIXTURES)

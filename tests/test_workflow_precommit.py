@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -83,7 +84,9 @@ def test_hook_definition() -> None:
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "vpclint" and hook["language"] == "python"
     assert hook["pass_filenames"] is True and hook["require_serial"] is True
-    assert hook["files"] == r"\.(tf|tfvars)$"
+    assert hook["files"] == r"\.(tf|tfvars)(\.json)?$"
+    wanted = ["main.tf", "terraform.tfvars", "cdk.tf.json", "x.auto.tfvars.json"]
+    assert [n for n in [*wanted, "plan.json", "main.tf.bak", "policy.yaml"] if re.search(hook["files"], n)] == wanted
     assert hook["entry"].split()[:3] == ["vpclint", "check", "--pre-commit"]
 
 

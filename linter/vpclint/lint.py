@@ -13,7 +13,7 @@ from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding
-from vpclint.load import MAX_FILE_BYTES, LoadOptions, load_path, sniff
+from vpclint.load import CHANGED_SUFFIXES, CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions, load_path, sniff
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
@@ -65,7 +65,7 @@ class Report:
 
 def discover(path: str, recursive: bool) -> list[str]:
     """The inputs PATH stands for: itself, or under --recursive every directory
-    below it holding .tf files or Kubernetes policy manifests (skipping
+    below it holding .tf (or .tf.json) files or Kubernetes policy manifests (skipping
     .terraform/ and hidden directories)."""
     if not recursive or not os.path.isdir(path):
         return [path]
@@ -74,7 +74,7 @@ def discover(path: str, recursive: bool) -> list[str]:
     found = []
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if any(name.endswith(".tf") for name in files) or manifest_files(root):
+        if any(name.endswith(CONFIG_SUFFIXES) for name in files) or manifest_files(root):
             found.append(root)
     return found
 
@@ -82,19 +82,20 @@ def discover(path: str, recursive: bool) -> list[str]:
 def changed_file_targets(files: list[str]) -> list[str]:
     """The root modules holding changed files, each once (``check --pre-commit``).
 
-    pre-commit passes the changed ``.tf``/``.tfvars`` files; each directory
-    that holds ``.tf`` files and one of them is linted once, as a root module.
+    pre-commit passes the changed ``.tf``/``.tfvars`` files (or their JSON
+    forms); each directory that holds ``.tf`` or ``.tf.json`` files and one
+    of them is linted once, as a root module.
     Other files, and directories under ``.terraform/``, are skipped.
     """
     targets = set()
     for name in files:
-        if not name.endswith((".tf", ".tfvars")):
+        if not name.endswith(CHANGED_SUFFIXES):
             continue
         directory = os.path.dirname(name) or "."
         if ".terraform" in os.path.normpath(directory).split(os.sep):
             continue
         try:
-            holds_tf = any(entry.endswith(".tf") and os.path.isfile(os.path.join(directory, entry))
+            holds_tf = any(entry.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, entry))
                            for entry in os.listdir(directory))
         except OSError:
             holds_tf = False

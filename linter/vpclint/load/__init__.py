@@ -8,6 +8,11 @@ from typing import Mapping
 
 from vpclint.resources import LoadError, LoadResult
 
+# Terraform configuration files: native syntax and JSON syntax
+CONFIG_SUFFIXES = (".tf", ".tf.json")
+# what pre-commit hands over: configuration and variable files
+CHANGED_SUFFIXES = (*CONFIG_SUFFIXES, ".tfvars", ".tfvars.json")
+
 # a file larger than this is refused with a clear error rather than parsed
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # plans of large estates are big (100k resources ≈ 90 MB of JSON); still bounded
@@ -33,6 +38,8 @@ def sniff(path: str) -> str:
         return "unknown"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     lower = path.lower()
+    if lower.endswith(".tf.json"):  # Terraform's JSON syntax, not a plan
+        return "hcl-file"
     if text.startswith(b"{"):
         return "plan"
     if lower.endswith(".json"):  # empty, or JSON that is no object: the plan loader says what is wrong
@@ -77,7 +84,7 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
 
 def _holds_tf(directory: str) -> bool:
     try:
-        return any(name.endswith(".tf") and os.path.isfile(os.path.join(directory, name))
+        return any(name.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, name))
                    for name in os.listdir(directory))
     except OSError:
         return False

@@ -21,9 +21,12 @@ def first(value: Any) -> Any:
 
 
 def blocks(value: Any) -> list[dict]:
-    """A list of nested blocks; an unknown or absent list gives none."""
+    """A list of nested blocks; an unknown or absent list gives none. A map
+    is one block: Terraform's JSON syntax writes a single block as an object."""
     if isinstance(value, list):
         return [item for item in value if isinstance(item, dict)]
+    if isinstance(value, dict):
+        return [value]
     return []
 
 

@@ -15,9 +15,10 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Iterable
 
-from vpclint.load import MAX_FILE_BYTES, LoadOptions
+from vpclint.load import CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions
 from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
 from vpclint.load.hcl.evaluate import LimitError, reset_budget
+from vpclint.load.hcl.jsonsyntax import parse_json_bytes
 from vpclint.load.hcl.module import Module, ModuleInstance
 from vpclint.load.hcl import results
 from vpclint.load.hcl.cache import cache_key, cache_loaded, cache_read, cache_write
@@ -26,6 +27,9 @@ from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
 __all__ = ["load_module"]
+
+# prefixed to a .tf.json file's content in its cache key: the same bytes as a .tf file are another entry
+JSON_SYNTAX = b"tf.json\0"
 
 # parse in worker processes only when there is enough work to pay for them
 PARALLEL_MIN_FILES = 8
@@ -151,7 +155,8 @@ class Loader:
         names = self.reads.listdir(directory)
         if names is None:
             return None
-        return [name for name in names if name.endswith(".tf") and self.reads.isfile(os.path.join(directory, name))]
+        return [name for name in names
+                if name.endswith(CONFIG_SUFFIXES) and self.reads.isfile(os.path.join(directory, name))]
 
     def _build(self, directory: str, sources: list[str], stored: list[str]) -> Module:
         plains = self._parse_files(sources)
@@ -178,6 +183,14 @@ class Loader:
             data = _read(path, self.reads)
             if isinstance(data, dict):
                 results[position] = data
+                continue
+            if path.endswith(".json"):  # Terraform's JSON syntax: its own converter, and keys of its own
+                key = cache_key(JSON_SYNTAX + data)
+                plain = cache_read(cache_dir, key)
+                if plain is None:
+                    plain = parse_json_bytes(data)
+                    cache_write(cache_dir, key, plain)
+                results[position] = plain
                 continue
             key = cache_key(data)  # also this run's parses, with or without a cache directory
             cached = cache_read(cache_dir, key)

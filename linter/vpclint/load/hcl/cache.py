@@ -2,10 +2,10 @@
 
 On disk (``--cache-dir``): the plain form of a file (parse.py) as JSON,
 named by a SHA-256 of the file's bytes salted with everything the plain form
-depends on: the vpclint and python-hcl2 versions, the plain-form SCHEMA and
-the source of the converter (parse.py) itself. A changed file, an upgrade
-or an edited converter therefore looks up another entry: nothing stale is
-ever served. An entry holds its own key and is written to a temporary file
+depends on: the vpclint, python-hcl2 and lark versions, the plain-form SCHEMA
+and the source of the converters (parse.py, jsonsyntax.py) themselves. A
+changed file, an upgrade or an edited converter therefore looks up another
+entry: nothing stale is ever served. An entry holds its own key and is written to a temporary file
 then renamed, so runs sharing the directory never read half an entry or
 one stored under another name; one that cannot be read is a miss.
 
@@ -53,12 +53,13 @@ def _salt() -> bytes:
     global _SALT
     if _SALT is None:
         converter = hashlib.sha256()
-        spec = importlib.util.find_spec("vpclint.load.hcl.parse")
-        try:
-            with open(spec.origin, "rb") as handle:  # type: ignore[union-attr]
-                converter.update(handle.read())
-        except (OSError, AttributeError, TypeError):
-            converter.update(b"?")
+        for module in ("vpclint.load.hcl.parse", "vpclint.load.hcl.jsonsyntax"):  # the two converters
+            spec = importlib.util.find_spec(module)
+            try:
+                with open(spec.origin, "rb") as handle:  # type: ignore[union-attr]
+                    converter.update(handle.read())
+            except (OSError, AttributeError, TypeError):
+                converter.update(b"?")
         _SALT = (f"vpclint={vpclint.__version__};{parser_versions()};schema={SCHEMA};"
                  f"converter={converter.hexdigest()[:16]}").encode()
     return _SALT

@@ -80,7 +80,7 @@ class Call:
 
 def is_override_file(path: str) -> bool:
     name = os.path.basename(path)
-    return name == "override.tf" or name.endswith("_override.tf")
+    return name in ("override.tf", "override.tf.json") or name.endswith(("_override.tf", "_override.tf.json"))
 
 
 class Module:
