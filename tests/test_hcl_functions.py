@@ -158,7 +158,7 @@ CASES = [
     ('try("${aws_vpc.main.id}-x", "")', "unknown: aws_vpc.main.id is known only after apply"),
     # unsupported
     ("nofunc(1)", "unknown: function nofunc is not supported"),
-    ('templatefile("x.tpl", {})', "unknown: function templatefile is not supported"),
+    ('filebase64("x.tpl")', "unknown: function filebase64 is not supported"),
     ("timestamp()", "unknown: timestamp() is known only after apply"),
     ('provider::aws::arn_parse("x")', "unknown: function provider::aws::arn_parse is not supported"),
     # operators

@@ -885,3 +885,35 @@ def test_references_are_not_allowed_in_variable_values(tmp_path: Path, option: s
     kwargs = {"vars": [("x", "[var.y]")]} if option == "vars" else {"env": {"TF_VAR_x": "[var.y]"}}
     result = value(tmp_path, "var.x", 'variable "x" {}', **kwargs)
     assert isinstance(result, Unknown) and "references are not allowed" in result.reason
+
+
+# ---------------------------------------------------------------------------
+# templates: templatefile() and templatestring()
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template, expression, expected", [
+    ("ns=${ns}\n", 'templatefile("t.tftpl", { ns = "apps" })', "ns=apps\n"),
+    ("ns=${ns}", 'templatefile("t.tftpl", { ns = "apps" })', "ns=apps"),
+    ("${ports}", 'templatefile("t.tftpl", { ports = [53, 443] })', [53, 443]),
+    ("%{ for p in ps }${p};%{ endfor }", 'templatefile("t.tftpl", { ps = [1, 2] })', "1;2;"),
+    ('say "${x}" \\n $${literal}\nEOT\n${x}', 'templatefile("t.tftpl", { x = "hi" })',
+     'say "hi" \\n ${literal}\nEOT\nhi'),
+    ("", 'templatestring(local.t, { c = 1 })', "a-1"),  # local.t is the string a-${c}
+])
+def test_templates_render_as_terraform_renders_them(template: str, expression: str, expected, tmp_path: Path) -> None:
+    (tmp_path / "t.tftpl").write_text(template)
+    assert value(tmp_path, expression, 'locals {\n  t = "a-$${c}"\n}') == expected
+
+
+@pytest.mark.parametrize("template, expression, reason", [
+    ("${x}", 'templatefile("t.tftpl", { x = aws_vpc.v.id })', "after apply"),
+    ("${x}", 'templatefile("/etc/hostname", {})', "outside the root module"),
+    ("${x", 'templatefile("t.tftpl", { x = 1 })', "invalid template"),
+    ("${y}", 'templatefile("t.tftpl", { x = 1 })', ""),
+])
+def test_a_template_that_cannot_be_rendered_is_unknown(template: str, expression: str, reason: str,
+                                                       tmp_path: Path) -> None:
+    (tmp_path / "t.tftpl").write_text(template)
+    result = value(tmp_path, expression, 'resource "aws_vpc" "v" {}')
+    assert isinstance(result, Unknown) and reason in result.reason

@@ -31,6 +31,7 @@ resource "aws_vpc" "a" {
   cidr_block = var.cidr
   tags = {
     note   = file("data.txt")
+    shown  = templatefile("shown.tftpl", { n = 1 })
     marker = fileexists("marker.txt")
   }
 }
@@ -51,6 +52,7 @@ def workspace(root: Path) -> Path:
     (root / "child").mkdir(parents=True)
     (root / "main.tf").write_text(MAIN)
     (root / "data.txt").write_text("one")
+    (root / "shown.tftpl").write_text("n=${n}")
     (root / "vars.tfvars").write_text('cidr = "10.2.0.0/16"\n')
     (root / "child" / "main.tf").write_text(CHILD)
     (root / "remote").mkdir()
@@ -74,6 +76,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "edit a called module": lambda r: (r / "child" / "main.tf").write_text(CHILD.replace("10.1.", "10.9.")),
     "add a file to a called module": lambda r: (r / "child" / "b.tf").write_text('resource "aws_vpc" "d" {}\n'),
     "edit a file read by file()": lambda r: (r / "data.txt").write_text("two"),
+    "edit a template read by templatefile()": lambda r: (r / "shown.tftpl").write_text("m=${n}"),
     "create a file fileexists() asks for": lambda r: (r / "marker.txt").write_text(""),
     "download a remote module": point_remote,
     "make a file unreadable": lambda r: (r / "main.tf").chmod(0),

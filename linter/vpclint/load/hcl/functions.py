@@ -33,6 +33,7 @@ from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
     EvalError,
+    Lazy,
     Scope,
     a_type,
     check_size,
@@ -86,7 +87,7 @@ def _unsupported(name: str, reason: str) -> None:
 
 for _name in ("timestamp", "plantimestamp", "uuid", "uuidv5", "bcrypt", "timeadd", "formatdate"):
     _unsupported(_name, f"{_name}() is known only after apply")
-for _name in ("templatefile", "templatestring", "filebase64", "filemd5", "filesha1", "filesha256",
+for _name in ("filebase64", "filemd5", "filesha1", "filesha256",
               "fileset", "yamlencode", "textencodebase64", "textdecodebase64", "type"):
     _unsupported(_name, f"function {_name} is not supported")
 
@@ -998,6 +999,45 @@ def _fileexists(scope, path):
     if scope.ctx is None:
         raise EvalError("fileexists() is not available here")
     return scope.ctx.file_exists(to_str(path))
+
+
+@function("templatefile", unknown="shallow", scope=True)
+def _templatefile(scope, path, variables):
+    if scope.ctx is None:
+        raise EvalError("templatefile() is not available here")
+    text = scope.ctx.read_file(to_str(path))
+    if isinstance(text, Unknown):
+        return text
+    return _render(text, variables)
+
+
+@function("templatestring", unknown="shallow")
+def _templatestring(text, variables):
+    return _render(to_str(text), variables)
+
+
+_TEMPLATES: dict[str, list] = {}  # parsed templates by text, for the instances of one counted block
+
+
+def _render(text: str, variables: Any) -> Any:
+    """A template rendered with ``variables`` as its only names, as Terraform does."""
+    if isinstance(variables, Lazy):
+        variables = variables.materialize()
+    if not isinstance(variables, Mapping):
+        raise EvalError("the template's variables must be a map or object")
+    node = _TEMPLATES.get(text)
+    if node is None:
+        from vpclint.load.hcl.parse import parse_template  # python-hcl2: only when a template is rendered
+
+        try:
+            node = parse_template(text)
+        except ValueError as exc:
+            line, message = exc.args
+            raise EvalError(f"invalid template (line {line}): {message}") from None
+        if len(_TEMPLATES) > 256:
+            _TEMPLATES.clear()
+        _TEMPLATES[text] = node
+    return evaluate(node, Scope(None, dict(variables)))
 
 
 @function("basename")

@@ -283,40 +283,22 @@ class _Converter:
         return ["lit", value]
 
     def template(self, text: str, line: int) -> list:
-        """Parse ``text`` as a template: as a heredoc, whose text needs no escaping."""
-        marker = "EOT"
-        while re.search(rf"^\s*{marker}\s*$", text, re.M):
-            marker += "_"
-        node = self.expression_text(f"<<{marker}\n{text}\n{marker}\n", line)
-        return _strip_final_newline(node)
+        from vpclint.load.hcl.parse import parse_template  # python-hcl2: only for files that need it
+
+        return self._parsed(parse_template, text, line)
 
     def expression_text(self, text: str, line: int) -> list:
-        from vpclint.load.hcl.parse import parse_expression  # python-hcl2: only for files that need it
+        from vpclint.load.hcl.parse import parse_expression
 
+        return self._parsed(parse_expression, text, line)
+
+    def _parsed(self, parse: Any, text: str, line: int) -> list:
         try:
-            return parse_expression(text)
+            return parse(text)
         except ValueError as exc:
             message = exc.args[1] if len(exc.args) == 2 else str(exc)
             self.errors.append([line, f"invalid expression: {message}"])
             return ["error", message]
-
-
-def _strip_final_newline(node: list) -> list:
-    """A heredoc's text ends with the newline before its marker; the JSON string did not."""
-    if node[0] == "lit" and isinstance(node[1], str) and node[1].endswith("\n"):
-        return ["lit", node[1][:-1]]
-    if node[0] != "tmpl":
-        return node
-    parts = list(node[1])
-    if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
-        parts[-1] = parts[-1][:-1]
-        if not parts[-1]:
-            parts.pop()
-    if len(parts) == 1 and not isinstance(parts[0], str) and parts[0][0] == "i":
-        return parts[0][1]  # "${x}" is x itself
-    if all(isinstance(part, str) for part in parts):
-        return ["lit", "".join(parts)]
-    return ["tmpl", parts]
 
 
 def _literal(value: Any) -> list:

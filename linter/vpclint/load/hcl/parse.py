@@ -103,6 +103,42 @@ def parse_text(text: str) -> dict:
     return {"v": SCHEMA, "blocks": blocks, "comments": comments, "errors": converter.errors}
 
 
+def parse_template(text: str) -> list:
+    """A template's text as one expression: what Terraform reads from a
+    template file (``templatefile``) or from a string in JSON syntax. It is
+    parsed as a heredoc, whose text needs no escaping.
+
+    Raises ValueError(line in ``text``, message) on bad input.
+    """
+    marker = "EOT"
+    while re.search(rf"^[ \t]*{marker}[ \t]*\r?$", text, re.M):
+        marker += "_"
+    try:
+        node = parse_expression(f"<<{marker}\n{text}\n{marker}\n")
+    except ValueError as exc:
+        line, message = exc.args
+        raise ValueError(max((line or 2) - 1, 1), message) from None
+    return _without_final_newline(node)
+
+
+def _without_final_newline(node: list) -> list:
+    """A heredoc's text ends with the newline before its marker; the template did not."""
+    if node[0] == "lit" and isinstance(node[1], str) and node[1].endswith("\n"):
+        return ["lit", node[1][:-1]]
+    if node[0] != "tmpl":
+        return node
+    parts = list(node[1])
+    if parts and isinstance(parts[-1], str) and parts[-1].endswith("\n"):
+        parts[-1] = parts[-1][:-1]
+        if not parts[-1]:
+            parts.pop()
+    if len(parts) == 1 and not isinstance(parts[0], str) and parts[0][0] == "i":
+        return parts[0][1]  # "${x}" is x itself
+    if all(isinstance(part, str) for part in parts):
+        return ["lit", "".join(parts)]
+    return ["tmpl", parts]
+
+
 def parse_expression(text: str) -> list:
     """Parse one expression (a --var value, a heredoc interpolation).
 
