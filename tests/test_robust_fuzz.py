@@ -51,7 +51,9 @@ def _seeds() -> dict[str, list[Path]]:
     return {
         "tf": [p for p in files if p.suffix == ".tf"],
         "tfvars": [p for p in files if p.suffix == ".tfvars"],
-        "plan": [p for p in files if p.name.endswith(".json") and p.name != "modules.json"],
+        "plan": [p for p in files if p.name.endswith(".json") and p.name != "modules.json"
+                 and not p.name.endswith(".tf.json")],
+        "tfjson": [p for p in files if p.name.endswith(".tf.json")],
         "manifest": manifests,
         "config": [p for p in files if p.name == ".vpclint.yaml"],
         "rule": sorted((REPO / "rules").glob("*.yaml")) + sorted(FIXTURES.glob("user_rule/policies/*.yaml")),
@@ -178,8 +180,8 @@ JSON_MUTATORS = {**MUTATORS, "json_slot": _json_slot, "not_a_plan": _not_a_plan}
 
 def mutate(kind: str, data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     """One to three mutations, by name."""
-    table = JSON_MUTATORS if kind == "plan" else MUTATORS
-    if kind == "plan":  # structure-aware mutations find the most in plans
+    table = JSON_MUTATORS if kind in ("plan", "tfjson") else MUTATORS
+    if kind in ("plan", "tfjson"):  # structure-aware mutations find the most in plans
         names = rng.choices(sorted(table), weights=[4 if n == "json_slot" else 1 for n in sorted(table)],
                             k=rng.choice([1, 1, 2, 3]))
     else:
@@ -207,7 +209,7 @@ def build_case(root: Path, kind: str, seed: Path, data: bytes, mutations: list[s
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    if kind in ("tf", "tfvars"):
+    if kind in ("tf", "tfvars", "tfjson"):
         shutil.copytree(seed.parent, root / "input")
         mutated = root / "input" / seed.name
         args = [str(root / "input"), str(WITNESS)]
@@ -310,7 +312,7 @@ def in_tmp(tmp_path: Path, monkeypatch) -> Path:
 
 # -- the seeded batch ------------------------------------------------------------------
 
-KINDS = {"tf": 0.35, "plan": 0.25, "manifest": 0.15, "tfvars": 0.05, "config": 0.1, "rule": 0.1}
+KINDS = {"tf": 0.3, "plan": 0.2, "tfjson": 0.1, "manifest": 0.15, "tfvars": 0.05, "config": 0.1, "rule": 0.1}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -379,7 +381,7 @@ BROKEN = {
 
 def lay_out(root: Path, kind: str, name: str, content: bytes) -> tuple[Path, list[str]]:
     """The broken file and the arguments linting it beside the witness."""
-    if kind in ("tf", "tfvars"):
+    if kind in ("tf", "tfvars", "tfjson"):
         directory = root / "module"
         directory.mkdir()
         if kind == "tfvars":
