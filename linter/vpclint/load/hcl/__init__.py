@@ -1,11 +1,12 @@
 """Load a Terraform root module written in HCL into resource instances.
 
-``load_module(path, options)`` reads every ``*.tf`` file of the directory
-(not recursively), turns each into a cached plain-data form (parse.py),
-evaluates variables, locals, modules and resources over that form
-(evaluate.py, functions.py, module.py) and returns a ``LoadResult``. It never
-raises: unreadable input becomes a ``LoadError``, values that cannot be known
-become ``Unknown``.
+``load_module(path, options)`` reads every ``*.tf`` and ``*.tf.json`` file
+of the directory (not recursively), turns each into a cached plain-data form
+(parse.py, jsonsyntax.py), evaluates variables, locals, modules and
+resources over that form (evaluate.py, functions.py, module.py) and returns a
+``LoadResult``, which the result cache (results.py) keeps until something it
+read changes. It never raises: unreadable input becomes a ``LoadError``,
+values that cannot be known become ``Unknown``.
 """
 
 from __future__ import annotations
