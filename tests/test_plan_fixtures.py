@@ -1,4 +1,4 @@
-"""A scenario as plan JSON gives the findings its HCL gives (without lines).
+"""A scenario as plan JSON gives the findings its HCL gives, to the line.
 
 The plans beside the HCL fixtures have the real ``terraform show -json``
 shape with every resource new: ids and references between new resources are
@@ -24,9 +24,9 @@ def test_plan_and_hcl_agree(directory: Path) -> None:
     from_hcl = run(directory, config=config)
     from_plan = run(directory / "plan.json", config=config)
     assert from_plan.errors == []
-    assert sorted((f.rule_id, f.resource, f.message) for f in from_plan.findings) == \
-        sorted((f.rule_id, f.resource, f.message) for f in from_hcl.findings)
-    assert all(f.file is None and f.line is None for f in from_plan.findings)
+    # the plan's directory holds the HCL it was made from: findings point at the same blocks
+    assert sorted((f.rule_id, f.resource, f.message, f.file, f.line) for f in from_plan.findings) == \
+        sorted((f.rule_id, f.resource, f.message, f.file, f.line) for f in from_hcl.findings)
 
 
 def test_every_seed_000_scenario_has_a_plan() -> None:

@@ -78,9 +78,12 @@ def cli() -> None:
                    "format is text].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Parse HCL files in N processes [default: one per CPU available].")
+@click.option("--plan-sources", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
+              help="The root module plans were made from: findings get its file:line and inline ignores "
+                   "[default: each plan's directory, when it holds .tf files].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
           vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
-          progress, jobs) -> None:
+          progress, jobs, plan_sources) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
@@ -96,7 +99,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         write_baseline=write_baseline,
         paths=list(paths) or ["."],
         recursive=(recursive or config.recursive) and not pre_commit,  # pre-commit: exactly those directories
-        load=_load_options(config, var_file, variables, cache_dir, no_cache),
+        load=_load_options(config, var_file, variables, cache_dir, no_cache, plan_sources),
         config=config,
         rule_dirs=list(rule_dirs),
         enable=list(enable_rule),
@@ -266,10 +269,10 @@ def _progress(wanted: bool | None, format_: str) -> Progress | None:
     return Progress(sys.stderr) if wanted else None
 
 
-def _load_options(config, var_files, variables, cache_dir, no_cache) -> LoadOptions:
+def _load_options(config, var_files, variables, cache_dir, no_cache, plan_sources=None) -> LoadOptions:
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
-                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
+                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources)
 
 
 def _indent(text: str) -> str:

@@ -25,6 +25,7 @@ class LoadOptions:
     vars: list[tuple[str, str]] = field(default_factory=list)  # --var NAME=VALUE, in order
     env: Mapping[str, str] = field(default_factory=dict)  # for TF_VAR_*
     cache_dir: str | None = None  # parse and result caches; None disables them
+    plan_sources: str | None = None  # the configuration plans were made from (default: each plan's directory)
 
 
 def sniff(path: str) -> str:
@@ -61,7 +62,7 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
     if kind == "plan":
         from vpclint.load.plan import load_plan
 
-        return load_plan(path)
+        return load_plan(path, options.plan_sources, options.cache_dir)
     if kind == "manifest":
         from vpclint.load.manifests import load_manifest_file
 

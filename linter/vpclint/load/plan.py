@@ -18,6 +18,7 @@ from itertools import zip_longest
 from typing import Any
 
 from vpclint import load as _load
+from vpclint.load.sources import attach, holds_configuration
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
@@ -39,8 +40,12 @@ class _Shape(ValueError):
     """A plan value whose JSON type is not the one the format documents."""
 
 
-def load_plan(path: str) -> LoadResult:
-    """Load one plan JSON file; every problem becomes a LoadError, nothing raises."""
+def load_plan(path: str, sources: str | None = None, cache_dir: str | None = None) -> LoadResult:
+    """Load one plan JSON file; every problem becomes a LoadError, nothing raises.
+
+    Resources get the positions of their blocks in the configuration under
+    ``sources`` (default: the plan's directory, when it holds .tf files).
+    """
     result = LoadResult(files=[path])
     doc = _read_json(path, result)
     if doc is _UNREADABLE:
@@ -54,10 +59,14 @@ def load_plan(path: str) -> LoadResult:
     if not isinstance(version, str) or version.split(".")[0] not in ("0", "1"):
         result.errors.append(LoadError(path, None, f"unsupported plan format_version {version}"))
         return result
+    plan = _Plan(path, doc, result)
     try:
-        _Plan(path, doc, result).load()
+        plan.load()
     except RecursionError:
         result.errors.append(LoadError(path, None, "plan is nested too deeply to read"))
+    root = sources if sources is not None else (os.path.dirname(path) or ".")
+    if result.resources and (sources is not None or holds_configuration(root)):
+        attach(result, root, plan.sources, cache_dir)
     return result
 
 
@@ -120,6 +129,7 @@ class _Plan:
         # format 0.x (Terraform <= 1.0) writes references without the attribute
         self.bare_refs = doc["format_version"].startswith("0.")
         self.modules: dict[tuple[str, ...], dict] = {}  # module call path -> config module
+        self.sources: dict[tuple[str, ...], Any] = {}  # module call path -> its source, as configured
         self.config: dict[tuple, dict] = {}  # (call path, mode, type, name) -> expressions
         self.instances: set[str] = set()
         # (module instance, call) -> its instances, in order (a dict as an ordered set)
@@ -248,6 +258,7 @@ class _Plan:
             for name, call in self.section(module, "module_calls", dict, "configuration: ").items():
                 if isinstance(call, dict) and isinstance(call.get("module"), dict):
                     stack.append((path + (name,), call["module"]))
+                    self.sources[path + (name,)] = call.get("source")
 
     # -- links ---------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
-__all__ = ["load_module"]
+__all__ = ["load_module", "plain_forms"]
 
 # prefixed to a .tf.json file's content in its cache key: the same bytes as a .tf file are another entry
 JSON_SYNTAX = b"tf.json\0"
@@ -176,33 +176,37 @@ class Loader:
         return self._parse_files([path])[0]
 
     def _parse_files(self, paths: list[str]) -> list[dict]:
-        """Plain forms of `paths` in order, from the cache or freshly parsed."""
-        results: list = [None] * len(paths)
-        pending: list[tuple[int, bytes, str | None]] = []
-        cache_dir = self.options.cache_dir
-        for position, path in enumerate(paths):
-            data = _read(path, self.reads)
-            if isinstance(data, dict):
-                results[position] = data
-                continue
-            if path.endswith(".json"):  # Terraform's JSON syntax: its own converter, and keys of its own
-                key = cache_key(JSON_SYNTAX + data)
-                plain = cache_read(cache_dir, key)
-                if plain is None:
-                    plain = parse_json_bytes(data)
-                    cache_write(cache_dir, key, plain)
-                results[position] = plain
-                continue
-            key = cache_key(data)  # also this run's parses, with or without a cache directory
-            cached = cache_read(cache_dir, key)
-            if cached is not None:
-                results[position] = cached
-            else:
-                pending.append((position, data, key))
-        for (position, _, key), plain in zip(pending, _parse_all([data for _, data, _ in pending])):
+        return plain_forms(paths, self.options.cache_dir, self.reads)
+
+
+def plain_forms(paths: list[str], cache_dir: str | None, reads: Reads | None = None) -> list[dict]:
+    """Plain forms of `paths` in order, from the cache or freshly parsed."""
+    reads = reads or Reads()
+    results: list = [None] * len(paths)
+    pending: list[tuple[int, bytes, str | None]] = []
+    for position, path in enumerate(paths):
+        data = _read(path, reads)
+        if isinstance(data, dict):
+            results[position] = data
+            continue
+        if path.endswith(".json"):  # Terraform's JSON syntax: its own converter, and keys of its own
+            key = cache_key(JSON_SYNTAX + data)
+            plain = cache_read(cache_dir, key)
+            if plain is None:
+                plain = parse_json_bytes(data)
+                cache_write(cache_dir, key, plain)
             results[position] = plain
-            cache_write(cache_dir, key, plain)
-        return results
+            continue
+        key = cache_key(data)  # also this run's parses, with or without a cache directory
+        cached = cache_read(cache_dir, key)
+        if cached is not None:
+            results[position] = cached
+        else:
+            pending.append((position, data, key))
+    for (position, _, key), plain in zip(pending, _parse_all([data for _, data, _ in pending])):
+        results[position] = plain
+        cache_write(cache_dir, key, plain)
+    return results
 
 
 def _read(path: str, reads: Reads) -> bytes | dict:
