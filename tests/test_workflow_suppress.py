@@ -232,3 +232,45 @@ def test_module_block_ignore_with_real_modules(tmp_path: Path) -> None:
     assert [(f.rule_id, f.resource) for f in report.findings] == [("docker_bridge_overlap", "module.fresh.aws_vpc.this")]
     origin = report.origin(report.findings[0])
     assert [(Path(s.file).name, s.line) for s in origin.call_sites] == [("main.tf", 6)]
+
+
+# -- expiry dates and --no-inline-ignores ----------------------------------------
+
+
+@pytest.mark.parametrize("today, suppressed", [("2026-12-30", True), ("2026-12-31", True), ("2027-01-01", False)])
+def test_an_ignore_suppresses_until_its_expiry_date(today: str, suppressed: bool) -> None:
+    comments = {FILE: [(2, "# vpclint-ignore: docker_bridge_overlap exp:2026-12-31 peers move off docker0")]}
+    suppressor = Suppressor(KNOWN, KNOWN, today=__import__("datetime").date.fromisoformat(today))
+    kept = suppressor.apply(LoadResult(resources=[resource("aws_vpc.v", 3, 5)], comments=comments),
+                            [finding("aws_vpc.v")])
+    unused = suppressor.unused("notice")
+    if suppressed:
+        assert kept == [] and unused == []
+    else:
+        assert [f.resource for f in kept] == ["aws_vpc.v"]
+        assert [(f.rule_id, f.line, f.facts[0]) for f in unused] == [("unused_ignore", 2, "expired")]
+        assert "expired on 2026-12-31" in unused[0].message
+
+
+def test_an_unreadable_expiry_date_is_a_malformed_ignore() -> None:
+    comments = {FILE: [(2, "# vpclint-ignore: docker_bridge_overlap exp:31/12/2026")]}
+    kept, suppressor = apply([resource("aws_vpc.v", 3, 5)], comments, [finding("aws_vpc.v")])
+    assert [f.resource for f in kept] == ["aws_vpc.v"]
+    (notice,) = suppressor.unused("notice")
+    assert "exp:31/12/2026 is not a date; write exp:YYYY-MM-DD" in notice.message
+
+
+def test_no_inline_ignores_reports_what_the_comments_suppress(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        '# vpclint-ignore: docker_bridge_overlap exp:2999-12-31\n'
+        'resource "aws_vpc" "a" {\n  cidr_block = "172.17.0.0/16"\n}\n\n'
+        '# vpclint-ignore: docker_bridge_overlap exp:2000-01-01 long expired\n'
+        'resource "aws_vpc" "b" {\n  cidr_block = "172.17.0.0/16"\n}\n')
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(cli, ["check", "--no-cache", "--format", "json", str(tmp_path)]).output)
+    assert [(f["rule_id"], f["resource"], f["line"]) for f in plain["findings"]] == [
+        ("unused_ignore", "aws_vpc.b", 6), ("docker_bridge_overlap", "aws_vpc.b", 7)]
+    audit = json.loads(runner.invoke(cli, ["check", "--no-cache", "--format", "json", "--no-inline-ignores",
+                                           str(tmp_path)]).output)
+    assert [(f["rule_id"], f["resource"], f["line"]) for f in audit["findings"]] == [
+        ("docker_bridge_overlap", "aws_vpc.a", 2), ("docker_bridge_overlap", "aws_vpc.b", 7)]

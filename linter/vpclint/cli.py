@@ -78,12 +78,14 @@ def cli() -> None:
                    "format is text].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Parse HCL files in N processes [default: one per CPU available].")
+@click.option("--no-inline-ignores", "no_inline_ignores", is_flag=True,
+              help="Report findings that vpclint-ignore comments would suppress (an audit of the suppressions).")
 @click.option("--plan-sources", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
               help="The root module plans were made from: findings get its file:line and inline ignores "
                    "[default: each plan's directory, when it holds .tf files].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
           vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
-          progress, jobs, plan_sources) -> None:
+          progress, jobs, no_inline_ignores, plan_sources) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
@@ -106,6 +108,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         disable=list(disable_rule),
         progress=_progress(progress, format_),
         workers=jobs,
+        inline_ignores=not no_inline_ignores,
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"

@@ -34,6 +34,7 @@ class Settings:
     write_baseline: str | None = None  # --write-baseline FILE: record this run's findings there
     progress: "Progress | None" = None  # shows which input is being linted (a terminal's stderr)
     workers: int | None = None  # processes parsing HCL (--jobs); None: one per CPU available
+    inline_ignores: bool = True  # --no-inline-ignores: vpclint-ignore comments suppress nothing
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,8 @@ def lint(settings: Settings) -> Report:
         report.unknowns.extend(loaded.unknowns)
         report.unknowns.extend(unknowns)
         findings, errors = run_rules(report.rules, model)
-        findings = suppressor.apply(loaded, findings)
+        if settings.inline_ignores:
+            findings = suppressor.apply(loaded, findings)
         _record_origins(report, target, loaded.resources, findings)
         report.findings.extend(findings)
         report.errors.extend(errors)

@@ -16,14 +16,19 @@ A finding belongs to the resource its ``resource`` address names; a finding
 whose address matches no loaded resource is matched by its file only (so
 only ``vpclint-ignore-file`` reaches it).
 
+A reason may carry an expiry date, ``exp:YYYY-MM-DD`` (as trivy writes it):
+from the day after, the comment suppresses nothing and is reported, so that
+"fix it later" does not become "never".
+
 Each comment that suppresses nothing for a rule that ran, names a rule that
-does not exist, or cannot be read, is itself reported under ``unused_ignore``
-at the comment's line. This runs after the rules, over their findings: the
+does not exist, has expired, or cannot be read, is itself reported under
+``unused_ignore`` at the comment's line. This runs after the rules, over their findings: the
 pipeline stays load -> model -> rules -> findings -> filters -> reporters.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,6 +48,7 @@ _DIRECTIVE = re.compile(
 # one step of a module path: module.NAME with an optional instance key
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?(?:\.|$)')
 _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+_EXPIRY = re.compile(r"(?:^|\s)exp:(\S*)")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class Directive:
     reason: str = ""
     malformed: bool = False
     text: str = ""
+    expires: datetime.date | None = None  # the last day it suppresses (exp:YYYY-MM-DD in the reason)
+    problem: str = ""  # why a malformed comment cannot be read, when more can be said than its form
 
 
 def parse_comment(file: str, line: int, text: str) -> Directive | None:
@@ -67,8 +75,17 @@ def parse_comment(file: str, line: int, text: str) -> Directive | None:
     if match is None:
         return Directive(file, line, (), whole_file="-file" in text.split(":")[0], malformed=True, text=text)
     ids = tuple(dict.fromkeys(part.strip() for part in match.group("ids").split(",")))
-    return Directive(file, line, ids, whole_file=bool(match.group("file")), reason=(match.group("reason") or "").strip(),
-                     text=text)
+    reason = (match.group("reason") or "").strip()
+    expires = None
+    expiry = _EXPIRY.search(reason)
+    if expiry:
+        try:
+            expires = datetime.date.fromisoformat(expiry.group(1))
+        except ValueError:
+            return Directive(file, line, ids, whole_file=bool(match.group("file")), reason=reason, malformed=True,
+                             text=text, problem=f"exp:{expiry.group(1)} is not a date; write exp:YYYY-MM-DD")
+    return Directive(file, line, ids, whole_file=bool(match.group("file")), reason=reason, text=text,
+                     expires=expires)
 
 
 def directives(comments: dict[str, list[tuple[int, str]]]) -> list[Directive]:
@@ -128,9 +145,10 @@ class Suppressor:
     ignore naming a rule that did not run is neither used nor unused.
     """
 
-    def __init__(self, known: Iterable[str], enabled: Iterable[str]):
+    def __init__(self, known: Iterable[str], enabled: Iterable[str], today: datetime.date | None = None):
         self.known = set(known)
         self.enabled = set(enabled)
+        self.today = today or datetime.date.today()
         self._states: dict[tuple[str, int, str], _State] = {}
         self.suppressed = 0
 
@@ -149,7 +167,7 @@ class Suppressor:
             state.covered |= covered
             if state.block is None or (block is not None and block < state.block):
                 state.block = block
-            if not directive.malformed:
+            if not directive.malformed and not self.expired(directive):
                 active.append((state, covered))
         kept = []
         for finding in findings:
@@ -199,8 +217,15 @@ class Suppressor:
             where = _display(directive.file) if directive.whole_file or state.block is None else state.block
             if directive.malformed:
                 findings.append(self._finding(state, severity, where, "malformed", directive.text,
-                                              f"not a valid suppression comment; write "
+                                              f"not a valid suppression comment: {directive.problem}"
+                                              if directive.problem else f"not a valid suppression comment; write "
                                               f'"# {form}: RULE_ID[,RULE_ID...] [reason]"'))
+                continue
+            if self.expired(directive):
+                findings.append(self._finding(state, severity, where, "expired", directive.expires.isoformat(),
+                                              f"{form}: {', '.join(directive.rule_ids)} expired on "
+                                              f"{directive.expires.isoformat()}: what it suppressed is reported "
+                                              "again; fix it, or renew the date"))
                 continue
             for rule_id in directive.rule_ids:
                 if rule_id == UNUSED_IGNORE:
@@ -216,7 +241,8 @@ class Suppressor:
                                                   f"{form}: {rule_id} suppresses no finding {target}"))
         # a comment naming unused_ignore silences these for the blocks it covers
         silencers = [s for s in self._states.values()
-                     if UNUSED_IGNORE in s.directive.rule_ids and not s.directive.malformed]
+                     if UNUSED_IGNORE in s.directive.rule_ids and not s.directive.malformed
+                     and not self.expired(s.directive)]
         kept = []
         for state, finding in findings:
             hits = [s for s in silencers if s is state
@@ -229,6 +255,9 @@ class Suppressor:
             else:
                 kept.append(finding)
         return kept
+
+    def expired(self, directive: Directive) -> bool:
+        return directive.expires is not None and directive.expires < self.today
 
     @staticmethod
     def _finding(state: _State, severity: str, where: str, kind: str, subject: str,
