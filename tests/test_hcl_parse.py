@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from vpclint.load.hcl.parse import cache_key, cache_read, cache_write, parse_bytes, parse_expression, parse_text
+from vpclint.load.hcl.cache import cache_key, cache_read, cache_write
+from vpclint.load.hcl.parse import parse_bytes, parse_expression, parse_text
 
 RICH = '''# header
 resource "aws_vpc" "main" { // inline

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, run
 from vpclint.load.manifests import load_manifest_file, parse_documents
 from vpclint.policies.build import policies_from
-from vpclint.policies.logic import UNKNOWN, is_unknown
+from vpclint.policies.logic import is_unknown
 from vpclint.policies.schemas import calico_schema, openapi_to_jsonschema
 from vpclint.policies.selectors import (All, And, Eq, Has, In, Labels, Not, Or, SelectorError, Text, evaluate,
                                         from_label_selector, parse_calico, render, representatives)

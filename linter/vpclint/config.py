@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpclint.engine.rules import RuleError, load_yaml, node_line, validate
+from vpclint.engine.rules import load_yaml, node_line, validate
 
 DEFAULT_NAME = ".vpclint.yaml"
 

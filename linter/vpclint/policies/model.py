@@ -22,7 +22,7 @@ from netaddr import IPNetwork, IPSet
 
 from vpclint.model import Element
 from vpclint.policies.logic import UNKNOWN, Tri, is_unknown, tri_and, tri_not, tri_or
-from vpclint.policies.selectors import All, Expr, Labels, evaluate, render
+from vpclint.policies.selectors import All, Labels, evaluate, render
 
 KUBERNETES = "kubernetes"
 CALICO = "calico"

@@ -230,7 +230,7 @@ def _unknown_field(path: tuple, key: Any, value: Any, allowed: list[str], flavor
                     "write podSelector: {matchLabels: {app: web}} (or use apiVersion projectcalico.org/v3 for a "
                     "Calico policy)")
         if path == ("spec",) and key == "types":
-            return f"{message}: Kubernetes calls it `policyTypes`", f"rename `types` to `policyTypes`"
+            return f"{message}: Kubernetes calls it `policyTypes`", "rename `types` to `policyTypes`"
         if rule_level and key in ("action", "protocol", "destination", "source"):
             return (f"{message}: that is Calico syntax; a Kubernetes NetworkPolicy rule has only "
                     f"`ports` and `{'to' if direction == 'egress' else 'from'}`",

@@ -17,8 +17,6 @@ port; an EKS cluster needs subnets in at least two availability zones.
 
 from __future__ import annotations
 
-from typing import Any
-
 from vpclint.model import (
     CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet,

@@ -52,7 +52,7 @@ from hcl2.rules.whitespace import NewLineOrCommentRule
 
 # the on-disk cache (cache.py, which does not import the parser) keys entries
 # by content, versions and this file's source; SCHEMA is the plain form's version
-from vpclint.load.hcl.cache import SCHEMA, cache_key, cache_read, cache_write  # noqa: F401
+from vpclint.load.hcl.cache import SCHEMA
 
 
 class ConvertError(Exception):
