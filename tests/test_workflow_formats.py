@@ -281,3 +281,15 @@ def test_sarif_shows_a_downloaded_module_finding_on_its_module_call(tmp_path: Pa
     assert [r["message"]["text"] for r in result["relatedLocations"]] == [
         "module.vpc is called here", "module.vpc.aws_vpc.this is defined here, in a downloaded module"]
     assert result["relatedLocations"][1]["physicalLocation"]["artifactLocation"]["uri"] == ".terraform/modules/vpc/main.tf"
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_path_with_nothing_to_lint_is_said_so_not_passed_off_as_clean(tmp_path: Path, recursive: bool) -> None:
+    (tmp_path / "README.md").write_text("no terraform here\n")
+    options = ["--recursive"] if recursive else []
+    text = CliRunner().invoke(cli, ["check", "--no-cache", *options, str(tmp_path)])
+    assert text.exit_code == 0
+    assert text.stdout == "No issues found.\n"
+    assert text.stderr.startswith("Warning: nothing to lint in ") and str(tmp_path.name) in text.stderr
+    machine = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", *options, str(tmp_path)])
+    assert machine.stderr == "" and json.loads(machine.stdout)["findings"] == []

@@ -119,6 +119,10 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         _write_output(output, rendered, report)
     else:
         click.echo(rendered, nl=False)
+    if format_ == "text":  # people read this; machine formats keep stderr for errors
+        for path in report.empty:
+            click.echo(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)",
+                       err=True)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if report.failed(minimum) else EXIT_CLEAN)

@@ -52,6 +52,9 @@ class Report:
     unknowns: list[UnknownNote] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    # PATHs that held nothing to lint (no .tf, .tf.json, plan or policy file): a run that
+    # lints nothing must not pass for a clean one
+    empty: list[str] = field(default_factory=list)
     baseline: baselines.BaselineStats | None = None  # set when --baseline/--write-baseline is used
     suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
@@ -255,8 +258,11 @@ def lint(settings: Settings) -> Report:
     report.rules = select_rules(rules, settings)
     suppressor = Suppressor(known, {rule.id for rule in report.rules})
     matched: set[int] = set()
+    report.empty = [path for path in settings.paths if not discover(path, settings.recursive)]
     for target, loaded, model, unknowns in models(settings, matched):
         report.inputs.append(target)
+        if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
+            report.empty.append(target)
         report.models.append((target, model))
         report.errors.extend(loaded.errors)
         report.unknowns.extend(loaded.unknowns)
