@@ -214,7 +214,11 @@ def build_case(root: Path, kind: str, seed: Path, data: bytes, mutations: list[s
         mutated = root / "input" / seed.name
         args = [str(root / "input"), str(WITNESS)]
     elif kind == "plan":
-        mutated = root / "plan.json"
+        if any(seed.parent.glob("*.tf")):  # beside its configuration: source positions are read too
+            shutil.copytree(seed.parent, root / "input")
+            mutated = root / "input" / "plan.json"
+        else:
+            mutated = root / "plan.json"
         args = [str(mutated), str(WITNESS)]
     elif kind == "manifest":
         mutated = root / seed.name
