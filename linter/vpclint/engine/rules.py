@@ -157,6 +157,12 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
     # the deepest error names the key that is wrong, not the document around it
     depth = max(len(e.absolute_path) for e in errors)
     error = jsonschema.exceptions.best_match(e for e in errors if len(e.absolute_path) == depth)
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        # "valid under none of the alternatives" names nothing: take the alternative it came closest to
+        branches: dict = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else 0, []).append(sub)
+        error = jsonschema.exceptions.best_match(min(branches.values(), key=len))
     where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         # name the unknown key and point at its own line

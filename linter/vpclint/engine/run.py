@@ -48,6 +48,15 @@ def _run_rule(rule: Rule, model: Model) -> Iterable[Finding]:
 
 def _holds(condition: dict[str, Any], bindings: dict[str, Any]) -> bool | None:
     """Whether a ``where`` condition holds; None when its value is unknown."""
+    if "any_of" in condition:  # one list of conditions that all hold; unknown unless one surely does
+        verdict: bool | None = False
+        for conditions in condition["any_of"]:
+            holds = _all_hold(conditions, bindings)
+            if holds is True:
+                return True
+            if holds is None:
+                verdict = None
+        return verdict
     values = resolve(bindings, condition["path"])
     if any(isinstance(v, Unknown) for v in values):
         return None
@@ -59,6 +68,18 @@ def _holds(condition: dict[str, Any], bindings: dict[str, Any]) -> bool | None:
     if "in" in condition:
         return value in condition["in"]
     return value not in condition["not_in"]
+
+
+def _all_hold(conditions: list[dict[str, Any]], bindings: dict[str, Any]) -> bool | None:
+    """In order, stopping at the first that fails: a later path may exist only when an earlier condition holds."""
+    verdict: bool | None = True
+    for condition in conditions:
+        holds = _holds(condition, bindings)
+        if holds is False:
+            return False
+        if holds is None:
+            verdict = None
+    return verdict
 
 
 def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, Any],

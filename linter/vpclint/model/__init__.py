@@ -92,6 +92,15 @@ class Cidr:
         return self.owner.address
 
     @property
+    def network(self) -> "Network | None":
+        """The network the range belongs to: its owner when that is a network, else
+        the owner's (a subnet's, a cluster's); None when unknown or outside the model."""
+        if isinstance(self.owner, Network):
+            return self.owner
+        found = getattr(self.owner, "network", None)
+        return found if isinstance(found, Network) else None
+
+    @property
     def resource(self) -> Resource | None:
         return self.owner.resource
 
@@ -150,6 +159,9 @@ class Network(Element):
     # table is unknown, route tables whose count is unknown): a route that
     # seems missing may then exist
     routes_complete: bool = True
+    # True where a network has no CIDR of its own and its subnets' ranges are
+    # its address space (GCP): ``cidrs`` then holds those subnet ranges
+    addressed_by_subnets: bool = False
 
     @property
     def peers(self) -> list["Network"]:

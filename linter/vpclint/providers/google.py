@@ -207,7 +207,7 @@ def _networks(b: Builder, st: _State) -> None:
         if st.twin("networks", res):
             continue
         v = res.values
-        net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed")
+        net = Network(res.address, res, provider=PROVIDER, managed=res.mode == "managed", addressed_by_subnets=True)
         if net.managed:
             auto = v.get("auto_create_subnetworks", True)
             if auto is not False:
