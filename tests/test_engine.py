@@ -153,3 +153,39 @@ def test_user_rule_directory_and_duplicate_ids(tmp_path: Path) -> None:
     rules, errors = load_rules([str(tmp_path)])
     assert [e.message for e in errors] == [f"rule id 'subnet_cidr_overlap' is already defined in "
                                            f"{[r for r in rules if r.id == 'subnet_cidr_overlap'][0].path}"]
+
+
+# -- where: any_of ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alternatives, verdict", [
+    ([[("role", "network")], [("zone", "a")]], True),     # the first list holds
+    ([[("role", "x")], [("zone", "a")]], True),           # the second holds
+    ([[("role", "x")], [("zone", "b")]], False),          # neither
+    ([[("role", "x")], [("unknown_zone", "a")]], None),   # one false, one unknown: unknown
+    ([[("unknown_zone", "a")], [("role", "network")]], True),  # unknown, but another surely holds
+    ([[("role", "x"), ("no_such_attr", 1)], [("zone", "b")]], False),  # a failed condition stops its list
+])
+def test_any_of_is_three_valued_and_stops_a_list_at_its_first_failure(alternatives, verdict) -> None:
+    from vpclint.engine.run import _holds
+
+    net = network("10.0.0.0/16")
+    item = subnet("s.a", "10.0.1.0/24", zone="a", net=net)
+    bindings = {"subnet": item, "cidr": net.cidrs[0], "known": {"zone": "a"}}
+    paths = {"role": "cidr.role", "zone": "subnet.zone", "unknown_zone": "subnet.cidr.unknown",
+             "no_such_attr": "subnet.no_such_attr"}
+    item.cidr.unknown = Unknown("zone unknown")  # a path that reaches an unknown value
+    condition = {"any_of": [[{"path": paths[name], "equals": value} for name, value in conditions]
+                            for conditions in alternatives]}
+    assert _holds(condition, bindings) is verdict
+
+
+def test_any_of_is_validated_by_the_schema(tmp_path: Path) -> None:
+    rule = tmp_path / "r.yaml"
+    rule.write_text("id: r\nseverity: notice\nsummary: s\nfor_each: cidrs\nwhere:\n  - any_of:\n"
+                    "      - - path: cidr.role\n          equals: network\n      - path: cidr.role\n"
+                    "check:\n  holds:\n    path: cidr.role\n    equals: network\nmessage: m\n"
+                    "docs: {what: a, why: b, bad: c, good: d}\n")
+    with pytest.raises(RuleError) as raised:
+        load_rule_file(str(rule))
+    assert raised.value.error.line == 9 and "any_of.1" in raised.value.error.message
