@@ -1,9 +1,12 @@
 """Turn one HCL file into a plain-data form, once, with an on-disk cache.
 
-python-hcl2 builds a typed tree that is slow to build and impossible to cache.
-This module walks that tree once and keeps only what evaluation needs, as
-nested lists, dicts, str, int, float, bool and None, so the result can be
-stored as JSON keyed by the file content and reused by later runs.
+python-hcl2 parses with lark, then turns lark's tree into a typed tree that
+is slow to build (a third of its time) and impossible to cache. This module
+takes lark's tree (``hcl2.api.parses_to_tree``, a public stage of python-hcl2's
+pipeline, its grammar ``hcl2.lark``), walks it once and keeps only what
+evaluation needs, as nested lists, dicts, str, int, float, bool and None, so
+the result can be stored as JSON keyed by the file content and reused by
+later runs.
 
 Plain form of a file::
 
@@ -38,17 +41,7 @@ from typing import Any
 
 import hcl2
 import lark
-from hcl2.rules import base as r_base
-from hcl2.rules import containers as r_cont
-from hcl2.rules import directives as r_dir
-from hcl2.rules import expressions as r_expr
-from hcl2.rules import for_expressions as r_for
-from hcl2.rules import functions as r_fn
-from hcl2.rules import indexing as r_idx
-from hcl2.rules import literal_rules as r_lit
-from hcl2.rules import strings as r_str
-from hcl2.rules.abstract import LarkRule, LarkToken
-from hcl2.rules.whitespace import NewLineOrCommentRule
+from lark import Token, Tree
 
 # the on-disk cache (cache.py, which does not import the parser) keys entries
 # by content, versions and this file's source; SCHEMA is the plain form's version
@@ -57,6 +50,18 @@ from vpclint.load.hcl.cache import SCHEMA
 
 class ConvertError(Exception):
     """A construct inside a parsed file that cannot be read (bad heredoc template)."""
+
+
+class _FileError(Exception):
+    """A file python-hcl2 itself would refuse after parsing: an unterminated
+    template directive in a quoted string."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+_NL = "new_line_or_comment"
 
 
 # ---------------------------------------------------------------------------
@@ -80,26 +85,22 @@ def parse_text(text: str) -> dict:
     """Parse HCL source text into the plain form; never raises."""
     text = text.replace("\r\n", "\n")
     try:
-        tree = hcl2.parses(text)
+        tree = hcl2.api.parses_to_tree(text)
     except RecursionError:
         return _failed(None, "the file is nested too deeply to parse")
     except lark.exceptions.UnexpectedInput as exc:
         return _failed(_error_line(exc, text), _describe_parse_error(exc))
-    except lark.exceptions.VisitError as exc:
-        if isinstance(exc.orig_exc, RecursionError):
-            return _failed(None, "the file is nested too deeply to parse")
-        meta = getattr(exc.obj, "meta", None)
-        line = getattr(meta, "line", None) if meta is not None and not getattr(meta, "empty", True) else None
-        detail = str(exc.orig_exc)
-        return _failed(line, f"syntax error: {detail[:1].lower()}{detail[1:]}")
     except Exception as exc:  # the parser has no narrower contract than this
         return _failed(None, f"syntax error: {exc}")
     converter = _Converter()
     try:
-        blocks = converter.body(tree.body)
+        blocks = converter.body(tree.children[0])
         comments = _comments(tree)
+    except _FileError as exc:
+        detail = str(exc)
+        return _failed(exc.line, f"syntax error: {detail[:1].lower()}{detail[1:]}")
     except RecursionError:
-        return _failed(None, "the file is nested too deeply to read")
+        return _failed(None, "the file is nested too deeply to parse")
     return {"v": SCHEMA, "blocks": blocks, "comments": comments, "errors": converter.errors}
 
 
@@ -201,40 +202,25 @@ def _describe_parse_error(exc: lark.exceptions.UnexpectedInput) -> str:
 
 _COMMENT_RE = re.compile(r"#[^\n]*|//[^\n]*|/\*.*?\*/", re.S)
 
+# operator tokens into which the parser's post-lexer merges the new line (and
+# any comment) before a continued line
+_OPERATORS = frozenset({"DOUBLE_EQ", "NEQ", "LT", "GT", "LEQ", "GEQ", "ASTERISK", "SLASH", "PERCENT",
+                        "DOUBLE_AMP", "DOUBLE_PIPE", "PLUS", "QMARK"})
 
-def _comments(tree: LarkRule) -> list:
-    """Every comment in the tree as [line, text], in line order.
 
-    Comments live in new_line_or_comment rules (with a position) and, before a
-    continued binary operator or '?', inside the operator token itself, whose
-    position is the operator's line. (Exact type checks: isinstance against
-    the tree's abstract base classes costs more than the rest of the walk.)
-    """
+def _comments(tree: Tree) -> list:
+    """Every comment in the tree as [line, text], in line order: in new-line
+    tokens, and in an operator token that carries the line break before it."""
     found: list = []
-    stack: list = [tree]
-    pop, push = stack.pop, stack.extend
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind is NewLineOrCommentRule:
-            line = _meta_line(node)
-            if line is not None:
-                _scan_comments("".join(str(child.value) for child in node._children), line, found)
-            continue
-        if kind is r_lit.BinaryOperatorRule:
-            value = str(node.token.value)
-            line = _meta_line(node)
-            if "\n" in value and line is not None:
-                _scan_comments(value, line - value.count("\n"), found)
-            continue
-        if kind is r_expr.ConditionalRule:
-            value = str(getattr(node.children[2], "value", ""))
-            line = _meta_line(node.children[3] or node.children[4])
-            if "\n" in value and line is not None:
-                _scan_comments(value, line - value.count("\n"), found)
-        children = getattr(node, "_children", None)
-        if children:
-            push(children)
+    for token in tree.scan_values(lambda value: isinstance(value, Token)):
+        if token.type == "NL_OR_COMMENT":
+            value = str(token)
+            if "#" in value or "/" in value:
+                _scan_comments(value, token.line, found)
+        elif token.type in _OPERATORS:
+            value = str(token)
+            if "\n" in value:  # the token keeps the operator's line
+                _scan_comments(value, token.line - value.count("\n"), found)
     found.sort()
     return found
 
@@ -245,18 +231,19 @@ def _scan_comments(text: str, first_line: int, found: list) -> None:
         found.append([line, match.group(0).rstrip()])
 
 
-def _meta_line(node: Any) -> int | None:
-    meta = getattr(node, "_meta", None)
-    if meta is None or getattr(meta, "empty", True):
-        return None
-    return getattr(meta, "line", None)
+def _line(node: Tree) -> int | None:
+    meta = node._meta
+    return None if meta is None or meta.empty else meta.line
 
 
-def _meta_end_line(node: Any) -> int | None:
-    meta = getattr(node, "_meta", None)
-    if meta is None or getattr(meta, "empty", True):
-        return None
-    return getattr(meta, "end_line", None)
+def _end_line(node: Tree) -> int | None:
+    meta = node._meta
+    return None if meta is None or meta.empty else meta.end_line
+
+
+def _parts(node: Tree) -> list:
+    """A rule's children that are syntax, not punctuation or layout."""
+    return [child for child in node.children if isinstance(child, Tree) and child.data != _NL]
 
 
 # ---------------------------------------------------------------------------
@@ -290,216 +277,246 @@ def _number(text: str) -> int | float:
 
 
 class _Converter:
-    """Walks the typed hcl2 tree and emits the plain form."""
+    """Walks python-hcl2's lark tree and emits the plain form."""
 
     def __init__(self) -> None:
         self.errors: list = []
 
     # -- structure ---------------------------------------------------------
 
-    def body(self, body: r_base.BodyRule) -> list:
-        """Top-level body: blocks, plus bare attributes (tfvars) in a pseudo block."""
+    def body(self, body: Tree) -> list:
         blocks = []
         attrs: dict = {}
         for child in body.children:
-            if isinstance(child, r_base.BlockRule):
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "block":
                 blocks.append(self.block(child))
-            elif isinstance(child, r_base.AttributeRule):
+            elif child.data == "attribute":
                 self._attribute(child, attrs)
         if attrs:
             blocks.append({"type": "__attrs__", "labels": [], "line": 1, "end_line": 1, "attrs": attrs, "blocks": []})
         return blocks
 
-    def block(self, block: r_base.BlockRule) -> dict:
-        labels = block.labels
+    def block(self, block: Tree) -> dict:
+        labels = []
+        inner = None
+        for child in block.children:
+            if isinstance(child, Tree):
+                if child.data == "body":
+                    inner = child
+                elif child.data != _NL:
+                    labels.append(self._label(child))
         attrs: dict = {}
         nested = []
-        for child in block.body.children:
-            if isinstance(child, r_base.BlockRule):
+        for child in inner.children:
+            if not isinstance(child, Tree):
+                continue
+            if child.data == "block":
                 nested.append(self.block(child))
-            elif isinstance(child, r_base.AttributeRule):
+            elif child.data == "attribute":
                 self._attribute(child, attrs)
-        return {
-            "type": self._label(labels[0]),
-            "labels": [self._label(label) for label in labels[1:]],
-            "line": _meta_line(block),
-            "end_line": _meta_end_line(block),
-            "attrs": attrs,
-            "blocks": nested,
-        }
+        return {"type": labels[0], "labels": labels[1:], "line": _line(block), "end_line": _end_line(block),
+                "attrs": attrs, "blocks": nested}
 
-    def _attribute(self, attr: r_base.AttributeRule, attrs: dict) -> None:
-        name = str(attr.identifier.token.value)
-        line = _meta_line(attr)
+    def _attribute(self, attr: Tree, attrs: dict) -> None:
+        name_node, _, expression = attr.children
+        name = str(name_node.children[0])
+        line = _line(attr)
         if name in attrs:
             self.errors.append([line, f"attribute {name!r} is defined more than once (first on line {attrs[name][1]})"])
             return
-        attrs[name] = [self.expr(attr.expression), line]
+        attrs[name] = [self.expr(expression), line]
 
-    def _label(self, label: Any) -> str:
-        if isinstance(label, r_str.StringRule):
-            return "".join(
-                _unescape(str(part.content.value)) if isinstance(part.content, LarkToken) else ""
-                for part in label.string_parts
-            )
-        return str(label.token.value)
+    def _label(self, label: Tree) -> str:
+        if label.data == "string":
+            out = []
+            for part in label.children:
+                if isinstance(part, Tree):  # string_part
+                    content = part.children[0]
+                    out.append(_unescape(str(content)) if isinstance(content, Token) else "")
+            return "".join(out)
+        return str(label.children[0])
 
     # -- expressions -------------------------------------------------------
 
     def expr(self, node: Any) -> list:
-        while type(node) is r_expr.ExprTermRule:  # parentheses and wrappers: no frame each
-            node = node.expression
-        method = _DISPATCH.get(type(node))
+        while node.data == "expr_term":
+            node = _parts(node)[0]
+        method = _DISPATCH.get(node.data)
         if method is None:
-            return ["error", f"unsupported expression {type(node).__name__}"]
+            return ["error", f"unsupported expression {node.data}"]
         return method(self, node)
 
-    def _identifier(self, node: r_lit.IdentifierRule) -> list:
-        return ["var", str(node.token.value)]
+    def _identifier(self, node: Tree) -> list:
+        return ["var", str(node.children[0])]
 
-    def _literal(self, node: r_lit.LiteralValueRule) -> list:
-        return ["lit", {"true": True, "false": False, "null": None}[str(node.token.value)]]
+    def _literal(self, node: Tree) -> list:
+        return ["lit", {"true": True, "false": False, "null": None}[str(node.children[0])]]
 
-    def _int(self, node: r_lit.IntLitRule) -> list:
-        return ["lit", _number(str(node.token.value))]
+    def _int(self, node: Tree) -> list:
+        return ["lit", _number(str(node.children[0]))]
 
-    _float = _int
+    def _tuple(self, node: Tree) -> list:
+        return ["tuple", [self.expr(element) for element in _parts(node)]]
 
-    def _tuple(self, node: r_cont.TupleRule) -> list:
-        return ["tuple", [self.expr(element) for element in node.elements]]
-
-    def _object(self, node: r_cont.ObjectRule) -> list:
+    def _object(self, node: Tree) -> list:
         items = []
-        for element in node.elements:
-            key = element.key
-            if isinstance(key, r_cont.ObjectElemKeyExpressionRule):
-                key_expr = self.expr(key.expression)
-            else:
-                inner = key.value
-                if isinstance(inner, r_lit.IdentifierRule):
-                    key_expr = ["lit", str(inner.token.value)]
-                elif isinstance(inner, (r_lit.IntLitRule, r_lit.FloatLitRule)):
-                    key_expr = ["lit", str(inner.token.value)]
-                else:
-                    key_expr = self.expr(inner)
-            items.append([key_expr, self.expr(element.expression)])
+        for element in _parts(node):  # object_elem: key, EQ/COLON, expression
+            key_node, _, value = element.children
+            (key,) = key_node.children
+            items.append([self._object_key(key), self.expr(value)])
         return ["object", items]
 
-    def _call(self, node: r_fn.FunctionCallRule) -> list:
-        name = "::".join(str(ident.token.value) for ident in node.identifiers)
-        args = node.arguments
-        if args is None:
-            return ["call", name, [], False]
-        return ["call", name, [self.expr(arg) for arg in args.arguments], args.has_ellipsis]
+    def _object_key(self, key: Tree) -> list:
+        if key.data == "keyword":
+            return ["lit", str(key.children[0])]
+        if key.data == "expr_term" and len(key.children) == 1:
+            inner = key.children[0]
+            if inner.data in ("identifier", "literal_value", "int_lit", "float_lit"):
+                return ["lit", str(inner.children[0])]
+            if inner.data == "string":
+                return self.expr(inner)
+        return self.expr(key)
 
-    def _get_attr(self, node: r_idx.GetAttrExprTermRule) -> list:
-        return ["attr", self.expr(node.expr_term), str(node.get_attr.identifier.token.value)]
+    def _call(self, node: Tree) -> list:
+        names = [str(c.children[0]) for c in node.children if isinstance(c, Tree) and c.data == "identifier"]
+        arguments = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
+        if arguments is None:
+            return ["call", "::".join(names), [], False]
+        ellipsis = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in arguments.children)
+        return ["call", "::".join(names), [self.expr(arg) for arg in _parts(arguments)], ellipsis]
 
-    def _index(self, node: r_idx.IndexExprTermRule) -> list:
-        return ["index", self.expr(node.children[0]), self._index_key(node.children[1])]
+    def _get_attr(self, node: Tree) -> list:
+        term, get_attr = node.children
+        return ["attr", self.expr(term), str(_parts(get_attr)[0].children[0])]
 
-    def _index_key(self, index: Any) -> list:
-        if isinstance(index, r_idx.ShortIndexRule):
-            return ["lit", int(str(index.index.value))]
-        return self.expr(index.index_expression)
+    def _index(self, node: Tree) -> list:
+        term, index = node.children
+        return ["index", self.expr(term), self._index_key(index)]
 
-    def _splat(self, node: Any) -> list:
+    def _index_key(self, index: Tree) -> list:
+        if index.data == "short_index":
+            return ["lit", int(str(index.children[1]))]
+        return self.expr(_parts(index)[0])
+
+    def _splat(self, node: Tree) -> list:
+        term, splat = node.children
         ops = []
-        for accessor in node.children[1].get_attrs:
-            if isinstance(accessor, r_idx.GetAttrRule):
-                ops.append(["attr", str(accessor.identifier.token.value)])
+        for accessor in _parts(splat):
+            if accessor.data == "get_attr":
+                ops.append(["attr", str(_parts(accessor)[0].children[0])])
             else:
                 ops.append(["index", self._index_key(accessor)])
-        return ["splat", self.expr(node.expr_term), ops]
+        return ["splat", self.expr(term), ops]
 
-    def _conditional(self, node: r_expr.ConditionalRule) -> list:
-        return ["cond", self.expr(node.condition), self.expr(node.if_true), self.expr(node.if_false)]
+    def _conditional(self, node: Tree) -> list:
+        condition, if_true, if_false = _parts(node)
+        return ["cond", self.expr(condition), self.expr(if_true), self.expr(if_false)]
 
-    def _binary(self, node: r_expr.BinaryOpRule) -> list:
-        term = node.binary_term
-        # a continued line carries the new line (and any comment) in the token
-        operator = str(term.binary_operator.token.value).rsplit("\n", 1)[-1].strip()
-        return ["binop", operator, self.expr(node.expr_term), self.expr(term.expr_term)]
+    def _binary(self, node: Tree) -> list:
+        left, term = _parts(node)
+        operator_node, right = _parts(term)
+        operator = str(operator_node.children[0]).rsplit("\n", 1)[-1].strip()
+        return ["binop", operator, self.expr(left), self.expr(right)]
 
-    def _unary(self, node: r_expr.UnaryOpRule) -> list:
-        operator = node.operator.strip()
-        operand = self.expr(node.expr_term)
+    def _unary(self, node: Tree) -> list:
+        operator = str(node.children[0]).strip()
+        operand = self.expr(node.children[1])
         if operator == "-" and operand[0] == "lit" and type(operand[1]) in (int, float):
             return ["lit", -operand[1]]
         return ["unop", operator, operand]
 
-    def _for_intro(self, intro: r_for.ForIntroRule) -> tuple:
-        first = str(intro.first_iterator.token.value)
-        second = intro.second_iterator
-        if second is None:
-            return None, first, self.expr(intro.iterable)
-        return first, str(second.token.value), self.expr(intro.iterable)
+    def _for_intro(self, intro: Tree) -> tuple:
+        names = [str(c.children[0]) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+        collection = [c for c in _parts(intro) if c.data != "identifier"][-1]
+        if len(names) == 1:
+            return None, names[0], self.expr(collection)
+        return names[0], names[1], self.expr(collection)
 
-    def _for_tuple(self, node: r_for.ForTupleExprRule) -> list:
-        key, value, collection = self._for_intro(node.for_intro)
-        cond = self.expr(node.condition.condition_expr) if node.condition is not None else None
-        return ["fortuple", key, value, collection, self.expr(node.value_expr), cond]
+    def _for_parts(self, node: Tree) -> tuple:
+        intro = cond = None
+        exprs = []
+        for child in _parts(node):
+            if child.data == "for_intro":
+                intro = child
+            elif child.data == "for_cond":
+                cond = self.expr(_parts(child)[0])
+            else:
+                exprs.append(child)
+        return intro, exprs, cond
 
-    def _for_object(self, node: r_for.ForObjectExprRule) -> list:
-        key, value, collection = self._for_intro(node.for_intro)
-        cond = self.expr(node.condition.condition_expr) if node.condition is not None else None
-        return [
-            "forobject", key, value, collection,
-            self.expr(node.key_expr), self.expr(node.value_expr), cond, node.ellipsis is not None,
-        ]
+    def _for_tuple(self, node: Tree) -> list:
+        intro, (value,), cond = self._for_parts(node)
+        key, name, collection = self._for_intro(intro)
+        return ["fortuple", key, name, collection, self.expr(value), cond]
 
-    def _template_string(self, node: r_str.TemplateStringRule) -> list:
-        return ["lit", _unescape(node.inner_value)]
+    def _for_object(self, node: Tree) -> list:
+        intro, (key_expr, value_expr), cond = self._for_parts(node)
+        key, name, collection = self._for_intro(intro)
+        grouped = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+        return ["forobject", key, name, collection, self.expr(key_expr), self.expr(value_expr), cond, grouped]
+
+    def _template_string(self, node: Tree) -> list:
+        raw = str(node.children[0])
+        if raw.startswith('\\"') and raw.endswith('\\"'):
+            raw = raw[2:-2]
+        return ["lit", _unescape(raw)]
 
     # -- templates ---------------------------------------------------------
 
-    def _string(self, node: r_str.StringRule) -> list:
+    def _string(self, node: Tree) -> list:
         flat: list = []
-        for part in node.string_parts:
-            self._flatten_part(part.content, flat)
-        return self._checked(node, _template(flat))
-
-    def _checked(self, node: Any, expr: list) -> list:
-        """A template that could not be assembled is also a load error at its line."""
+        depth: list = []  # open if/for directives, as the parser's transformer checks them
+        for part in node.children:
+            if isinstance(part, Tree):
+                self._flatten_part(part.children[0], flat, depth)
+        if depth:
+            raise _FileError(_line(node), f"Unterminated template {depth[-1]} directive")
+        expr = _template(flat)
         if expr[0] == "error":
-            self.errors.append([_meta_line(node), expr[1]])
+            self.errors.append([_line(node), expr[1]])
         return expr
 
-    def _flatten_part(self, content: Any, flat: list) -> None:
-        """Quoted-string parts as a flat list of text and directive markers."""
-        if isinstance(content, LarkToken):
-            kind = content.lark_name()
-            value = str(content.value)
-            if kind in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+    def _flatten_part(self, content: Any, flat: list, depth: list) -> None:
+        if isinstance(content, Token):
+            value = str(content)
+            if content.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
                 flat.append(value[1:])  # $${ -> ${ and %%{ -> %{
             else:
                 flat.append(_unescape(value))
-        elif isinstance(content, r_str.InterpolationRule):
-            flat.append(("i", self.expr(content.expression), False, False))
-        elif isinstance(content, (r_dir.TemplateIfRule, r_dir.TemplateForRule)):
-            for child in content.children:
-                self._flatten_part(child, flat)
-        elif isinstance(content, r_str.StringPartRule):
-            self._flatten_part(content.content, flat)
-        elif isinstance(content, r_dir.TemplateIfStartRule):
-            flat.append(("if", self.expr(content.condition), content.strip_open, content.strip_close))
-        elif isinstance(content, r_dir.TemplateElseRule):
-            flat.append(("else", None, content.strip_open, content.strip_close))
-        elif isinstance(content, r_dir.TemplateEndifRule):
-            flat.append(("endif", None, content.strip_open, content.strip_close))
-        elif isinstance(content, r_dir.TemplateForStartRule):
-            key = content.key_iterator
-            names = (str(content.iterator.token.value), str(key.token.value) if key is not None else None)
-            # `%{for k, v in x}`: the first name is the key when there are two
-            pair = (names[0], names[1]) if names[1] is not None else (None, names[0])
-            flat.append(("for", (pair, self.expr(content.collection)), content.strip_open, content.strip_close))
-        elif isinstance(content, r_dir.TemplateEndforRule):
-            flat.append(("endfor", None, content.strip_open, content.strip_close))
+            return
+        kind = content.data
+        children = content.children
+        strip_open = len(children) > 1 and isinstance(children[1], Token) and children[1].type == "STRIP_MARKER"
+        strip_close = len(children) > 2 and isinstance(children[-2], Token) and children[-2].type == "STRIP_MARKER"
+        if kind == "interpolation":
+            flat.append(("i", self.expr(_parts(content)[0]), False, False))
+        elif kind == "template_if_start":
+            depth.append("if")
+            flat.append(("if", self.expr(_parts(content)[0]), strip_open, strip_close))
+        elif kind == "template_else":
+            flat.append(("else", None, strip_open, strip_close))
+        elif kind == "template_endif":
+            if depth and depth[-1] == "if":
+                depth.pop()
+            flat.append(("endif", None, strip_open, strip_close))
+        elif kind == "template_for_start":
+            depth.append("for")
+            parts = _parts(content)
+            names = [str(p.children[0]) for p in parts if p.data == "identifier"]
+            collection = [p for p in parts if p.data != "identifier"][-1]
+            pair = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            flat.append(("for", (pair, self.expr(collection)), strip_open, strip_close))
+        elif kind == "template_endfor":
+            if depth and depth[-1] == "for":
+                depth.pop()
+            flat.append(("endfor", None, strip_open, strip_close))
         else:
-            flat.append(("i", ["error", f"unsupported template part {type(content).__name__}"], False, False))
+            flat.append(("i", ["error", f"unsupported template part {kind}"], False, False))
 
-    def _heredoc(self, node: r_str.HeredocTemplateRule) -> list:
-        raw = str(node.heredoc.value)
+    def _heredoc(self, node: Tree) -> list:
+        raw = str(node.children[0])
         match = _HEREDOC_RE.match(raw)
         if match is None:
             return self._fail(node, "malformed heredoc")
@@ -510,34 +527,37 @@ class _Converter:
             flat = _split_template(body)
         except ConvertError as exc:
             return self._fail(node, f"heredoc template: {exc}")
-        return self._checked(node, _template(flat))
+        expr = _template(flat)
+        if expr[0] == "error":
+            self.errors.append([_line(node), expr[1]])
+        return expr
 
-    def _fail(self, node: Any, message: str) -> list:
-        self.errors.append([_meta_line(node), message])
+    def _fail(self, node: Tree, message: str) -> list:
+        self.errors.append([_line(node), message])
         return ["error", message]
 
 
 _DISPATCH = {
-    r_lit.IdentifierRule: _Converter._identifier,
-    r_lit.LiteralValueRule: _Converter._literal,
-    r_lit.IntLitRule: _Converter._int,
-    r_lit.FloatLitRule: _Converter._float,
-    r_cont.TupleRule: _Converter._tuple,
-    r_cont.ObjectRule: _Converter._object,
-    r_fn.FunctionCallRule: _Converter._call,
-    r_idx.GetAttrExprTermRule: _Converter._get_attr,
-    r_idx.IndexExprTermRule: _Converter._index,
-    r_idx.AttrSplatExprTermRule: _Converter._splat,
-    r_idx.FullSplatExprTermRule: _Converter._splat,
-    r_expr.ConditionalRule: _Converter._conditional,
-    r_expr.BinaryOpRule: _Converter._binary,
-    r_expr.UnaryOpRule: _Converter._unary,
-    r_for.ForTupleExprRule: _Converter._for_tuple,
-    r_for.ForObjectExprRule: _Converter._for_object,
-    r_str.StringRule: _Converter._string,
-    r_str.TemplateStringRule: _Converter._template_string,
-    r_str.HeredocTemplateRule: _Converter._heredoc,
-    r_str.HeredocTrimTemplateRule: _Converter._heredoc,
+    "identifier": _Converter._identifier,
+    "literal_value": _Converter._literal,
+    "int_lit": _Converter._int,
+    "float_lit": _Converter._int,
+    "tuple": _Converter._tuple,
+    "object": _Converter._object,
+    "function_call": _Converter._call,
+    "get_attr_expr_term": _Converter._get_attr,
+    "index_expr_term": _Converter._index,
+    "attr_splat_expr_term": _Converter._splat,
+    "full_splat_expr_term": _Converter._splat,
+    "conditional": _Converter._conditional,
+    "binary_op": _Converter._binary,
+    "unary_op": _Converter._unary,
+    "for_tuple_expr": _Converter._for_tuple,
+    "for_object_expr": _Converter._for_object,
+    "string": _Converter._string,
+    "template_string": _Converter._template_string,
+    "heredoc_template": _Converter._heredoc,
+    "heredoc_template_trim": _Converter._heredoc,
 }
 
 _HEREDOC_RE = re.compile(r"\A<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)[ \t]*\2\r?\n?\Z", re.S)
