@@ -204,12 +204,14 @@ def _parse_ahead(settings: Settings, targets: list[str]) -> Iterator[None]:
         yield
 
 
-def models(settings: Settings, matched: set[int]):
+def models(settings: Settings, matched: set[int], targets: list[str] | None = None):
     """Each input's (path, LoadResult, Model, unknowns), expectations attached.
 
-    ``matched`` collects the indexes of the config's expectations some input holds.
+    ``matched`` collects the indexes of the config's expectations some input
+    holds; ``targets`` are the inputs, when already discovered.
     """
-    targets = [target for path in settings.paths for target in discover(path, settings.recursive)]
+    if targets is None:
+        targets = [target for path in settings.paths for target in discover(path, settings.recursive)]
     with _parse_ahead(settings, targets), _finally(settings.progress):
         for number, target in enumerate(targets, 1):
             if settings.progress is not None:
@@ -258,8 +260,9 @@ def lint(settings: Settings) -> Report:
     report.rules = select_rules(rules, settings)
     suppressor = Suppressor(known, {rule.id for rule in report.rules})
     matched: set[int] = set()
-    report.empty = [path for path in settings.paths if not discover(path, settings.recursive)]
-    for target, loaded, model, unknowns in models(settings, matched):
+    discovered = [(path, discover(path, settings.recursive)) for path in settings.paths]
+    report.empty = [path for path, found in discovered if not found]
+    for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)

@@ -318,7 +318,8 @@ class ModuleInstance:
         self.call_sites = call_sites
         self.call = call
         self.parent_scope = parent_scope
-        self.chain = chain + (loader.reads.realpath(module.dir),)
+        self._callers = chain  # the real directories of the modules that led here
+        self._chain: tuple | None = None
         self.scope = Scope(self)
         self.path_module = os.path.relpath(module.dir, loader.root_dir) if address else "."
         self._memo: dict = {}
@@ -328,6 +329,14 @@ class ModuleInstance:
 
     def __repr__(self) -> str:
         return self.address or "root module"
+
+    @property
+    def chain(self) -> tuple:
+        """Real directories from the root to this module, for include cycles;
+        resolved when the module calls another (most never do)."""
+        if self._chain is None:
+            self._chain = self._callers + (self.loader.reads.realpath(self.module.dir),)
+        return self._chain
 
     def _lazy(self, key: tuple, compute: Callable[[], Any], cycle: Callable[[Unknown], Any] = lambda u: u) -> Any:
         """Compute once; a value that depends on itself is `cycle(Unknown)`, errors are replayed."""
