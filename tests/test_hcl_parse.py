@@ -159,3 +159,12 @@ def test_bad_templates_are_errors_and_unknown_values(source: str, error: list) -
     assert plain["errors"] == [error]
     attrs = {name: expr for block in plain["blocks"] for name, (expr, _line) in block["attrs"].items()}
     assert attrs["x"][0] == "error"
+
+
+def test_a_parse_tree_shape_the_converter_does_not_know_is_a_file_error(monkeypatch) -> None:
+    """A python-hcl2 release whose grammar names a rule differently must cost one file, never the run."""
+    from vpclint.load.hcl import parse
+
+    monkeypatch.setitem(parse._DISPATCH, "binary_op", lambda self, node: node.children[99])
+    plain = parse_text("a = 1 + 2\n")
+    assert plain["blocks"] == [] and "internal error reading the parse tree (IndexError" in plain["errors"][0][1]

@@ -101,6 +101,9 @@ def parse_text(text: str) -> dict:
         return _failed(exc.line, f"syntax error: {detail[:1].lower()}{detail[1:]}")
     except RecursionError:
         return _failed(None, "the file is nested too deeply to parse")
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:  # a tree shape not foreseen
+        return _failed(None, f"internal error reading the parse tree ({type(exc).__name__}: {exc}); "
+                             "please report it with this file")
     return {"v": SCHEMA, "blocks": blocks, "comments": comments, "errors": converter.errors}
 
 
