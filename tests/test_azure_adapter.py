@@ -380,3 +380,72 @@ data "azurerm_subnet" "nodes" {
     (cluster,) = model.clusters
     assert [s.address for s in cluster.node_subnets] == ["azurerm_subnet.nodes"]
     assert cluster.network.address == "azurerm_virtual_network.apps"
+
+
+# -- AKS written as ARM bodies through azapi (Azure Verified Modules) -----------------
+
+
+def azapi_cluster(body: str, extra: str = "") -> str:
+    return VNETS + f"""
+resource "azurerm_subnet" "pods" {{
+  name                 = "pods"
+  resource_group_name  = "network"
+  virtual_network_name = azurerm_virtual_network.apps.name
+  address_prefixes     = ["10.1.64.0/18"]
+}}
+
+resource "azapi_resource" "apps" {{
+  type      = "Microsoft.ContainerService/managedClusters@2024-09-01"
+  name      = "apps"
+  parent_id = "/subscriptions/0000/resourceGroups/network"
+  body      = {body}
+}}
+{extra}"""
+
+
+def test_an_azapi_cluster_reads_its_network_profile_and_pools(tmp_path: Path) -> None:
+    model = model_of(tmp_path, azapi_cluster("""{
+    properties = {
+      agentPoolProfiles = [{ name = "system", vnetSubnetID = azurerm_subnet.nodes.id }]
+      networkProfile = { networkPlugin = "azure", networkPluginMode = "overlay", podCidr = "10.244.0.0/16",
+                         serviceCidr = "10.0.0.0/16", dnsServiceIP = "10.0.0.10" }
+    }
+  }"""))
+    (cluster,) = model.clusters
+    assert (cluster.network_model, cluster.pod_addressing) == ("azure overlay", "node")
+    assert [s.address for s in cluster.node_subnets] == ["azurerm_subnet.nodes"]
+    assert cluster.network.address == "azurerm_virtual_network.apps"
+    assert [(str(c), c.attribute) for c in cluster.container_cidrs] == [
+        ("10.244.0.0/16", "body.properties.networkProfile.podCidr")]
+    assert [str(c) for c in cluster.service_cidrs] == ["10.0.0.0/16"]
+
+
+def test_an_azapi_agent_pool_of_flat_azure_cni_adds_its_pod_subnet(tmp_path: Path) -> None:
+    model = model_of(tmp_path, azapi_cluster(
+        # azapi 1.x takes the body as a JSON string; the ids are known strings here, else the string is unknown
+        """jsonencode({ properties = { networkProfile = { networkPlugin = "azure" },
+                                        agentPoolProfiles = [{ vnetSubnetID = local.nodes }] } })""",
+        """
+resource "azapi_resource" "pool" {
+  type      = "Microsoft.ContainerService/managedClusters/agentPools@2024-09-01"
+  name      = "user"
+  parent_id = azapi_resource.apps.id
+  body      = { properties = { vnetSubnetID = azurerm_subnet.nodes.id, podSubnetID = azurerm_subnet.pods.id } }
+}
+
+locals {
+  nodes = "/subscriptions/0000/resourceGroups/network/providers/Microsoft.Network/virtualNetworks/apps/subnets/nodes"
+}
+"""))
+    (cluster,) = model.clusters
+    assert (cluster.network_model, cluster.pod_addressing) == ("azure", "subnet")
+    assert [s.address for s in cluster.pod_subnets] == ["azurerm_subnet.nodes", "azurerm_subnet.pods"]
+
+
+def test_an_azapi_cluster_without_a_known_network_plugin_decides_nothing(tmp_path: Path) -> None:
+    for body in ('{ properties = { networkProfile = { podCidr = "10.244.0.0/16" } } }', "var.body",
+                 '{ properties = { networkProfile = { networkPlugin = var.plugin } } }'):
+        model = model_of(tmp_path, azapi_cluster(body, 'variable "body" {}\nvariable "plugin" {}'))
+        (cluster,) = model.clusters
+        assert isinstance(cluster.pod_addressing, Unknown), body
+        assert cluster.container_cidrs == []

@@ -1,4 +1,4 @@
-"""Azure (azurerm provider) → the network model.
+"""Azure (azurerm provider, and AKS through azapi) → the network model.
 
 Where AKS pod traffic comes from (learn.microsoft.com/azure/aks/
 concepts-network-cni-overview, concepts-network-azure-cni-overlay,
@@ -22,6 +22,7 @@ The network model of Azure as this adapter maps it:
 | ``azurerm_route_table`` / ``azurerm_route`` + association | a ``RouteTable`` of user-defined routes, plus the system routes of its VNet, which the UDRs override by longest prefix (and on a tie) |
 | ``azurerm_network_security_group`` / ``_security_rule`` + association | a ``SecurityGroup`` in the VNet of its subnets, with the default rules AllowVnetInBound (65000), AllowAzureLoadBalancerInBound (65001), DenyAllInBound (65500) and their outbound peers |
 | ``azurerm_kubernetes_cluster`` / ``_node_pool`` | a ``Cluster`` (above) |
+| ``azapi_resource`` of type ``Microsoft.ContainerService/managedClusters`` (``/agentPools``), as Azure Verified Modules write AKS | the same ``Cluster``, from the ARM body's ``properties.networkProfile`` (``networkPlugin``, ``networkPluginMode``, ``podCidr(s)``, ``serviceCidr(s)``, ``dnsServiceIP``) and ``agentPoolProfiles`` (``vnetSubnetID``, ``podSubnetID``); without an explicit ``networkPlugin`` the addressing is unknown (the API's default depends on its version) |
 | ``azurerm_redis_cache`` (+ ``azurerm_redis_firewall_rule``), ``azurerm_postgresql_flexible_server`` (+ firewall rules), ``azurerm_mssql_server`` (+ firewall rules), virtual machines | ``Endpoint``\\ s; firewall rules' start/end ranges become ``Whitelist`` entries |
 
 Other facts kept here: the ``VirtualNetwork`` service tag is the VNet's
@@ -44,6 +45,7 @@ service's).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -637,60 +639,131 @@ def _clusters(b: Builder, st: _State) -> None:
     for res in b.of_type("azurerm_kubernetes_cluster"):
         v = res.values
         profile = first(v.get("network_profile"))
+        if res.mode == "data" and not profile:
+            profile = Unknown("an existing cluster read through a data source")
+        elif not isinstance(profile, Unknown) and not profile:
+            profile = {"network_plugin": "kubenet"}  # the provider's default without a network_profile
         pool = first(v.get("default_node_pool"))
-        pool = pool if isinstance(pool, dict) else {}
-        cluster = Cluster(res.address, res, provider=PROVIDER)
-        if isinstance(profile, Unknown):
-            plugin, mode = profile, None
-        elif res.mode == "data" and not profile:
-            plugin, mode = Unknown("an existing cluster read through a data source"), None
-        else:
-            plugin = profile.get("network_plugin") if profile else "kubenet"
-            mode = profile.get("network_plugin_mode") if profile else None
-        if isinstance(plugin, Unknown) or isinstance(mode, Unknown):
-            cluster.pod_addressing = Unknown("network_plugin is unknown")
-        elif plugin == "kubenet" or (plugin == "azure" and isinstance(mode, str) and mode.lower() == "overlay"):
-            cluster.network_model = "kubenet" if plugin == "kubenet" else "azure overlay"
-            cluster.pod_addressing = "node"  # NAT to the node's address leaving the node / cluster
-        elif plugin == "azure":
-            cluster.network_model = "azure"
-            cluster.pod_addressing = "subnet"  # pods hold VNet addresses and keep them
-        else:
-            cluster.network_model = str(plugin)
-            cluster.pod_addressing = Unknown(f"network_plugin {plugin}: the CNI is installed separately")
-        cluster.peer_addressing = cluster.pod_addressing
-        _pool(b, st, cluster, res, pool, "default_node_pool.")
-        networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
-        cluster.network = next(iter(networks.values())) if len(networks) == 1 and all(
-            s.network is not None for s in cluster.node_subnets) else None
-        if isinstance(profile, dict) and cluster.network_model in ("kubenet", "azure overlay"):
-            pods = profile.get("pod_cidrs") if given(profile.get("pod_cidrs")) else (
-                [profile.get("pod_cidr")] if given(profile.get("pod_cidr")) else None)
-            cluster.container_cidrs = [c for c in b.cidrs(cluster, "network_profile.pod_cidr", "container", pods,
-                                                          AKS_POD_CIDR) if c.net is None or c.net.version == 4]
-        if isinstance(profile, dict):
-            services = profile.get("service_cidrs") if given(profile.get("service_cidrs")) else (
-                [profile.get("service_cidr")] if given(profile.get("service_cidr")) else None)
-            cluster.service_cidrs = [c for c in b.cidrs(cluster, "network_profile.service_cidr", "service", services,
-                                                        AKS_SERVICE_CIDR) if c.net is None or c.net.version == 4]
-            dns = profile.get("dns_service_ip")
-            if given(dns):
-                limits = RANGE
-                known = [c for c in cluster.service_cidrs if c.net is not None and not c.error]
-                if known and len(known) == len(cluster.service_cidrs):
-                    limits = CidrLimits("AKS dns_service_ip", within=tuple(str(c.range) for c in known),
-                                        reserved_first=2)
-                b.cidr(cluster, "network_profile.dns_service_ip", "address", dns, limits, single_address=True)
-        b.model.clusters.append(b.register(cluster))
+        _cluster(b, st, res, profile, [("default_node_pool.", pool if isinstance(pool, dict) else {}, _AZURERM_POOL)],
+                 lambda name: f"network_profile.{name}")
     for res in b.of_type("azurerm_kubernetes_cluster_node_pool"):
         cluster = b.resolve(res.values.get("kubernetes_cluster_id"), res, "kubernetes_cluster_id")
         if isinstance(cluster, Cluster) and cluster.provider == PROVIDER:
-            _pool(b, st, cluster, res, res.values, "")
+            _pool(b, st, cluster, res, res.values, "", _AZURERM_POOL)
+    _azapi_clusters(b, st)
 
 
-def _pool(b: Builder, st: _State, cluster: Cluster, res: Resource, pool: dict, prefix: str) -> None:
-    nodes = _subnet(b, st, pool.get("vnet_subnet_id"), res, prefix + "vnet_subnet_id")
-    pods = _subnet(b, st, pool.get("pod_subnet_id"), res, prefix + "pod_subnet_id")
+def _cluster(b: Builder, st: _State, res: Resource, profile: Any, pools: list[tuple[str, dict, tuple[str, str]]],
+             attribute: Any) -> None:
+    """A cluster from its network profile (azurerm's keys, or Unknown) and node
+    pools (where written, the pool, its node and pod subnet keys);
+    ``attribute`` names a profile key as the resource writes it."""
+    cluster = Cluster(res.address, res, provider=PROVIDER)
+    if isinstance(profile, Unknown):
+        plugin, mode = profile, None
+    else:
+        plugin, mode = profile.get("network_plugin"), profile.get("network_plugin_mode")
+    if isinstance(plugin, Unknown) or isinstance(mode, Unknown) or plugin is None:
+        cluster.pod_addressing = plugin if isinstance(plugin, Unknown) else Unknown("network_plugin is unknown")
+    elif plugin == "kubenet" or (plugin == "azure" and isinstance(mode, str) and mode.lower() == "overlay"):
+        cluster.network_model = "kubenet" if plugin == "kubenet" else "azure overlay"
+        cluster.pod_addressing = "node"  # NAT to the node's address leaving the node / cluster
+    elif plugin == "azure":
+        cluster.network_model = "azure"
+        cluster.pod_addressing = "subnet"  # pods hold VNet addresses and keep them
+    else:
+        cluster.network_model = str(plugin)
+        cluster.pod_addressing = Unknown(f"network_plugin {plugin}: the CNI is installed separately")
+    cluster.peer_addressing = cluster.pod_addressing
+    for prefix, pool, keys in pools:
+        _pool(b, st, cluster, res, pool, prefix, keys)
+    networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
+    cluster.network = next(iter(networks.values())) if len(networks) == 1 and all(
+        s.network is not None for s in cluster.node_subnets) else None
+    if isinstance(profile, dict) and cluster.network_model in ("kubenet", "azure overlay"):
+        pods = profile.get("pod_cidrs") if given(profile.get("pod_cidrs")) else (
+            [profile.get("pod_cidr")] if given(profile.get("pod_cidr")) else None)
+        cluster.container_cidrs = [c for c in b.cidrs(cluster, attribute("pod_cidr"), "container", pods,
+                                                      AKS_POD_CIDR) if c.net is None or c.net.version == 4]
+    if isinstance(profile, dict):
+        services = profile.get("service_cidrs") if given(profile.get("service_cidrs")) else (
+            [profile.get("service_cidr")] if given(profile.get("service_cidr")) else None)
+        cluster.service_cidrs = [c for c in b.cidrs(cluster, attribute("service_cidr"), "service", services,
+                                                    AKS_SERVICE_CIDR) if c.net is None or c.net.version == 4]
+        dns = profile.get("dns_service_ip")
+        if given(dns):
+            limits = RANGE
+            known = [c for c in cluster.service_cidrs if c.net is not None and not c.error]
+            if known and len(known) == len(cluster.service_cidrs):
+                limits = CidrLimits("AKS dns_service_ip", within=tuple(str(c.range) for c in known),
+                                    reserved_first=2)
+            b.cidr(cluster, attribute("dns_service_ip"), "address", dns, limits, single_address=True)
+    b.model.clusters.append(b.register(cluster))
+
+
+# the ARM property behind each network_profile key of azurerm
+_ARM_PROFILE = {"network_plugin": "networkPlugin", "network_plugin_mode": "networkPluginMode",
+                "pod_cidr": "podCidr", "pod_cidrs": "podCidrs", "service_cidr": "serviceCidr",
+                "service_cidrs": "serviceCidrs", "dns_service_ip": "dnsServiceIP"}
+_MANAGED_CLUSTER = "microsoft.containerservice/managedclusters@"
+_AGENT_POOL = "microsoft.containerservice/managedclusters/agentpools@"
+
+
+def _azapi_body(res: Resource) -> Any:
+    """An azapi resource's body as an object (azapi 1.x writes it with jsonencode), or Unknown."""
+    body = res.values.get("body")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return Unknown("body is not JSON")
+    if isinstance(body, Unknown) or isinstance(body, dict):
+        return body
+    return Unknown("body is not known") if body is not None else {}
+
+
+def _azapi_of(b: Builder, kind: str) -> list[Resource]:
+    return [res for res in b.of_type("azapi_resource")
+            if isinstance(res.values.get("type"), str) and res.values["type"].lower().startswith(kind)]
+
+
+def _azapi_clusters(b: Builder, st: _State) -> None:
+    """AKS written as ARM bodies (Azure Verified Modules): properties.networkProfile
+    and agentPoolProfiles, as the azurerm attributes above. Without an explicit
+    networkPlugin the model stays unknown: the API's default depends on its version."""
+    for res in _azapi_of(b, _MANAGED_CLUSTER):
+        body = _azapi_body(res)
+        properties = body.get("properties") if isinstance(body, dict) else body
+        properties = properties if isinstance(properties, (dict, Unknown)) else {}
+        network = properties.get("networkProfile") if isinstance(properties, dict) else properties
+        if isinstance(network, Unknown):
+            profile: Any = network
+        else:
+            network = network if isinstance(network, dict) else {}
+            profile = {key: network.get(arm) for key, arm in _ARM_PROFILE.items()}
+            if profile["network_plugin"] is None:
+                profile["network_plugin"] = Unknown("networkPlugin is not set: the API's default depends on its version")
+        pools = properties.get("agentPoolProfiles") if isinstance(properties, dict) else None
+        _cluster(b, st, res, profile,
+                 [(f"body.properties.agentPoolProfiles[{i}].", pool, _ARM_POOL) for i, pool in enumerate(blocks(pools))],
+                 lambda name: f"body.properties.networkProfile.{_ARM_PROFILE[name]}")
+    for res in _azapi_of(b, _AGENT_POOL):
+        cluster = b.resolve(res.values.get("parent_id"), res, "parent_id")
+        body = _azapi_body(res)
+        properties = body.get("properties") if isinstance(body, dict) else None
+        if isinstance(cluster, Cluster) and cluster.provider == PROVIDER and isinstance(properties, dict):
+            _pool(b, st, cluster, res, properties, "body.properties.", _ARM_POOL)
+
+
+# a node pool's node and pod subnet keys: azurerm's, and the ARM body's
+_AZURERM_POOL = ("vnet_subnet_id", "pod_subnet_id")
+_ARM_POOL = ("vnetSubnetID", "podSubnetID")
+
+
+def _pool(b: Builder, st: _State, cluster: Cluster, res: Resource, pool: dict, prefix: str,
+          keys: tuple[str, str]) -> None:
+    nodes = _subnet(b, st, pool.get(keys[0]), res, prefix + keys[0])
+    pods = _subnet(b, st, pool.get(keys[1]), res, prefix + keys[1])
     if nodes is not None and nodes not in cluster.node_subnets:
         cluster.node_subnets.append(nodes)
     # flat Azure CNI: pods of a pool without a pod subnet take node-subnet addresses
