@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, run
@@ -97,3 +98,68 @@ def test_unknown_pods_leave_the_policy_hop_unknown_and_silent(tmp_path: Path) ->
     config.write_text(config.read_text().replace("    pods: {namespace: orders, labels: {app: orders}}\n", ""))
     report = run(directory, config=config)
     assert [f for f in report.findings if f.rule_id == "expected_path_blocked"] == []
+
+
+HUAWEI_SERVICE = """
+resource "huaweicloud_vpc" "demo" {
+  name = "vpc-demo"
+  cidr = "192.168.0.0/16"
+}
+
+resource "huaweicloud_vpc_subnet" "nodes" {
+  name       = "nodes"
+  vpc_id     = huaweicloud_vpc.demo.id
+  cidr       = "192.168.10.0/24"
+  gateway_ip = "192.168.10.1"
+}
+
+resource "huaweicloud_cce_cluster" "demo" {
+  name                   = "demo"
+  flavor_id              = "cce.s1.small"
+  vpc_id                 = huaweicloud_vpc.demo.id
+  subnet_id              = huaweicloud_vpc_subnet.nodes.id
+  container_network_type = "vpc-router"
+  container_network_cidr = "172.16.0.0/16"
+}
+
+resource "huaweicloud_networking_secgroup" "svc" {
+  name                 = "svc"
+  delete_default_rules = true
+}
+
+resource "huaweicloud_networking_secgroup_rule" "from_pods" {
+  security_group_id = huaweicloud_networking_secgroup.svc.id
+  direction         = "ingress"
+  ethertype         = "IPv4"
+  protocol          = "tcp"
+  ports             = "%s"
+  remote_ip_prefix  = "172.16.0.0/16"
+}
+
+resource "%s" "svc" {
+  vpc_id            = huaweicloud_vpc.demo.id
+  %s = huaweicloud_vpc_subnet.nodes.id
+  security_group_id = huaweicloud_networking_secgroup.svc.id
+}
+"""
+
+
+@pytest.mark.parametrize("service, subnet_attribute, port", [
+    ("huaweicloud_dms_kafka_instance", "network_id", 9092),
+    ("huaweicloud_dms_rabbitmq_instance", "network_id", 5672),
+    ("huaweicloud_dds_instance", "subnet_id", 8635),
+    ("huaweicloud_rds_instance", "subnet_id", 3306),
+])
+def test_huawei_services_are_expect_targets_on_their_default_port(tmp_path: Path, service: str,
+                                                                   subnet_attribute: str, port: int) -> None:
+    """Pods reach a broker or database when its security group admits the pods on the service's port."""
+    config = tmp_path / ".vpclint.yaml"
+    config.write_text(f"expect:\n  - from: huaweicloud_cce_cluster.demo\n    to: {service}.svc\n")
+    for admitted, blocked in ((port, False), (port + 1, True)):
+        (tmp_path / "main.tf").write_text(HUAWEI_SERVICE % (admitted, service, subnet_attribute))
+        report = run(tmp_path, config=config)
+        assert report.errors == []
+        found = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+        assert bool(found) is blocked, (service, admitted)
+        if blocked:
+            assert f"tcp/{port}" in found[0].message

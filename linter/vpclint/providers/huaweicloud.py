@@ -15,7 +15,10 @@ traffic while the VPC's default route table governs inbound; a standalone
 table; a security group rule with an empty ``remote_ip_prefix`` admits any
 address; a security group keeps its default rules unless
 ``delete_default_rules`` is set; a DCS whitelist is enforced only while
-``whitelist_enable`` is true (the default).
+``whitelist_enable`` is true (the default). Services pods reach (endpoints,
+and targets of ``expect:``): DCS (with its whitelist), RDS, DDS, Kafka,
+RabbitMQ and RocketMQ instances — the brokers and databases guarded by their
+security group — and ECS instances.
 """
 
 from __future__ import annotations
@@ -344,6 +347,17 @@ def _endpoints(b: Builder) -> None:
     for res in b.of_type("huaweicloud_dms_kafka_instance"):
         v = res.values
         _endpoint(b, res, "broker", v.get("network_id"), [v.get("security_group_id")], [9092])
+    for res in b.of_type("huaweicloud_dms_rabbitmq_instance"):  # AMQP; guarded by its security group
+        v = res.values
+        _endpoint(b, res, "broker", v.get("network_id"), [v.get("security_group_id")], [5672])
+    for res in b.of_type("huaweicloud_dms_rocketmq_instance"):
+        v = res.values
+        _endpoint(b, res, "broker", v.get("subnet_id"), [v.get("security_group_id")], [])
+    for res in b.of_type("huaweicloud_dds_instance"):  # MongoDB-compatible; port defaults to 8635
+        v = res.values
+        port = v.get("port")
+        _endpoint(b, res, "database", v.get("subnet_id"), [v.get("security_group_id")],
+                  [8635 if port is None else port])
     for res in b.of_type("huaweicloud_compute_instance"):
         v = res.values
         networks = blocks(v.get("network"))
