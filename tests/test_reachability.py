@@ -163,3 +163,68 @@ def test_huawei_services_are_expect_targets_on_their_default_port(tmp_path: Path
         assert bool(found) is blocked, (service, admitted)
         if blocked:
             assert f"tcp/{port}" in found[0].message
+
+
+MSK = """
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = "10.0.2.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "aws_eks_cluster" "main" {
+  name     = "main"
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+  vpc_config {
+    subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+  }
+}
+
+resource "aws_security_group" "msk" {
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port   = 9092
+    to_port     = 9092
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.1.0/24", "10.0.2.0/24"]
+  }
+}
+
+resource "aws_msk_cluster" "events" {
+  cluster_name           = "events"
+  kafka_version          = "3.6.0"
+  number_of_broker_nodes = 2
+  broker_node_group_info {
+    instance_type   = "kafka.m5.large"
+    client_subnets  = [aws_subnet.a.id, aws_subnet.b.id]
+    security_groups = [aws_security_group.msk.id]
+  }
+  %s
+}
+"""
+
+
+@pytest.mark.parametrize("encryption, blocked_port", [
+    ("", 9094),  # TLS is MSK's default: the security group's plaintext port is the wrong one
+    ('encryption_info {\n    encryption_in_transit {\n      client_broker = "PLAINTEXT"\n    }\n  }', None),
+    ("client_authentication {\n    sasl {\n      iam = true\n    }\n  }", 9098),
+])
+def test_msk_brokers_are_reached_on_the_port_their_clients_use(tmp_path: Path, encryption: str,
+                                                               blocked_port: int | None) -> None:
+    (tmp_path / "main.tf").write_text(MSK % encryption)
+    config = tmp_path / ".vpclint.yaml"
+    config.write_text("expect:\n  - from: aws_eks_cluster.main\n    to: aws_msk_cluster.events\n")
+    report = run(tmp_path, config=config)
+    assert report.errors == []
+    found = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert [f"tcp/{blocked_port}" in f.message for f in found] == ([True] if blocked_port else [])

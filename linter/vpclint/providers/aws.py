@@ -13,6 +13,9 @@ uses the VPC's main route table; ``aws_default_route_table`` manages that
 main table; inline ``route``/``ingress``/``egress`` blocks and standalone
 resources both add to their parent; protocol ``-1`` means every protocol and
 port; an EKS cluster needs subnets in at least two availability zones.
+Services pods reach (endpoints, and targets of ``expect:``): RDS instances
+and clusters, ElastiCache, MSK (clients connect on 9094 with TLS, MSK's
+default, 9092 in plaintext, 9098 with IAM) and EC2 instances.
 """
 
 from __future__ import annotations
@@ -386,3 +389,34 @@ def _endpoints(b: Builder) -> None:
             elif kind == "cache":
                 endpoint.ports = [6379 if v.get("engine", "redis") == "redis" else 11211]
             b.model.endpoints.append(b.register(endpoint))
+    for res in b.of_type("aws_msk_cluster"):  # brokers in client_subnets, guarded by their security groups
+        v = res.values
+        info = first(v.get("broker_node_group_info"))
+        info = info if isinstance(info, dict) else {}
+        endpoint = Endpoint(res.address, res, kind="broker")
+        endpoint.security_groups = [g for g in b.resolve_all(info.get("security_groups"), res,
+                                                             "broker_node_group_info.security_groups")
+                                    if isinstance(g, SecurityGroup)]
+        subnets = [s for s in b.resolve_all(info.get("client_subnets"), res, "broker_node_group_info.client_subnets")
+                   if isinstance(s, Subnet)]
+        endpoint.subnet = subnets[0] if subnets else None
+        networks = [g.network for g in endpoint.security_groups if g.network is not None]
+        endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
+        endpoint.ports = _msk_ports(v)
+        b.model.endpoints.append(b.register(endpoint))
+
+
+def _msk_ports(v: dict) -> list[int]:
+    """Bootstrap ports by how clients connect: TLS 9094 (the default), plaintext 9092, IAM 9098."""
+    encryption = first(v.get("encryption_info"))
+    transit = first(encryption.get("encryption_in_transit")) if isinstance(encryption, dict) else encryption
+    auth = first(v.get("client_authentication"))
+    sasl = first(auth.get("sasl")) if isinstance(auth, dict) else auth
+    if isinstance(transit, Unknown) or isinstance(sasl, Unknown):
+        return []
+    if sasl.get("iam") is True:
+        return [9098]
+    client_broker = transit.get("client_broker")
+    if client_broker == "PLAINTEXT":
+        return [9092]
+    return [9094] if client_broker in (None, "TLS", "TLS_PLAINTEXT") else []
