@@ -267,7 +267,7 @@ class _Plan:
             return resource.values
         index = None if resource.index is None else _key_text(resource.index)
         walk = _Walk(self, _Scope(resource.module, index), isinstance(sensitive, dict))
-        expressions = self.config.get((_call_path(resource.module), resource.mode, resource.type, resource.name), {})
+        expressions = self.config.get((call_path(resource.module), resource.mode, resource.type, resource.name), {})
         return walk.link(resource.values, expressions, None, sensitive)
 
     def targets(self, refs: Any, scope: _Scope, depth: int = 0) -> list[_Target] | None:
@@ -340,7 +340,7 @@ class _Plan:
             if len(known) != 1:
                 return None
             (instance,) = known
-        module = self.modules.get(_call_path(scope.module) + (call,), {})
+        module = self.modules.get(call_path(scope.module) + (call,), {})
         declared = self.section(module, "outputs", dict, f"module {call}: ").get(output)
         expression = declared.get("expression") if isinstance(declared, dict) else None
         if not isinstance(expression, dict):
@@ -528,7 +528,8 @@ def _module_steps(module: str) -> list[tuple[str, str]]:
     return [(match.group(1), match.group(2) or "") for match in _MODULE_STEP.finditer(module)]
 
 
-def _call_path(module: str) -> tuple[str, ...]:
+def call_path(module: str) -> tuple[str, ...]:
+    """The module call names of a module instance address: module.a["x"].module.b -> ("a", "b")."""
     return tuple(name for name, _ in _module_steps(module))
 
 

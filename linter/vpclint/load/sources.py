@@ -67,10 +67,10 @@ class _Positions:
 
     @staticmethod
     def call_path(module: str) -> tuple[str, ...] | None:
-        from vpclint.load.plan import _call_path
+        from vpclint.load.plan import call_path
 
         try:
-            return _call_path(module)
+            return call_path(module)
         except ValueError:
             return None
 
