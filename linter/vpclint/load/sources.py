@@ -18,12 +18,16 @@ files).
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from vpclint.load import CONFIG_SUFFIXES
 from vpclint.resources import LoadResult, Span
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def holds_configuration(directory: str) -> bool:
@@ -97,15 +101,9 @@ class _Positions:
 
     def downloaded(self) -> dict[str, str]:
         if self._downloaded is None:
-            self._downloaded = {}
-            try:
-                with open(os.path.join(self.root, ".terraform", "modules", "modules.json"), encoding="utf-8") as handle:
-                    entries = json.load(handle).get("Modules") or []
-            except (OSError, ValueError, AttributeError, RecursionError):
-                entries = []
-            for item in entries if isinstance(entries, list) else []:
-                if isinstance(item, dict) and isinstance(item.get("Key"), str) and isinstance(item.get("Dir"), str):
-                    self._downloaded[item["Key"]] = item["Dir"]
+            from vpclint.load.hcl import downloaded_modules
+
+            self._downloaded = downloaded_modules(self.root, _read_bytes)
         return self._downloaded
 
     def index(self, directory: str) -> tuple[dict, dict]:

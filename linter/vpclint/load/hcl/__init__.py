@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable
+from typing import Callable, Iterable
 
 from vpclint.load import CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions
 from vpclint.load.hcl import functions as _functions  # noqa: F401  (registers the functions)
@@ -27,7 +27,7 @@ from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
-__all__ = ["load_module", "plain_forms"]
+__all__ = ["downloaded_modules", "load_module", "plain_forms"]
 
 # prefixed to a .tf.json file's content in its cache key: the same bytes as a .tf file are another entry
 JSON_SYNTAX = b"tf.json\0"
@@ -139,17 +139,8 @@ class Loader:
         return os.path.normpath(os.path.join(self.root_dir, directory)), None
 
     def _downloaded(self) -> dict[str, str]:
-        """Module key -> directory from .terraform/modules/modules.json (terraform init)."""
         if self._remote_dirs is None:
-            self._remote_dirs = {}
-            manifest = os.path.join(self.root_dir, ".terraform", "modules", "modules.json")
-            try:
-                entries = json.loads(self.reads.read(manifest).decode("utf-8")).get("Modules") or []
-            except (OSError, ValueError, AttributeError):
-                entries = []
-            for item in entries:
-                if isinstance(item, dict) and isinstance(item.get("Key"), str) and isinstance(item.get("Dir"), str):
-                    self._remote_dirs[item["Key"]] = item["Dir"]
+            self._remote_dirs = downloaded_modules(self.root_dir, self.reads.read)
         return self._remote_dirs
 
     def _tf_files(self, directory: str) -> list[str] | None:
@@ -207,6 +198,19 @@ def plain_forms(paths: list[str], cache_dir: str | None, reads: Reads | None = N
         results[position] = plain
         cache_write(cache_dir, key, plain)
     return results
+
+
+def downloaded_modules(root_dir: str, read: Callable[[str], bytes]) -> dict[str, str]:
+    """Module key ("net", "net.rt") -> directory, from .terraform/modules/modules.json (terraform init)."""
+    try:
+        entries = json.loads(read(os.path.join(root_dir, ".terraform", "modules", "modules.json")).decode("utf-8"))
+        entries = entries.get("Modules") or []
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return {}
+    if not isinstance(entries, list):
+        return {}
+    return {item["Key"]: item["Dir"] for item in entries
+            if isinstance(item, dict) and isinstance(item.get("Key"), str) and isinstance(item.get("Dir"), str)}
 
 
 def _read(path: str, reads: Reads) -> bytes | dict:
