@@ -449,3 +449,63 @@ def test_an_azapi_cluster_without_a_known_network_plugin_decides_nothing(tmp_pat
         (cluster,) = model.clusters
         assert isinstance(cluster.pod_addressing, Unknown), body
         assert cluster.container_cidrs == []
+
+
+# -- networks written as ARM bodies through azapi -------------------------------------
+
+RG = "/subscriptions/0000/resourceGroups/network"
+
+
+def azapi(name: str, kind: str, parent: str, properties: str) -> str:
+    return f"""
+resource "azapi_resource" "{name}" {{
+  type      = "Microsoft.Network/{kind}@2024-05-01"
+  name      = "{name}"
+  parent_id = {parent}
+  body      = {{ properties = {properties} }}
+}}
+"""
+
+
+def test_azapi_vnets_subnets_and_route_tables_map_as_their_azurerm_kinds(tmp_path: Path) -> None:
+    text = (azapi("apps", "virtualNetworks", f'"{RG}"', '{ addressSpace = { addressPrefixes = ["10.1.0.0/16"] } }')
+            + azapi("rt", "routeTables", f'"{RG}"', """{ routes = [{ name = "out", properties = {
+                addressPrefix = "0.0.0.0/0", nextHopType = "VirtualAppliance", nextHopIpAddress = "10.1.9.4" } }] }""")
+            + azapi("extra", "routeTables/routes", "azapi_resource.rt.id",
+                    '{ addressPrefix = "10.9.0.0/16", nextHopType = "None" }')
+            # a parent named by its ARM id string, a route table by Ref
+            + azapi("nodes", "virtualNetworks/subnets",
+                    f'"{RG}/providers/Microsoft.Network/virtualNetworks/apps"',
+                    '{ addressPrefix = "10.1.1.0/24", routeTable = { id = azapi_resource.rt.id } }'))
+    model = model_of(tmp_path, text)
+    (network,) = model.networks
+    assert (network.address, [str(c) for c in network.cidrs]) == ("azapi_resource.apps", ["10.1.0.0/16"])
+    (subnet,) = model.subnets
+    assert subnet.network is network and str(subnet.cidr) == "10.1.1.0/24"
+    assert subnet.route_table.address == "azapi_resource.rt"
+    assert sorted(str(r.destination) for r in subnet.route_table.routes if r.resource.address != "azapi_resource.apps"
+                  ) == ["0.0.0.0/0", "10.9.0.0/16"]
+
+
+def test_azapi_security_rules_as_children_and_unknown_bodies(tmp_path: Path) -> None:
+    text = (azapi("nsg", "networkSecurityGroups", f'"{RG}"', "{}")
+            + azapi("pg", "networkSecurityGroups/securityRules", "azapi_resource.nsg.id", """{
+                priority = 100, direction = "Inbound", access = "Allow", protocol = "Tcp",
+                sourceAddressPrefix = "10.244.0.0/16", destinationPortRange = "5432" }"""))
+    model = model_of(tmp_path, text)
+    (group,) = model.security_groups
+    rules = [r for r in group.rules if r.priority == 100]
+    assert [(r.action, [str(c) for c in r.sources], [(p.low, p.high) for p in r.ports]) for r in rules] == [
+        ("allow", ["10.244.0.0/16"], [(5432, 5432)])]
+    assert group.complete
+    # a body not known before apply may hold routes and rules: nothing is decided from their absence
+    unknown = model_of(tmp_path, text + 'variable "body" {}\n' + """
+resource "azapi_resource" "mystery" {
+  type      = "Microsoft.Network/routeTables@2024-05-01"
+  name      = "mystery"
+  parent_id = "x"
+  body      = var.body
+}
+""")
+    (group,) = unknown.security_groups
+    assert not group.complete

@@ -43,6 +43,9 @@ class Resource:
     # the module blocks this resource was instantiated through, outermost first;
     # inline suppressions on a module block apply inside it
     call_sites: tuple[Span, ...] = ()
+    # the type as written, when an adapter presents the resource as another
+    # (an azapi_resource ARM body as the azurerm resource it means)
+    written_as: str | None = None
 
     @property
     def span(self) -> Span | None:

@@ -39,6 +39,12 @@ class Builder:
             self._by_type[resource.type].append(resource)
 
     # -- input -----------------------------------------------------------
+    def adopt(self, resource: Resource) -> None:
+        """Present ``resource`` under its type to what follows: an adapter may
+        translate resources into the types whose meaning they have (azapi's
+        ARM bodies as azurerm resources) and map them once."""
+        self._by_type[resource.type].append(resource)
+
     def of_type(self, *types: str) -> list[Resource]:
         found: list[Resource] = []
         for type_ in types:

@@ -24,7 +24,8 @@ def snippet(element: Element, kind: str, **fields: str) -> str | None:
     """
     if element.resource is None:
         return None
-    template = _SNIPPETS.get(element.resource.type.split("_", 1)[0], {}).get(kind)
+    written = element.resource.written_as or element.resource.type  # azapi bodies get no azurerm HCL
+    template = _SNIPPETS.get(written.split("_", 1)[0], {}).get(kind)
     if template is None:
         return None
     fields.setdefault("name", re.sub(r"[^a-z0-9_]+", "_", element.resource.name.lower()) + "_pods")

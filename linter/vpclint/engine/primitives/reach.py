@@ -44,7 +44,8 @@ def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator
         return
     if routing.any_route_through(network, IPSet(c.range for c in ranges), via) is False:
         table = routing.default_table(network) if not [t for t in network.route_tables if not t.default] else None
-        fixes = [route_fix(t, str(c), via) for t in ([table] if table else network.route_tables[:1]) for c in ranges]
+        fixes = [route_fix(t, str(c), via) or f"a route for {c} through {via.terraform_address}"
+                 for t in ([table] if table else network.route_tables[:1]) for c in ranges]
         yield Violation({"network": network, "ranges": ranges, "via": via,
                          "hcl": "\n".join(f for f in fixes if f)},
                         subject=via, related=[network], facts=(network.address, *map(str, ranges)))
@@ -70,7 +71,8 @@ def return_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iter
             gap = wanted - covered
             if gap:
                 missing = [str(c) for c in gap.iter_cidrs()]
-                fix = "\n".join(f for f in (route_fix(table, m, peering) for m in missing) if f)
+                fix = "\n".join(route_fix(table, m, peering) or f"a route for {m} through {peering.terraform_address}"
+                                for m in missing)
                 yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
                                  "hcl": fix}, subject=table, related=[peering],
                                 facts=(peering.address, *missing))
@@ -164,7 +166,8 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
                 low, _, high = (port_text.split(",")[0] if port_text else "").partition("-")
                 fixes.append(snippet(group, "ingress", group=group.terraform_address, protocol=protocol,
                                      ports=port_text or "1-65535", source=str(cidr),
-                                     from_port=low or "0", to_port=high or low or "65535"))
+                                     from_port=low or "0", to_port=high or low or "65535")
+                             or f"an inbound rule allowing {label} from {cidr}")
         yield Violation({"group": group, "cluster": cluster, "admitted": security.show_set(admitted),
                          "missing": security.show_set(missing), "ports": ", ".join(ports),
                          "model": cluster.network_model, "hcl": "\n".join(f for f in fixes if f)},
@@ -195,7 +198,8 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
         gap = IPSet(c.range for c in sources) - entries
         if gap:
             missing = [str(c) for c in gap.iter_cidrs()]
-            fix = snippet(endpoint, "whitelist", sources=", ".join(f'"{m}"' for m in missing))
+            fix = snippet(endpoint, "whitelist", sources=", ".join(f'"{m}"' for m in missing)) or \
+                f"whitelist entries for {', '.join(missing)}"
             yield Violation({"endpoint": endpoint, "cluster": cluster, "missing": missing,
                              "admitted": security.show_set(entries & network_ranges),
                              "model": cluster.network_model, "hcl": fix or ""},
