@@ -293,3 +293,12 @@ def test_a_path_with_nothing_to_lint_is_said_so_not_passed_off_as_clean(tmp_path
     assert text.stderr.startswith("Warning: nothing to lint in ") and str(tmp_path.name) in text.stderr
     machine = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", *options, str(tmp_path)])
     assert machine.stderr == "" and json.loads(machine.stdout)["findings"] == []
+
+
+def test_values_not_known_before_apply_are_mentioned_not_hidden(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('variable "cidr" {}\n\nresource "aws_vpc" "v" {\n  cidr_block = var.cidr\n}\n')
+    text = CliRunner().invoke(cli, ["check", "--no-cache", str(tmp_path)])
+    assert text.exit_code == 0 and text.stdout == "No issues found.\n"
+    assert text.stderr.startswith("Note: 1 value the rules needed cannot be known before apply")
+    machine = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", str(tmp_path)])
+    assert machine.stderr == "" and len(json.loads(machine.stdout)["unknowns"]) == 1

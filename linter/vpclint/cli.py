@@ -123,6 +123,11 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         for path in report.empty:
             click.echo(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)",
                        err=True)
+        if report.unknowns:  # silence about a value is not a verdict on it: say so
+            count = len(report.unknowns)
+            click.echo(f"Note: {count} value{'s' if count != 1 else ''} the rules needed cannot be known before apply "
+                       "(or are unset); nothing was reported from them (--format json lists them under unknowns)",
+                       err=True)
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if report.failed(minimum) else EXIT_CLEAN)
