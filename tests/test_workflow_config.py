@@ -184,3 +184,26 @@ def test_only_vpclint_may_declare_a_meta_rule(module: Path, tmp_path: Path) -> N
         "docs: {what: w, why: y, bad: b, good: g, fix: f}\n")
     result = invoke("check", "net", "--rules", str(rules))
     assert result.exit_code == 2 and "kind: meta is reserved" in result.output
+
+
+def test_exclude_skips_matching_directories_and_everything_below_them(tmp_path: Path, monkeypatch) -> None:
+    """From the config (relative to it) or --exclude (relative to the current directory); --recursive only."""
+    bridge = 'resource "aws_vpc" "v" {\n  cidr_block = "172.17.0.0/16"\n}\n'
+    for directory in ("live/prod", "live/prod/nested", "examples/a", "examples/b/deep", "test/fixture"):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "main.tf").write_text(bridge)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / ".vpclint.yaml").write_text("exclude: ['../examples']\n")
+    monkeypatch.chdir(tmp_path)
+
+    def linted(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", "--recursive", *args, "."])
+        return sorted({f["file"].rsplit("/", 1)[0] for f in json.loads(result.output)["findings"]})
+
+    assert linted() == ["examples/a", "examples/b/deep", "live/prod", "live/prod/nested", "test/fixture"]
+    assert linted("--config", "conf/.vpclint.yaml") == ["live/prod", "live/prod/nested", "test/fixture"]
+    assert linted("--exclude", "test/*", "--exclude", "live/prod/nested") == [
+        "examples/a", "examples/b/deep", "live/prod"]
+    # an explicit PATH is linted whatever the patterns say
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", "--exclude", "test/*", "test/fixture"])
+    assert json.loads(result.output)["findings"]

@@ -61,6 +61,9 @@ def cli() -> None:
 @click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
 @click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
 @click.option("--recursive", is_flag=True, help="Lint every directory below PATH that holds .tf files.")
+@click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+              help="With --recursive, skip directories matching GLOB (relative to the current directory; "
+                   "repeatable).")
 @click.option("--no-color", is_flag=True)
 @click.option("--cache-dir", type=click.Path(), default=None,
               help="Parse and result cache [default: ~/.cache/vpclint].")
@@ -84,7 +87,7 @@ def cli() -> None:
               help="The root module plans were made from: findings get its file:line and inline ignores "
                    "[default: each plan's directory, when it holds .tf files].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
-          vars_, recursive, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
+          vars_, recursive, excludes, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
           progress, jobs, no_inline_ignores, plan_sources) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
@@ -109,6 +112,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         progress=_progress(progress, format_),
         workers=jobs,
         inline_ignores=not no_inline_ignores,
+        exclude=[*config.exclude, *(os.path.normpath(p) for p in excludes)],
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
@@ -197,6 +201,10 @@ minimum_failure_severity: warning
 
 # Lint every directory below PATH that holds .tf files, as --recursive does.
 recursive: false
+
+# Directories --recursive skips, with everything below them (globs relative
+# to this file).
+# exclude: [examples/*, test/fixtures]
 
 # Per-rule settings, keyed by rule id (`vpclint rules` lists them):
 # turn a rule off, or report it at another severity.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import shutil
 from dataclasses import dataclass, field
-from typing import Iterator, TextIO
+from typing import Iterable, Iterator, TextIO
 
 from vpclint import baseline as baselines
 from vpclint.config import Config
@@ -35,6 +36,7 @@ class Settings:
     progress: "Progress | None" = None  # shows which input is being linted (a terminal's stderr)
     workers: int | None = None  # processes parsing HCL (--jobs); None: one per CPU available
     inline_ignores: bool = True  # --no-inline-ignores: vpclint-ignore comments suppress nothing
+    exclude: list[str] = field(default_factory=list)  # --exclude and the config's: directories --recursive skips
 
 
 @dataclass(frozen=True)
@@ -67,20 +69,30 @@ class Report:
         return any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minimum] for f in self.findings)
 
 
-def discover(path: str, recursive: bool) -> list[str]:
+def discover(path: str, recursive: bool, exclude: Iterable[str] = ()) -> list[str]:
     """The inputs PATH stands for: itself, or under --recursive every directory
     below it holding .tf (or .tf.json) files or Kubernetes policy manifests (skipping
-    .terraform/ and hidden directories)."""
+    .terraform/, hidden directories and those an ``exclude`` glob matches,
+    with everything below them)."""
     if not recursive or not os.path.isdir(path):
         return [path]
     from vpclint.load.manifests import manifest_files
 
+    patterns = [p.replace(os.sep, "/") for p in exclude]
     found = []
     for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _excluded(os.path.join(root, d), patterns))
         if any(name.endswith(CONFIG_SUFFIXES) for name in files) or manifest_files(root):
             found.append(root)
     return found
+
+
+def _excluded(directory: str, patterns: list[str]) -> bool:
+    if not patterns:
+        return False
+    relative = os.path.normpath(os.path.relpath(directory)).replace(os.sep, "/")
+    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
 
 
 def changed_file_targets(files: list[str]) -> list[str]:
@@ -211,7 +223,7 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
     holds; ``targets`` are the inputs, when already discovered.
     """
     if targets is None:
-        targets = [target for path in settings.paths for target in discover(path, settings.recursive)]
+        targets = [target for path in settings.paths for target in discover(path, settings.recursive, settings.exclude)]
     with _parse_ahead(settings, targets), _finally(settings.progress):
         for number, target in enumerate(targets, 1):
             if settings.progress is not None:
@@ -260,7 +272,7 @@ def lint(settings: Settings) -> Report:
     report.rules = select_rules(rules, settings)
     suppressor = Suppressor(known, {rule.id for rule in report.rules})
     matched: set[int] = set()
-    discovered = [(path, discover(path, settings.recursive)) for path in settings.paths]
+    discovered = [(path, discover(path, settings.recursive, settings.exclude)) for path in settings.paths]
     report.empty = [path for path, found in discovered if not found]
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         report.inputs.append(target)
