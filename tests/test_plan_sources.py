@@ -149,5 +149,16 @@ def test_fixture_plans_point_where_their_hcl_does(tmp_path: Path) -> None:
 def test_a_plan_loads_the_same_with_the_cache(tmp_path: Path) -> None:
     root = write(tmp_path, {**ROOT, "plan.json": PEERED})
     options = LoadOptions(cache_dir=str(tmp_path / "cache"))
-    first = load_plan(str(root / "plan.json"), None, options.cache_dir)
-    assert load_plan(str(root / "plan.json"), None, options.cache_dir) == first == load_plan(str(root / "plan.json"))
+    first = load_plan(str(root / "plan.json"), options)
+    assert load_plan(str(root / "plan.json"), options) == first == load_plan(str(root / "plan.json"))
+
+
+def test_downloaded_modules_follow_tf_data_dir(tmp_path: Path) -> None:
+    files = {**ROOT, "plan.json": PEERED}
+    files["tfdata/modules/modules.json"] = files.pop(".terraform/modules/modules.json").replace(
+        ".terraform/modules/b", "tfdata/modules/b")
+    files["tfdata/modules/b/main.tf"] = files.pop(".terraform/modules/b/main.tf")
+    root = write(tmp_path, files)
+    where = {r.address: r.line for r in load_plan(str(root / "plan.json"), LoadOptions(env={"TF_DATA_DIR": "tfdata"})).resources}
+    assert where["module.b.aws_vpc.v"] == 1
+    assert {r.address: r.line for r in load_plan(str(root / "plan.json")).resources}["module.b.aws_vpc.v"] is None

@@ -222,3 +222,14 @@ def test_a_value_that_cannot_be_stored_exactly_is_not_cached(tmp_path: Path) -> 
     result = LoadResult(resources=[Resource("t.r", "t", "r", {"x": (1, 2)})])
     results.store(str(tmp_path), "k" * 64, reads, result)
     assert not (tmp_path / "loads").exists()
+
+
+def test_tf_data_dir_says_where_downloaded_modules_are_and_is_part_of_the_key(tmp_path: Path) -> None:
+    root, cache = workspace(tmp_path / "m"), tmp_path / "cache"
+    manifest = root / "tfdata" / "modules" / "modules.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({"Modules": [{"Key": "remote", "Source": "x", "Dir": "remote"}]}))
+    default = load(root, cache)
+    moved = load(root, cache, env={"TF_DATA_DIR": "tfdata"})
+    assert any(r.address == "module.remote.aws_vpc.r" for r in moved.resources)
+    assert moved == load(root, None, env={"TF_DATA_DIR": "tfdata"}) != default

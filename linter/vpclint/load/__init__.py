@@ -27,6 +27,11 @@ class LoadOptions:
     cache_dir: str | None = None  # parse and result caches; None disables them
     plan_sources: str | None = None  # the configuration plans were made from (default: each plan's directory)
 
+    @property
+    def data_dir(self) -> str:
+        """Where `terraform init` keeps downloaded modules, relative to a root module (TF_DATA_DIR)."""
+        return self.env.get("TF_DATA_DIR") or ".terraform"
+
 
 def sniff(path: str) -> str:
     """Return 'hcl-dir', 'hcl-file', 'plan', 'manifest' or 'unknown' for PATH."""
@@ -62,7 +67,7 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
     if kind == "plan":
         from vpclint.load.plan import load_plan
 
-        return load_plan(path, options.plan_sources, options.cache_dir)
+        return load_plan(path, options)
     if kind == "manifest":
         from vpclint.load.manifests import load_manifest_file
 

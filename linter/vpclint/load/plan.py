@@ -40,12 +40,14 @@ class _Shape(ValueError):
     """A plan value whose JSON type is not the one the format documents."""
 
 
-def load_plan(path: str, sources: str | None = None, cache_dir: str | None = None) -> LoadResult:
+def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResult:
     """Load one plan JSON file; every problem becomes a LoadError, nothing raises.
 
     Resources get the positions of their blocks in the configuration under
-    ``sources`` (default: the plan's directory, when it holds .tf files).
+    ``options.plan_sources`` (default: the plan's directory, when it holds .tf files).
     """
+    options = options or _load.LoadOptions()
+    sources = options.plan_sources
     result = LoadResult(files=[path])
     doc = _read_json(path, result)
     if doc is _UNREADABLE:
@@ -66,7 +68,7 @@ def load_plan(path: str, sources: str | None = None, cache_dir: str | None = Non
         result.errors.append(LoadError(path, None, "plan is nested too deeply to read"))
     root = sources if sources is not None else (os.path.dirname(path) or ".")
     if result.resources and (sources is not None or holds_configuration(root)):
-        attach(result, root, plan.sources, cache_dir)
+        attach(result, root, plan.sources, options.cache_dir, options.data_dir)
     return result
 
 

@@ -38,13 +38,15 @@ def holds_configuration(directory: str) -> bool:
         return False
 
 
-def attach(result: LoadResult, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None) -> None:
+def attach(result: LoadResult, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None,
+           data_dir: str = ".terraform") -> None:
     """Give ``result``'s resources the positions of their blocks under ``root``.
 
     ``sources``: each module call path (names from the root) and the source
-    the plan's configuration gives it.
+    the plan's configuration gives it; ``data_dir``: where `terraform init`
+    put downloaded modules (TF_DATA_DIR).
     """
-    positions = _Positions(root, sources, cache_dir)
+    positions = _Positions(root, sources, cache_dir, data_dir)
     for resource in result.resources:
         path = positions.call_path(resource.module)
         if path is None:
@@ -61,8 +63,9 @@ def attach(result: LoadResult, root: str, sources: dict[tuple[str, ...], Any], c
 
 
 class _Positions:
-    def __init__(self, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None):
+    def __init__(self, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None, data_dir: str):
         self.root = root
+        self.data_dir = data_dir
         self.sources = sources
         self.cache_dir = cache_dir
         self.comments: dict[str, list[tuple[int, str]]] = {}
@@ -103,7 +106,7 @@ class _Positions:
         if self._downloaded is None:
             from vpclint.load.hcl import downloaded_modules
 
-            self._downloaded = downloaded_modules(self.root, _read_bytes)
+            self._downloaded = downloaded_modules(self.root, _read_bytes, self.data_dir)
         return self._downloaded
 
     def index(self, directory: str) -> tuple[dict, dict]:

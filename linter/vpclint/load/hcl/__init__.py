@@ -140,7 +140,7 @@ class Loader:
 
     def _downloaded(self) -> dict[str, str]:
         if self._remote_dirs is None:
-            self._remote_dirs = downloaded_modules(self.root_dir, self.reads.read)
+            self._remote_dirs = downloaded_modules(self.root_dir, self.reads.read, self.options.data_dir)
         return self._remote_dirs
 
     def _tf_files(self, directory: str) -> list[str] | None:
@@ -200,10 +200,11 @@ def plain_forms(paths: list[str], cache_dir: str | None, reads: Reads | None = N
     return results
 
 
-def downloaded_modules(root_dir: str, read: Callable[[str], bytes]) -> dict[str, str]:
-    """Module key ("net", "net.rt") -> directory, from .terraform/modules/modules.json (terraform init)."""
+def downloaded_modules(root_dir: str, read: Callable[[str], bytes], data_dir: str = ".terraform") -> dict[str, str]:
+    """Module key ("net", "net.rt") -> directory, from modules/modules.json in
+    terraform's data directory (``.terraform``, or TF_DATA_DIR), as `terraform init` leaves it."""
     try:
-        entries = json.loads(read(os.path.join(root_dir, ".terraform", "modules", "modules.json")).decode("utf-8"))
+        entries = json.loads(read(os.path.join(root_dir, data_dir, "modules", "modules.json")).decode("utf-8"))
         entries = entries.get("Modules") or []
     except (OSError, ValueError, AttributeError, RecursionError):
         return {}
