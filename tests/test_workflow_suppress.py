@@ -274,3 +274,8 @@ def test_no_inline_ignores_reports_what_the_comments_suppress(tmp_path: Path) ->
                                            str(tmp_path)]).output)
     assert [(f["rule_id"], f["resource"], f["line"]) for f in audit["findings"]] == [
         ("docker_bridge_overlap", "aws_vpc.a", 2), ("docker_bridge_overlap", "aws_vpc.b", 7)]
+
+
+def test_exp_followed_by_prose_is_part_of_the_reason() -> None:
+    directive = parse_comment(FILE, 3, "# vpclint-ignore: docker_bridge_overlap exp: when the peers move")
+    assert directive is not None and not directive.malformed and directive.expires is None

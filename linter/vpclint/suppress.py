@@ -48,7 +48,7 @@ _DIRECTIVE = re.compile(
 # one step of a module path: module.NAME with an optional instance key
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?(?:\.|$)')
 _INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
-_EXPIRY = re.compile(r"(?:^|\s)exp:(\S*)")
+_EXPIRY = re.compile(r"(?:^|\s)exp:(\S+)")  # "exp: soon" is prose, not a date
 
 
 @dataclass(frozen=True)
