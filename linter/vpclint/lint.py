@@ -14,7 +14,9 @@ from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding
-from vpclint.load import CHANGED_SUFFIXES, CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions, load_path, sniff
+from vpclint.load import (
+    CHANGED_SUFFIXES, CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions, config_files, load_path, sniff,
+)
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
@@ -110,12 +112,7 @@ def changed_file_targets(files: list[str]) -> list[str]:
         directory = os.path.dirname(name) or "."
         if ".terraform" in os.path.normpath(directory).split(os.sep):
             continue
-        try:
-            holds_tf = any(entry.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, entry))
-                           for entry in os.listdir(directory))
-        except OSError:
-            holds_tf = False
-        if holds_tf:
+        if config_files(directory):
             targets.add(directory)
     return sorted(targets)
 

@@ -78,7 +78,7 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
         from vpclint.load.manifests import load_manifest_file, manifest_files
 
         manifests = manifest_files(path)  # a directory may hold .tf files and manifests
-        if manifests and not _holds_tf(path):
+        if manifests and not config_files(path):
             result = LoadResult()
         else:
             result = load_module(path, options)
@@ -88,9 +88,11 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
     return load_module(os.path.dirname(path) or ".", options, files=[path])
 
 
-def _holds_tf(directory: str) -> bool:
+def config_files(directory: str) -> list[str]:
+    """The Terraform configuration files (.tf, .tf.json) directly in ``directory``, sorted; none if unreadable."""
     try:
-        return any(name.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, name))
-                   for name in os.listdir(directory))
+        names = sorted(os.listdir(directory))
     except OSError:
-        return False
+        return []
+    return [path for path in (os.path.join(directory, name) for name in names if name.endswith(CONFIG_SUFFIXES))
+            if os.path.isfile(path)]

@@ -18,7 +18,7 @@ from itertools import zip_longest
 from typing import Any
 
 from vpclint import load as _load
-from vpclint.load.sources import attach, holds_configuration
+from vpclint.load.sources import attach
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
@@ -67,7 +67,7 @@ def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResu
     except RecursionError:
         result.errors.append(LoadError(path, None, "plan is nested too deeply to read"))
     root = sources if sources is not None else (os.path.dirname(path) or ".")
-    if result.resources and (sources is not None or holds_configuration(root)):
+    if result.resources and (sources is not None or _load.config_files(root)):
         attach(result, root, plan.sources, options.cache_dir, options.data_dir)
     return result
 

@@ -21,21 +21,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from vpclint.load import CONFIG_SUFFIXES
+from vpclint.load import config_files
 from vpclint.resources import LoadResult, Span
 
 
 def _read_bytes(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def holds_configuration(directory: str) -> bool:
-    try:
-        return any(name.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, name))
-                   for name in os.listdir(directory))
-    except OSError:
-        return False
 
 
 def attach(result: LoadResult, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None,
@@ -115,12 +107,7 @@ class _Positions:
             from vpclint.load.hcl import plain_forms
             from vpclint.load.hcl.module import is_override_file
 
-            try:
-                names = sorted(os.listdir(directory))
-            except OSError:
-                names = []
-            paths = [os.path.join(directory, n) for n in names
-                     if n.endswith(CONFIG_SUFFIXES) and os.path.isfile(os.path.join(directory, n))]
+            paths = config_files(directory)
             resources: dict = {}
             calls: dict = {}
             for path, plain in zip(paths, plain_forms(paths, self.cache_dir)):
