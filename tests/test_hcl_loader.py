@@ -917,3 +917,10 @@ def test_a_template_that_cannot_be_rendered_is_unknown(template: str, expression
     (tmp_path / "t.tftpl").write_text(template)
     result = value(tmp_path, expression, 'resource "aws_vpc" "v" {}')
     assert isinstance(result, Unknown) and reason in result.reason
+
+
+def test_a_template_takes_a_module_s_outputs_as_its_variables(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "main.tf").write_text('output "ns" {\n  value = "apps"\n}\n')
+    (tmp_path / "t.tftpl").write_text("ns=${ns}")
+    assert value(tmp_path, 'templatefile("t.tftpl", module.c)', 'module "c" {\n  source = "./child"\n}') == "ns=apps"

@@ -12,6 +12,7 @@ everything else turns into ``Unknown`` with the message as reason.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -33,7 +34,6 @@ from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
     EvalError,
-    Lazy,
     Scope,
     a_type,
     check_size,
@@ -46,6 +46,7 @@ from vpclint.load.hcl.evaluate import (
     to_bool,
     to_int,
     to_number,
+    to_plain,
     to_str,
 )
 from vpclint.values import Ref, Unknown
@@ -348,6 +349,7 @@ def _substr(text, offset, length):
     return text[offset : offset + length]
 
 
+@functools.lru_cache(maxsize=256)  # once per pattern, not per instance of a counted block
 def _go_regex(pattern: str) -> re.Pattern | None:
     """Compile an RE2 pattern with Python's re (the common subset); None
     when Python's backtracking matcher could take exponential time on it."""
@@ -1021,8 +1023,9 @@ _TEMPLATES: dict[str, list] = {}  # parsed templates by text, for the instances 
 
 def _render(text: str, variables: Any) -> Any:
     """A template rendered with ``variables`` as its only names, as Terraform does."""
-    if isinstance(variables, Lazy):
-        variables = variables.materialize()
+    variables = to_plain(variables)  # module outputs, resource objects: plain maps
+    if isinstance(variables, Unknown):
+        return variables
     if not isinstance(variables, Mapping):
         raise EvalError("the template's variables must be a map or object")
     node = _TEMPLATES.get(text)

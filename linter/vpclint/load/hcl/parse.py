@@ -288,39 +288,28 @@ class _Converter:
     # -- structure ---------------------------------------------------------
 
     def body(self, body: Tree) -> list:
-        blocks = []
-        attrs: dict = {}
-        for child in body.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data == "block":
-                blocks.append(self.block(child))
-            elif child.data == "attribute":
-                self._attribute(child, attrs)
+        """Top-level body: blocks, plus bare attributes (tfvars) in a pseudo block."""
+        attrs, blocks = self._contents(body)
         if attrs:
             blocks.append({"type": "__attrs__", "labels": [], "line": 1, "end_line": 1, "attrs": attrs, "blocks": []})
         return blocks
 
     def block(self, block: Tree) -> dict:
-        labels = []
-        inner = None
-        for child in block.children:
-            if isinstance(child, Tree):
-                if child.data == "body":
-                    inner = child
-                elif child.data != _NL:
-                    labels.append(self._label(child))
-        attrs: dict = {}
-        nested = []
-        for child in inner.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data == "block":
-                nested.append(self.block(child))
-            elif child.data == "attribute":
-                self._attribute(child, attrs)
+        labels = [self._label(child) for child in _parts(block) if child.data != "body"]
+        attrs, nested = self._contents(next(child for child in _parts(block) if child.data == "body"))
         return {"type": labels[0], "labels": labels[1:], "line": _line(block), "end_line": _end_line(block),
                 "attrs": attrs, "blocks": nested}
+
+    def _contents(self, body: Tree) -> tuple[dict, list]:
+        """A body's attributes and nested blocks."""
+        attrs: dict = {}
+        blocks = []
+        for child in _parts(body):
+            if child.data == "block":
+                blocks.append(self.block(child))
+            elif child.data == "attribute":
+                self._attribute(child, attrs)
+        return attrs, blocks
 
     def _attribute(self, attr: Tree, attrs: dict) -> None:
         name_node, _, expression = attr.children
