@@ -12,6 +12,7 @@ values that cannot be known become ``Unknown``.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable
@@ -236,14 +237,18 @@ def parse_bytes(data: bytes) -> dict:
 
 
 def _parse_all(contents: list[bytes]) -> Iterable[dict]:
-    """Parse in worker processes when there is a lot to parse; same order either way."""
-    from vpclint.load.hcl.cache import worker_limit  # a lint run's --jobs
+    """Parse in worker processes when there is a lot to parse; same order either way.
 
-    workers = min(len(contents), worker_limit() or os.cpu_count() or 1)
-    if len(contents) <= PARALLEL_MIN_FILES or sum(map(len, contents)) < PARALLEL_MIN_BYTES or workers < 2:
+    Forked workers only, as the run session's (cache.Session._start_pool): a
+    spawned worker would start a whole interpreter and re-run the entry point."""
+    from vpclint.load.hcl.cache import available_cpus, worker_limit  # a lint run's --jobs
+
+    workers = min(len(contents), worker_limit() or available_cpus())
+    if len(contents) <= PARALLEL_MIN_FILES or sum(map(len, contents)) < PARALLEL_MIN_BYTES or workers < 2 \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return [parse_bytes(data) for data in contents]
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(parse_bytes, contents, chunksize=max(1, len(contents) // (workers * 4))))
     except Exception:  # no processes here (sandbox, pickling): parse in this one
         return [parse_bytes(data) for data in contents]
