@@ -45,11 +45,6 @@ def resolve(bindings: dict[str, Any], path: str) -> list[Any]:
     return values
 
 
-def resolve_one(bindings: dict[str, Any], path: str) -> Any:
-    values = resolve(bindings, path)
-    return values[0] if len(values) == 1 else (values or None)
-
-
 def _flatten(values: list[Any]) -> list[Any]:
     out: list[Any] = []
     for value in values:

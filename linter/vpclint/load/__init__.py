@@ -52,8 +52,6 @@ def sniff(path: str) -> str:
         return "plan"
     if lower.endswith((".yaml", ".yml")):
         return "manifest"
-    if lower.endswith((".tf", ".tfvars", ".hcl")) or text:
-        return "hcl-file"
     return "hcl-file"
 
 

@@ -33,8 +33,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 # kinds and API versions the linter reads; an older or misspelled apiVersion
 # of these kinds is reported by network_policy_invalid
 POLICY_KINDS = {"NetworkPolicy", "GlobalNetworkPolicy"}
-KUBERNETES_API = "networking.k8s.io/v1"
-CALICO_API = "projectcalico.org/v3"
 KNOWN_GROUPS = ("networking.k8s.io", "extensions", "projectcalico.org", "crd.projectcalico.org")
 
 # text that suggests a file was meant to hold a network policy

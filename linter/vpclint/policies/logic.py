@@ -9,17 +9,13 @@ never reports a finding from it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Union
+from typing import Iterable, Union
 
-from vpclint.values import Unknown
+from vpclint.values import Unknown, is_unknown  # noqa: F401  (one definition, used through here by the policy modules)
 
 UNKNOWN = Unknown("cannot be decided statically")
 
 Tri = Union[bool, Unknown]
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
 
 
 def tri_and(values: Iterable[Tri]) -> Tri:
@@ -51,10 +47,3 @@ def tri_not(value: Tri) -> Tri:
         return True
     return UNKNOWN
 
-
-def join(a: Any, b: Any) -> Any:
-    """The value of a choice between ``a`` and ``b`` we cannot make: the value
-    itself when both agree, else unknown."""
-    if is_unknown(a) or is_unknown(b):
-        return UNKNOWN
-    return a if a == b else UNKNOWN

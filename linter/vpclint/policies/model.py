@@ -22,7 +22,7 @@ from netaddr import IPNetwork, IPSet
 
 from vpclint.model import Element
 from vpclint.policies.logic import UNKNOWN, Tri, is_unknown, tri_and, tri_not, tri_or
-from vpclint.policies.selectors import All, Labels, evaluate, render
+from vpclint.policies.selectors import All, Labels, evaluate
 
 KUBERNETES = "kubernetes"
 CALICO = "calico"
@@ -426,15 +426,6 @@ class Policy(Element):
     @property
     def valid(self) -> bool:
         return not self.issues
-
-    @property
-    def global_(self) -> bool:
-        return self.kind == "GlobalNetworkPolicy"
-
-    def selector_text(self) -> str:
-        if self.selector is None or is_unknown(self.selector):
-            return "(unknown)"
-        return render(self.selector)
 
     def restricts(self, direction: str) -> Tri:
         """Whether the policy governs ``direction`` ("ingress"/"egress")."""

@@ -14,7 +14,7 @@ from netaddr import AddrFormatError
 from vpclint.policies.logic import UNKNOWN, is_unknown
 from vpclint.policies.model import (CALICO, KUBERNETES, CalicoEntity, CalicoRule, K8sPeer, K8sPort, K8sRule,
                                     Namespace, PortMatch, Policy, show_namespace)
-from vpclint.policies.selectors import All, Expr, SelectorError, from_label_selector, parse_calico, render
+from vpclint.policies.selectors import All, SelectorError, from_label_selector, parse_calico, render
 from vpclint.policies.validate import _CALICO_RANGE, calico_port_problem, cidr_problem, parse_network
 from vpclint.values import Unknown, contains_unknown
 
@@ -326,14 +326,6 @@ def _ports(value: Any) -> Any:
         else:
             out.append(PortMatch(name=port))
     return tuple(out)
-
-
-def selector_expression(value: Any) -> Expr | None:
-    """Helper for tests and fixes: parse a Calico selector, None when invalid."""
-    try:
-        return parse_calico(value)
-    except SelectorError:
-        return None
 
 
 __all__ = ["parse_policy", "flavor_of", "Namespace"]

@@ -109,7 +109,6 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z0-9_./\-]+)
 """, re.VERBOSE)
 
-KEY_RE = re.compile(r"^[A-Za-z0-9_./\-]+$")
 
 
 @dataclass(frozen=True)
@@ -349,9 +348,6 @@ class Labels:
     excluded: Mapping[str, frozenset[str]] = field(default_factory=dict)
     closed: bool = False
 
-    def value_of(self, key: str) -> str | None:
-        return self.values.get(key)
-
     def has(self, key: str) -> Tri:
         if key in self.values or key in self.present:
             return True
@@ -412,20 +408,6 @@ def evaluate(expr: Expr, labels: Labels, *, is_global: Tri = False) -> Tri:
     if isinstance(expr, Or):
         return tri_or(evaluate(e, labels, is_global=is_global) for e in expr.exprs)
     return UNKNOWN
-
-
-def keys_of(expr: Expr) -> set[str]:
-    """Every label key ``expr`` mentions."""
-    if isinstance(expr, (Has, Eq, In, Text)):
-        return {expr.key}
-    if isinstance(expr, Not):
-        return keys_of(expr.expr)
-    if isinstance(expr, (And, Or)):
-        out: set[str] = set()
-        for e in expr.exprs:
-            out |= keys_of(e)
-        return out
-    return set()
 
 
 # ---------------------------------------------------------------------------

@@ -184,13 +184,3 @@ def manifest_document(resource: Resource) -> Any:
     manifest = resource.values.get("manifest")
     return manifest
 
-
-def is_policy_resource(resource: Resource) -> bool:
-    if resource.mode != "managed":
-        return False
-    if resource.type in NETWORK_POLICY_TYPES:
-        return True
-    if resource.type in MANIFEST_TYPES:
-        manifest = resource.values.get("manifest")
-        return isinstance(manifest, dict) and manifest.get("kind") in ("NetworkPolicy", "GlobalNetworkPolicy")
-    return False

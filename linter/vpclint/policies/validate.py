@@ -44,10 +44,6 @@ def show_path(path: tuple | list) -> str:
     return out or "(document)"
 
 
-def _known(value: Any) -> bool:
-    return not contains_unknown(value)
-
-
 # ---------------------------------------------------------------------------
 # Kubernetes syntax rules (k8s.io/apimachinery/pkg/util/validation)
 # ---------------------------------------------------------------------------

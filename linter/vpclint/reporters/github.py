@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from vpclint.findings import SEVERITIES
 
-COMMANDS = {"error": "error", "warning": "warning", "notice": "notice"}
-
-
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -51,7 +48,7 @@ def render(report, context) -> str:
             message = f"{message} ({finding.resource})"
         if finding.fix:
             message = f"{message}\nFix: {finding.fix}"
-        lines.append(command(COMMANDS[finding.severity], message, file, line, f"vpclint {finding.rule_id}"))
+        lines.append(command(finding.severity, message, file, line, f"vpclint {finding.rule_id}"))
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
     summary = f"vpclint: {len(report.findings)} finding(s)"
     if report.findings:

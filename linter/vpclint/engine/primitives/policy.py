@@ -23,7 +23,7 @@ from vpclint.engine.primitives import Violation, primitive
 from vpclint.policies.logic import UNKNOWN, is_unknown
 from vpclint.policies.model import CALICO, Endpoint, Policy, show_namespace
 from vpclint.policies.reach import dns_verdict
-from vpclint.policies.selectors import All, Labels, representatives
+from vpclint.policies.selectors import Labels, representatives
 
 
 def _policies(args: dict[str, Any], bindings: dict[str, Any]) -> list[Policy]:
@@ -120,4 +120,4 @@ def dns_fix(policy: Policy) -> str:
             "{port: 53, protocol: TCP}]")
 
 
-__all__ = ["policy_issues", "blocks_dns", "dns_fix", "All"]
+__all__ = ["policy_issues", "blocks_dns", "dns_fix"]

@@ -500,10 +500,9 @@ def _format_verb(verb: str, flags: str, width: str | None, precision: str | None
         text = "true" if to_bool(value) else "false"
     elif verb in "dxXob":
         number = to_int(value, f"the value for %{verb}")
-        code = {"d": "d", "x": "x", "X": "X", "o": "o", "b": "b"}[verb]
         sign = "+" if "+" in flags else ""
         zero = "0" if "0" in flags and "-" not in flags else ""
-        return format(number, f"{'<' if '-' in flags else ''}{sign}{zero}{width or ''}{code}")
+        return format(number, f"{'<' if '-' in flags else ''}{sign}{zero}{width or ''}{verb}")
     elif verb in "feEgG":
         number = float(to_number(value))
         sign = "+" if "+" in flags else ""

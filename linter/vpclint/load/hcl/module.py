@@ -46,7 +46,6 @@ FILE_READ_LIMIT = 1024 * 1024
 
 META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
-MODULE_META_ATTRS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 IGNORED_BLOCKS = frozenset({"terraform", "provider", "moved", "import", "check", "removed", "__attrs__"})
 
 
