@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning", "notice")
 SEVERITY_RANK = {"notice": 0, "warning": 1, "error": 2}
+
+
+def display_path(path: str | None) -> str | None:
+    """A file path as findings show it: relative to the current directory, with forward slashes."""
+    if path is None:
+        return None
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = path
+    return rel.replace(os.sep, "/")
 
 
 @dataclass

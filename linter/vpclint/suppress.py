@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from vpclint.findings import Finding
+from vpclint.findings import Finding, display_path
 from vpclint.resources import LoadResult, Resource, Span
 
 UNUSED_IGNORE = "unused_ignore"
@@ -214,7 +214,7 @@ class Suppressor:
         for state in sorted(self._states.values(), key=lambda s: (s.directive.file, s.directive.line, s.directive.text)):
             directive = state.directive
             form = "vpclint-ignore-file" if directive.whole_file else "vpclint-ignore"
-            where = _display(directive.file) if directive.whole_file or state.block is None else state.block
+            where = display_path(directive.file) if directive.whole_file or state.block is None else state.block
             if directive.malformed:
                 findings.append(self._finding(state, severity, where, "malformed", directive.text,
                                               f"not a valid suppression comment: {directive.problem}"
@@ -265,10 +265,3 @@ class Suppressor:
         return state, Finding(rule_id=UNUSED_IGNORE, severity=severity, message=message, resource=where,
                               file=state.directive.file, line=state.directive.line, facts=(kind, where, subject))
 
-
-def _display(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = path
-    return rel.replace(os.sep, "/")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from vpclint.findings import display_path  # noqa: F401  (reporters and the CLI take it from here)
+
 from vpclint.reporters import checkstyle, compact, github, json_report, junit, markdown, sarif, text
 
 
@@ -12,17 +14,6 @@ from vpclint.reporters import checkstyle, compact, github, json_report, junit, m
 class Context:
     color: bool = False
     minimum_failure_severity: str = "warning"
-
-
-def display_path(path: str | None) -> str | None:
-    """A file path relative to the current directory, with forward slashes."""
-    if path is None:
-        return None
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        rel = path
-    return rel.replace(os.sep, "/")
 
 
 def error_text(error) -> str:

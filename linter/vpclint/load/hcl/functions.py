@@ -917,11 +917,12 @@ def _jsonable(value: Any) -> Any:
     raise EvalError(f"cannot encode {a_type(value)}")
 
 
-def _from_json(value: Any) -> Any:
+def from_json(value: Any) -> Any:
+    """A decoded JSON or YAML value as Terraform holds it (numbers normalized); tfvars.json files too."""
     if isinstance(value, dict):
-        return {key: _from_json(item) for key, item in value.items()}
+        return {key: from_json(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_from_json(item) for item in value]
+        return [from_json(item) for item in value]
     if isinstance(value, float):
         return norm_number(value)
     return value
@@ -935,7 +936,7 @@ def _jsonencode(value):
 @function("jsondecode")
 def _jsondecode(text):
     try:
-        return _from_json(json.loads(to_str(text)))
+        return from_json(json.loads(to_str(text)))
     except json.JSONDecodeError as exc:
         raise EvalError(f"invalid JSON: {exc}") from None
 
@@ -945,7 +946,7 @@ def _yamldecode(text):
     import yaml
 
     try:
-        return _from_json(yaml.safe_load(to_str(text)))
+        return from_json(yaml.safe_load(to_str(text)))
     except yaml.YAMLError as exc:
         raise EvalError(f"invalid YAML: {exc}") from None
 

@@ -21,12 +21,11 @@ from vpclint.load.hcl.evaluate import (
     a_type,
     evaluate,
     evaluate_value,
-    norm_number,
     to_bool,
     to_number,
     to_str,
 )
-from vpclint.load.hcl.functions import set_order
+from vpclint.load.hcl.functions import from_json, set_order
 from vpclint.resources import LoadError
 from vpclint.values import Unknown
 
@@ -125,17 +124,7 @@ def _json_values(path: str, errors: list, reads: "Reads") -> dict[str, Any]:
     if not isinstance(data, dict):
         errors.append(LoadError(path, 1, "a variables file must hold a JSON object"))
         return {}
-    return {key: _from_json(value) for key, value in data.items()}
-
-
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _from_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_json(item) for item in value]
-    if isinstance(value, float):
-        return norm_number(value)
-    return value
+    return {key: from_json(value) for key, value in data.items()}
 
 
 # ---------------------------------------------------------------------------
