@@ -45,6 +45,23 @@ def resolve(bindings: dict[str, Any], path: str) -> list[Any]:
     return values
 
 
+def path_condition(bindings: dict[str, Any], spec: dict[str, Any]) -> tuple[bool | None, Any]:
+    """Whether the value at ``spec["path"]`` meets the test beside it
+    (``exists``, ``equals``, ``in`` or ``not_in``), and that value; None when
+    it is unknown. One meaning for ``where`` conditions and the ``holds`` primitive."""
+    values = resolve(bindings, spec["path"])
+    if any(isinstance(v, Unknown) for v in values):
+        return None, None
+    value = values[0] if len(values) == 1 else (values or None)
+    if "exists" in spec:
+        return (value is not None) == spec["exists"], value
+    if "equals" in spec:
+        return value == spec["equals"], value
+    if "in" in spec:
+        return value in spec["in"], value
+    return value not in spec["not_in"], value
+
+
 def _flatten(values: list[Any]) -> list[Any]:
     out: list[Any] = []
     for value in values:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from vpclint.engine.paths import PathError, format_message, resolve
+from vpclint.engine.paths import PathError, format_message, path_condition, resolve
 from vpclint.engine.primitives import PRIMITIVES, Violation
 from vpclint.engine.rules import Rule
 from vpclint.findings import Finding
 from vpclint.model import Element, Model
 from vpclint.resources import LoadError
-from vpclint.values import Unknown
 
 _SINGULAR = {"networks": "network", "subnets": "subnet", "peerings": "peering", "route_tables": "route_table",
              "security_groups": "security_group", "endpoints": "endpoint", "clusters": "cluster", "cidrs": "cidr",
@@ -57,17 +56,7 @@ def _holds(condition: dict[str, Any], bindings: dict[str, Any]) -> bool | None:
             if holds is None:
                 verdict = None
         return verdict
-    values = resolve(bindings, condition["path"])
-    if any(isinstance(v, Unknown) for v in values):
-        return None
-    value = values[0] if len(values) == 1 else (values or None)
-    if "exists" in condition:
-        return (value is not None) == condition["exists"]
-    if "equals" in condition:
-        return value == condition["equals"]
-    if "in" in condition:
-        return value in condition["in"]
-    return value not in condition["not_in"]
+    return path_condition(bindings, condition)[0]
 
 
 def _all_hold(conditions: list[dict[str, Any]], bindings: dict[str, Any]) -> bool | None:

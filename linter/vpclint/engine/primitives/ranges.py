@@ -12,10 +12,9 @@ from typing import Any, Iterable, Iterator
 
 from netaddr import IPNetwork, IPSet
 
-from vpclint.engine.paths import resolve
+from vpclint.engine.paths import path_condition, resolve
 from vpclint.engine.primitives import Violation, primitive
 from vpclint.model import Cidr, Element
-from vpclint.values import Unknown
 
 
 class _Literal(Element):
@@ -149,19 +148,8 @@ def holds(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]
     """One violation when the value at ``path`` meets the condition written
     beside it (``equals``, ``in``, ``not_in`` or ``exists``, as in ``where``);
     silent when the value is unknown. The value is captured as ``value``."""
-    values = resolve(bindings, args["path"])
-    if any(isinstance(v, Unknown) for v in values):
-        return
-    value = values[0] if len(values) == 1 else (values or None)
-    if "exists" in args:
-        met = (value is not None) == args["exists"]
-    elif "equals" in args:
-        met = value == args["equals"]
-    elif "in" in args:
-        met = value in args["in"]
-    else:
-        met = value not in args["not_in"]
-    if met:
+    met, value = path_condition(bindings, args)
+    if met is True:
         yield Violation({"value": value}, facts=(args["path"], str(value)))
 
 
