@@ -103,10 +103,10 @@ def _route_out(cluster, dest: IPSet | None, peering) -> list[Hop]:
         if covered is None:
             hops.append(Hop("route from source subnet", "unknown", f"{table.address} has routes not known", table))
         elif dest - covered:
-            gap = security.show_set(dest - covered)
+            gap = dest - covered
             hops.append(Hop("route from source subnet", "fail",
-                            f"{table.address} has no route for {gap} through {peering.address}", table,
-                            fix=route_fix(table, gap.split(", ")[0], peering)))
+                            f"{table.address} has no route for {security.show_set(gap)} through {peering.address}",
+                            table, fix=route_fix(table, [str(c) for c in gap.iter_cidrs()], peering)))
         else:
             hops.append(Hop("route from source subnet", "pass",
                             f"{table.address} routes {security.show_set(dest)} through {peering.address}", table))
@@ -122,9 +122,9 @@ def _route_back(target, pods: IPSet, peering) -> Hop:
     if covered is None:
         return Hop("return route", "unknown", f"{table.address} has routes not known", table)
     if pods - covered:
-        gap = security.show_set(pods - covered)
-        return Hop("return route", "fail", f"{table.address} has no route back to {gap} through {peering.address}",
-                   table, fix=route_fix(table, gap.split(", ")[0], peering))
+        gap = pods - covered
+        return Hop("return route", "fail", f"{table.address} has no route back to {security.show_set(gap)} through "
+                   f"{peering.address}", table, fix=route_fix(table, [str(c) for c in gap.iter_cidrs()], peering))
     return Hop("return route", "pass", f"{table.address} routes {security.show_set(pods)} back through "
                f"{peering.address}", table)
 

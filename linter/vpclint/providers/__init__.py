@@ -7,6 +7,7 @@ Adding a provider means adding a module here and listing its ``adapt`` in
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from vpclint.model import Element
 from vpclint.providers import aws, azure, google, huaweicloud
@@ -33,13 +34,14 @@ def snippet(element: Element, kind: str, **fields: str) -> str | None:
     return template.format(**fields)
 
 
-def route_fix(table: Element, destination: str, peering: Element) -> str | None:
-    """HCL adding a route for ``destination`` through ``peering`` to ``table``.
+def route_fix(table: Element, destinations: Iterable[str], peering: Element) -> str:
+    """HCL adding a route for each of ``destinations`` through ``peering`` to
+    ``table`` (in words where the provider has no snippet).
 
     A table that is a resource of its own gets a route in it; a VPC's
     implicit main/default table gets a standalone route resource.
     """
     owner, via = table.terraform_address, peering.terraform_address
-    if table.address == owner:
-        return snippet(table, "route", table=owner, destination=destination, peering=via)
-    return snippet(table, "default_route", network=owner, destination=destination, peering=via)
+    kind, where = ("route", {"table": owner}) if table.address == owner else ("default_route", {"network": owner})
+    return "\n".join(snippet(table, kind, destination=destination, peering=via, **where)
+                     or f"a route for {destination} through {via}" for destination in destinations)

@@ -44,10 +44,8 @@ def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator
         return
     if routing.any_route_through(network, IPSet(c.range for c in ranges), via) is False:
         table = routing.default_table(network) if not [t for t in network.route_tables if not t.default] else None
-        fixes = [route_fix(t, str(c), via) or f"a route for {c} through {via.terraform_address}"
-                 for t in ([table] if table else network.route_tables[:1]) for c in ranges]
-        yield Violation({"network": network, "ranges": ranges, "via": via,
-                         "hcl": "\n".join(f for f in fixes if f)},
+        fixes = [route_fix(t, [str(c) for c in ranges], via) for t in ([table] if table else network.route_tables[:1])]
+        yield Violation({"network": network, "ranges": ranges, "via": via, "hcl": "\n".join(fixes)},
                         subject=via, related=[network], facts=(network.address, *map(str, ranges)))
 
 
@@ -71,8 +69,7 @@ def return_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iter
             gap = wanted - covered
             if gap:
                 missing = [str(c) for c in gap.iter_cidrs()]
-                fix = "\n".join(route_fix(table, m, peering) or f"a route for {m} through {peering.terraform_address}"
-                                for m in missing)
+                fix = route_fix(table, missing, peering)
                 yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
                                  "hcl": fix}, subject=table, related=[peering],
                                 facts=(peering.address, *missing))
