@@ -73,13 +73,10 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
     from vpclint.load.hcl import load_module
 
     if kind == "hcl-dir":
-        from vpclint.load.manifests import load_manifest_file, manifest_files
+        from vpclint.load.manifests import load_manifest_file, yaml_files
 
-        manifests = manifest_files(path)  # a directory may hold .tf files and manifests
-        if manifests and not config_files(path):
-            result = LoadResult()
-        else:
-            result = load_module(path, options)
+        manifests = yaml_files(path)  # a directory may hold .tf files and manifests; each says if it is one
+        result = load_module(path, options) if config_files(path) or not manifests else LoadResult()
         for manifest in manifests:
             result.extend(load_manifest_file(manifest, explicit=False))
         return result

@@ -90,20 +90,22 @@ def is_policy_document(data: Any) -> bool:
     return api.split("/")[0] in KNOWN_GROUPS
 
 
-def manifest_files(directory: str) -> list[str]:
-    """The YAML files directly in ``directory`` that mention a policy kind
-    (hidden files skipped), in name order."""
-    found = []
+def yaml_files(directory: str) -> list[str]:
+    """The YAML files directly in ``directory`` (hidden files skipped), in name order."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    for name in names:
-        if name.startswith(".") or not name.lower().endswith(MANIFEST_SUFFIXES):
-            continue
-        path = os.path.join(directory, name)
-        if not os.path.isfile(path):
-            continue
+    return [path for path in (os.path.join(directory, name) for name in names
+                              if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES))
+            if os.path.isfile(path)]
+
+
+def manifest_files(directory: str) -> list[str]:
+    """The YAML files directly in ``directory`` that mention a policy kind, in
+    name order (for --recursive discovery: which directories are inputs)."""
+    found = []
+    for path in yaml_files(directory):
         try:
             if os.path.getsize(path) > MAX_FILE_BYTES:
                 found.append(path)  # load_manifest_file reports it
@@ -122,18 +124,21 @@ def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
 
     ``explicit``: the file was named on the command line, so any YAML error
     is reported; a file found in a directory is reported only when it
-    mentions a policy kind (other YAML there is none of vpclint's business).
+    mentions a policy kind (other YAML there is none of vpclint's business,
+    Helm templates included).
     """
     result = LoadResult()
-    result.files.append(path)
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
+            result.files.append(path)
             result.errors.append(LoadError(path, None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
             return result
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        result.errors.append(LoadError(path, None, f"cannot read: {exc.strerror or exc}"))
+        if explicit:
+            result.files.append(path)
+            result.errors.append(LoadError(path, None, f"cannot read: {exc.strerror or exc}"))
         return result
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -144,8 +149,9 @@ def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
             line = raw[: exc.start].count(b"\n") + 1
             result.errors.append(LoadError(path, line, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"))
         return result
-    if not explicit and not looks_like_policy(text):
+    if not explicit and (not looks_like_policy(text) or "{{" in text):
         return result
+    result.files.append(path)
     if "{{" in text and looks_like_template(text):
         if explicit:
             result.errors.append(LoadError(path, _first_line(text, "{{"), "this looks like a Helm or Go template "
