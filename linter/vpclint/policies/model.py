@@ -85,7 +85,9 @@ class Endpoint:
     namespace_labels: Labels | None = None
     address: IPNetwork | None = None
     service_account: str | None = None
-    description: str = ""
+    # the Services (of the pod's namespace) known to select this pod, for Calico
+    # rules that name a Service (``services: {name: kube-dns}``)
+    services: frozenset[str] = frozenset()
 
     @property
     def is_pod(self) -> bool:
@@ -323,7 +325,7 @@ class CalicoEntity:
         same = same_namespace(namespace, endpoint.namespace)
         if same is False:
             return False  # a Service selects pods of its own namespace only
-        if (endpoint.description == "cluster DNS" and name == "kube-dns" and same is True):
+        if same is True and name in endpoint.services:
             return True
         return UNKNOWN
 

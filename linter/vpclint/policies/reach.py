@@ -128,7 +128,7 @@ DNS_POD = Endpoint(
     labels=Labels({"k8s-app": "kube-dns"}),
     namespace_labels=Labels({"kubernetes.io/metadata.name": "kube-system"}),
     address=None,
-    description="cluster DNS",
+    services=frozenset({"kube-dns"}),
 )
 
 
