@@ -46,6 +46,7 @@ class Decision:
     verdict: Tri
     policy: Policy | None = None
     reason: str = ""
+    denied: bool = False  # a Deny rule dropped it (not: nothing allowed it)
 
 
 def _sort_key(policy: Policy) -> tuple:
@@ -97,7 +98,7 @@ def decide(policies: Iterable[Policy], traffic: Traffic, direction: str = "egres
                 outcomes.add(outcome)
             if matched is True:
                 if outcome == DENY and outcomes == {DENY}:
-                    return Decision(False, policy, f"a Deny rule of {policy.title} matches")
+                    return Decision(False, policy, f"a Deny rule of {policy.title} matches", denied=True)
                 return _combine(outcomes, decider or policy)
         if applies is True and decider is None:
             decider = policy

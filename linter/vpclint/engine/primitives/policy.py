@@ -24,6 +24,7 @@ from vpclint.policies.logic import UNKNOWN, is_unknown
 from vpclint.policies.model import CALICO, Endpoint, Policy, show_namespace
 from vpclint.policies.reach import dns_verdict
 from vpclint.policies.selectors import Labels, representatives
+from vpclint.policies.terraform import NETWORK_POLICY_TYPES
 
 
 def _policies(args: dict[str, Any], bindings: dict[str, Any]) -> list[Policy]:
@@ -91,7 +92,7 @@ def _dns_blocked(policy: Policy) -> tuple[str, Policy | None, str] | None:
         verdicts = dns_verdict(others, pod)
         if all(d.verdict is False for d in verdicts.values()):
             blocker = verdicts["UDP"].policy or verdicts["TCP"].policy
-            denied = [d for d in verdicts.values() if d.reason.startswith("a Deny rule")]
+            denied = [d for d in verdicts.values() if d.denied]
             if denied and denied[0].policy is not None:
                 owner = "its own Deny rule" if denied[0].policy is policy else f"a Deny rule of {denied[0].policy.title}"
                 why = (f"{owner} drops their DNS queries (UDP and TCP port 53 to "
@@ -107,7 +108,7 @@ def dns_fix(policy: Policy) -> str:
     """The egress rules that let the pods query the cluster DNS, in the
     policy's own syntax."""
     if policy.source == "terraform" and policy.resource is not None and \
-            policy.resource.type.startswith("kubernetes_network_policy"):
+            policy.resource.type in NETWORK_POLICY_TYPES:  # written as HCL blocks, not as a manifest
         return ('add to spec: egress { ports { port = "53" protocol = "UDP" } ports { port = "53" protocol = "TCP" } '
                 'to { namespace_selector { match_labels = { "kubernetes.io/metadata.name" = "kube-system" } } '
                 'pod_selector { match_labels = { "k8s-app" = "kube-dns" } } } }')
