@@ -1,7 +1,7 @@
 """Provider adapters: one module per cloud, each mapping its resources to the model.
 
-Adding a provider means adding a module here and listing its ``adapt`` in
-``ADAPTERS``; rules never change.
+Adding a provider means adding a module here (``adapt``, ``PROVIDER``,
+``SNIPPETS``) and listing it in ``_PROVIDERS``; rules never change.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Iterable
 from vpclint.model import Element
 from vpclint.providers import aws, azure, google, huaweicloud
 
-ADAPTERS = (huaweicloud.adapt, aws.adapt, google.adapt, azure.adapt)
-_SNIPPETS = {"huaweicloud": huaweicloud.SNIPPETS, "aws": aws.SNIPPETS, "google": google.SNIPPETS,
-             "azurerm": azure.SNIPPETS}
+_PROVIDERS = (huaweicloud, aws, google, azure)
+ADAPTERS = tuple(module.adapt for module in _PROVIDERS)
+_SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:

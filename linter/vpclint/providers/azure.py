@@ -60,7 +60,8 @@ from vpclint.model import (
 )
 from vpclint.model.build import Builder
 from vpclint.providers.common import (
-    Template, blocks, first, given, maybe_reverse, partly_unknown, port_ranges, protocol, text_list,
+    Template, blocks, both, first, given, managed_first, maybe_reverse, partly_unknown, port_ranges, protocol,
+    text_list,
 )
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
@@ -407,12 +408,8 @@ def _twin(st: _State, res: Resource, element: Element | None) -> bool:
     return True
 
 
-def _managed_first(resources: list[Resource]) -> list[Resource]:
-    return sorted(resources, key=lambda r: r.mode != "managed")
-
-
 def _networks(b: Builder, st: _State) -> None:
-    for res in _managed_first(b.of_type("azurerm_virtual_network")):
+    for res in managed_first(b.of_type("azurerm_virtual_network")):
         if _twin(st, res, st.named("networks", res.values.get("name"), res.values.get("resource_group_name"))):
             continue
         v = res.values
@@ -444,7 +441,7 @@ def _networks(b: Builder, st: _State) -> None:
 
 
 def _subnets(b: Builder, st: _State) -> None:
-    for res in _managed_first(b.of_type("azurerm_subnet")):
+    for res in managed_first(b.of_type("azurerm_subnet")):
         v = res.values
         names = (v.get("virtual_network_name"), v.get("name"))
         if all(isinstance(x, str) for x in names) and _twin(st, res, st.children.get(tuple(x.lower() for x in names))):
@@ -518,10 +515,9 @@ def _peerings(b: Builder, st: _State) -> None:
         b.model.peerings.append(b.register(peering))
         if peering.state != "active":
             continue
-        whole = _both(res.values.get("peer_complete_virtual_networks_enabled", True),
-                      other[0].values.get("peer_complete_virtual_networks_enabled", True))
-        allowed = _both(res.values.get("allow_virtual_network_access", True),
-                        other[0].values.get("allow_virtual_network_access", True))
+        whole = both(_on(res, "peer_complete_virtual_networks_enabled"),
+                     _on(other[0], "peer_complete_virtual_networks_enabled"))
+        allowed = both(_on(res, "allow_virtual_network_access"), _on(other[0], "allow_virtual_network_access"))
         for here, there in ((local, remote), (remote, local)):
             for cidr in there.cidrs:
                 target = peering if whole is True else (whole if isinstance(whole, Unknown) else
@@ -544,17 +540,10 @@ def _peerings(b: Builder, st: _State) -> None:
         st.vnet_tag[id(net)] = tag
 
 
-def _both(a: Any, b: Any) -> Any:
-    """``a and b`` for values that may be unknown (None counts as the default, true)."""
-    a = True if a is None else a
-    b = True if b is None else b
-    if a is False or b is False:
-        return False
-    if isinstance(a, Unknown):
-        return a
-    if isinstance(b, Unknown):
-        return b
-    return bool(a) and bool(b)
+def _on(res: Resource, flag: str) -> Any:
+    """A peering flag whose default is true (unset, or null in a plan)."""
+    value = res.values.get(flag)
+    return True if value is None else value
 
 
 # -- route tables -----------------------------------------------------------------

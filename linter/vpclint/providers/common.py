@@ -115,6 +115,23 @@ def maybe_reverse(sides: list[tuple[Any, Any, Any]], vague: list[tuple[bool, boo
     return False
 
 
+def both(a: Any, b: Any) -> Any:
+    """``a and b`` for values that may be unknown: False wins over unknown."""
+    if a is False or b is False:
+        return False
+    if isinstance(a, Unknown):
+        return a
+    if isinstance(b, Unknown):
+        return b
+    return bool(a) and bool(b)
+
+
+def managed_first(resources: list) -> list:
+    """Managed resources before data sources: a data source reading what this
+    configuration manages then stands for it (its twin)."""
+    return sorted(resources, key=lambda r: r.mode != "managed")
+
+
 def text_list(value: Any) -> list:
     """A list attribute as a list; a comma-separated string is split."""
     if isinstance(value, str):

@@ -44,7 +44,9 @@ from vpclint.model import (
     Subnet,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import Template, blocks, first, given, maybe_reverse, port_ranges, protocol, text_list
+from vpclint.providers.common import (
+    Template, blocks, both, first, given, managed_first, maybe_reverse, port_ranges, protocol, text_list,
+)
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
 
@@ -198,12 +200,8 @@ class _State:
 
 # -- networks and subnets -------------------------------------------------------
 
-def _managed_first(resources: list[Resource]) -> list[Resource]:
-    return sorted(resources, key=lambda r: r.mode != "managed")
-
-
 def _networks(b: Builder, st: _State) -> None:
-    for res in _managed_first(b.of_type("google_compute_network")):
+    for res in managed_first(b.of_type("google_compute_network")):
         if st.twin("networks", res):
             continue
         v = res.values
@@ -229,7 +227,7 @@ def _networks(b: Builder, st: _State) -> None:
 
 def _subnets(b: Builder, st: _State) -> None:
     b.incomplete(PROVIDER, "routes", ("google_compute_subnetwork", "data.google_compute_subnetwork"))
-    for res in _managed_first(b.of_type("google_compute_subnetwork")):
+    for res in managed_first(b.of_type("google_compute_subnetwork")):
         if st.twin("subnetworks", res):
             continue
         v = res.values
@@ -340,17 +338,6 @@ def _peerings(b: Builder, st: _State) -> None:
         st.peerings.append((peering, flags))
 
 
-def _both(a: Any, b: Any) -> Any:
-    """``a and b`` for values that may be unknown: False wins over unknown."""
-    if a is False or b is False:
-        return False
-    if isinstance(a, Unknown):
-        return a
-    if isinstance(b, Unknown):
-        return b
-    return bool(a) and bool(b)
-
-
 # -- routes ---------------------------------------------------------------------
 
 def _routes(b: Builder, st: _State) -> None:
@@ -396,7 +383,7 @@ def _exchange(b: Builder, st: _State) -> None:
             mine, theirs = flags.get(id(here)), flags.get(id(there))
             if mine is None or theirs is None:
                 continue
-            public = _both(theirs[2], mine[3])
+            public = both(theirs[2], mine[3])
             subnet_routes, custom_routes = [], []
             for cidr in there.cidrs:
                 target: Any = peering
@@ -406,7 +393,7 @@ def _exchange(b: Builder, st: _State) -> None:
                     continue
                 subnet_routes.append(Route(table.address, table.resource, destination=cidr,
                                            target_kind="peering", target=target))
-            custom = _both(theirs[0], mine[1])
+            custom = both(theirs[0], mine[1])
             if custom is not False:
                 for route in st.custom.get(id(there), []):
                     custom_routes.append(Route(route.address, route.resource, destination=route.destination,
