@@ -87,6 +87,7 @@ class Loader:
         self.modules: dict[str, Module] = {}
         self.root_values: dict = {}
         self._remote_dirs: dict[str, str] | None = None
+        self._real_root: str | None = None
 
     def run(self, files: list[str] | None) -> LoadResult:
         if files is None:
@@ -118,6 +119,13 @@ class Loader:
             comments=self.comments,
             files=list(dict.fromkeys(self.files)),
         )
+
+    @property
+    def real_root(self) -> str:
+        """The root module's directory with links resolved, once (file() keeps reads inside it)."""
+        if self._real_root is None:
+            self._real_root = self.reads.realpath(self.root_dir)
+        return self._real_root
 
     # -- modules -----------------------------------------------------------
 

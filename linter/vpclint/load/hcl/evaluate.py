@@ -86,8 +86,7 @@ def check_size(chars: int = 0, items: int = 0) -> None:
 def bounded(value: Any) -> Any:
     """``value`` itself, once it is known to be no larger than vpclint evaluates."""
     if isinstance(value, str):
-        if len(value) > MAX_STRING_CHARS:
-            raise LimitError(f"a string would be longer than {MAX_STRING_CHARS:,} characters")
+        check_size(chars=len(value))
         return value
     if not isinstance(value, (list, dict)):
         return norm_number(value) if type(value) is int else value
@@ -101,8 +100,7 @@ def bounded(value: Any) -> Any:
                 stack.append(child)
             elif isinstance(child, str):
                 items += len(child) >> 6
-        if items > MAX_VALUE_ITEMS:
-            raise LimitError(f"a value would hold more than {MAX_VALUE_ITEMS:,} elements")
+        check_size(items=items)
     spend(items)
     return value
 

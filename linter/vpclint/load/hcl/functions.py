@@ -110,12 +110,18 @@ def _map(value: Any, what: str = "argument") -> Mapping:
     raise EvalError(f"{what} must be a map, got {a_type(value)}")
 
 
-def set_order(items: list) -> list:
-    """Deduplicate like a Terraform set; strings and numbers come out sorted."""
+def _unique(items: list) -> list:
+    """``items`` without repeats (Terraform's equality), first occurrences in order."""
     unique: list = []
     for item in items:
         if not any(tf_equal(item, seen) for seen in unique):
             unique.append(item)
+    return unique
+
+
+def set_order(items: list) -> list:
+    """Deduplicate like a Terraform set; strings and numbers come out sorted."""
+    unique = _unique(items)
     if unique and all(isinstance(item, str) for item in unique):
         return sorted(unique)
     if unique and all(is_number(item) for item in unique):
@@ -630,11 +636,7 @@ def _flatten(values):
 
 @function("distinct")
 def _distinct(values):
-    result: list = []
-    for item in _list(values):
-        if not any(tf_equal(item, seen) for seen in result):
-            result.append(item)
-    return result
+    return _unique(_list(values))
 
 
 @function("compact", unknown="shallow")

@@ -276,6 +276,14 @@ class Expansion:
     unknown: Unknown | None = None
     error: str | None = None
 
+    def names(self, key: Any) -> dict:
+        """What ``count.index`` or ``each.key``/``each.value`` are in the instance ``key``."""
+        if self.kind == "count":
+            return {"count": {"index": key}}
+        if self.kind == "for_each":
+            return {"each": {"key": key, "value": self.each[key]}}
+        return {}
+
 
 @dataclass
 class Children:
@@ -519,14 +527,9 @@ class ModuleInstance:
     def resource_object(self, entry: Entry, key: Any, expansion: Expansion) -> "ResourceObject":
         found = self._objects.get((id(entry), key))
         if found is None:
-            names = {}
-            if expansion.kind == "count":
-                names = {"count": {"index": key}}
-            elif expansion.kind == "for_each":
-                names = {"each": {"key": key, "value": expansion.each[key]}}
             prefix = f"{self.address}." if self.address else ""
             address = prefix + entry.address + instance_suffix(key)
-            found = ResourceObject(entry, address, self.scope.child(names))
+            found = ResourceObject(entry, address, self.scope.child(expansion.names(key)))
             self._objects[(id(entry), key)] = found
         return found
 
@@ -581,14 +584,9 @@ class ModuleInstance:
         site = Span(call.file, block["line"], block["end_line"])
         instances = []
         for key in expansion.keys:
-            names = {}
-            if expansion.kind == "count":
-                names = {"count": {"index": key}}
-            elif expansion.kind == "for_each":
-                names = {"each": {"key": key, "value": expansion.each[key]}}
             child = ModuleInstance(
                 self.loader, module, own + instance_suffix(key), key_path, self.call_sites + (site,),
-                call, self.scope.child(names), self.chain,
+                call, self.scope.child(expansion.names(key)), self.chain,
             )
             instances.append((key, child))
         return Children(expansion.kind, instances)
@@ -597,7 +595,7 @@ class ModuleInstance:
 
     def _resolve_path(self, path: str) -> str:
         full = path if os.path.isabs(path) else os.path.join(self.loader.root_dir, path)
-        root = self.loader.reads.realpath(self.loader.root_dir)
+        root = self.loader.real_root
         real = self.loader.reads.realpath(full)
         if os.path.commonpath([root, real]) != root:
             raise _Outside(f"file {path!r} is outside the root module and is not read")
