@@ -94,24 +94,17 @@ def _meant_for(cluster: Cluster, admitted: IPSet) -> bool:
     return any(c.net is not None and IPSet([c.range]) & admitted for c in cluster.container_cidrs)
 
 
-def _sources_for(cluster: Cluster, network: Network | None, peers: list[Network] | None = None) -> list[Cidr] | None:
-    """The addresses pods present to something in ``network`` (None: unknown).
-
-    ``peers``: the cluster's peer networks, when the caller has them already.
-    """
+def _sources_for(cluster: Cluster, network: Network | None, peers: set[Network]) -> list[Cidr] | None:
+    """The addresses pods present to something in ``network`` (None: unknown,
+    or a network neither the cluster's nor one of its ``peers``)."""
     if network is None:
         same = [str(c) for c in cluster.sources_local or []] == [str(c) for c in cluster.sources_peered or []]
         return cluster.sources_local if same else None
     if network is cluster.network:
         return cluster.sources_local
-    if network in (cluster.peer_networks if peers is None else peers):
+    if network in peers:
         return cluster.sources_peered
     return None
-
-
-def _in_scope(cluster: Cluster, network: Network | None, peers: list[Network] | None = None) -> bool:
-    return network is None or network is cluster.network or network in (
-        cluster.peer_networks if peers is None else peers)
 
 
 @primitive
@@ -128,7 +121,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
     # can answer (a superset of the rules _meant_for keeps), found by index
     pod_subnets = IPSet(s.cidr.range for s in cluster.pod_subnets if s.cidr is not None and s.cidr.net is not None)
     for group in nearby(bindings["model"]).groups_near(cluster, peers, network_ranges | pod_subnets):
-        if group in cluster.node_security_groups or not _in_scope(cluster, group.network, peer_set):
+        if group in cluster.node_security_groups:
             continue
         sources = _sources_for(cluster, group.network, peer_set)
         if sources is None:
@@ -185,8 +178,6 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
     for endpoint in nearby(bindings["model"]).endpoints_near(cluster, peers):
         whitelist = endpoint.whitelist
         if whitelist is None or whitelist.enabled is not True or endpoint.network is None:
-            continue
-        if not _in_scope(cluster, endpoint.network, peer_set):
             continue
         sources = _sources_for(cluster, endpoint.network, peer_set)
         entries = routing.as_set(e for e in whitelist.entries if not e.error)
