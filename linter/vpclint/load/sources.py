@@ -18,7 +18,6 @@ files).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from vpclint.load import config_files
@@ -89,10 +88,9 @@ class _Positions:
         source = self.sources.get(path)
         if parent is None or not isinstance(source, str):
             return None
-        if source in (".", "..") or source.startswith(("./", "../")):
-            return os.path.normpath(os.path.join(parent, source))
-        found = self.downloaded().get(".".join(path))
-        return os.path.normpath(os.path.join(self.root, found)) if found else None
+        from vpclint.load.hcl import module_dir
+
+        return module_dir(self.root, parent, source, ".".join(path), self.downloaded)
 
     def downloaded(self) -> dict[str, str]:
         if self._downloaded is None:

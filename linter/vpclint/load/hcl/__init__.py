@@ -28,7 +28,7 @@ from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
 from vpclint.resources import LoadError, LoadResult
 
-__all__ = ["downloaded_modules", "load_module", "plain_forms"]
+__all__ = ["downloaded_modules", "load_module", "module_dir", "plain_forms"]
 
 # prefixed to a .tf.json file's content in its cache key: the same bytes as a .tf file are another entry
 JSON_SYNTAX = b"tf.json\0"
@@ -140,12 +140,8 @@ class Loader:
 
     def module_dir(self, parent_dir: str, source: str, key_path: str) -> tuple[str | None, str | None]:
         """Where a module's files are, or None and why not."""
-        if source in (".", "..") or source.startswith(("./", "../")):
-            return os.path.normpath(os.path.join(parent_dir, source)), None
-        directory = self._downloaded().get(key_path)
-        if directory is None:
-            return None, f"remote module not downloaded: {source}"
-        return os.path.normpath(os.path.join(self.root_dir, directory)), None
+        directory = module_dir(self.root_dir, parent_dir, source, key_path, self._downloaded)
+        return (directory, None) if directory else (None, f"remote module not downloaded: {source}")
 
     def _downloaded(self) -> dict[str, str]:
         if self._remote_dirs is None:
@@ -207,6 +203,17 @@ def plain_forms(paths: list[str], cache_dir: str | None, reads: Reads | None = N
         results[position] = plain
         cache_write(cache_dir, key, plain)
     return results
+
+
+def module_dir(root_dir: str, parent_dir: str, source: str, key_path: str,
+               downloaded: Callable[[], dict[str, str]]) -> str | None:
+    """Where a module call's files are: a local source relative to its caller,
+    a remote one where `terraform init` put it (``downloaded()``: directories
+    by call key path, "net.rt", read only when needed); None when not downloaded."""
+    if source in (".", "..") or source.startswith(("./", "../")):
+        return os.path.normpath(os.path.join(parent_dir, source))
+    found = downloaded().get(key_path)
+    return os.path.normpath(os.path.join(root_dir, found)) if found else None
 
 
 def downloaded_modules(root_dir: str, read: Callable[[str], bytes], data_dir: str = ".terraform") -> dict[str, str]:
