@@ -18,7 +18,7 @@ from vpclint.policies.model import Namespace, Policy, PolicyIssue
 from vpclint.policies.parse import parse_policy
 from vpclint.policies.terraform import (MANIFEST_TYPES, NETWORK_POLICY_TYPES, manifest_document,
                                         network_policy_document)
-from vpclint.policies.validate import document_issues
+from vpclint.policies.validate import document_issues, show_path
 from vpclint.policies.logic import is_unknown
 from vpclint.resources import LoadResult, Resource, UnknownNote
 from vpclint.values import Unknown
@@ -46,7 +46,7 @@ def _from_manifest(document: ManifestDocument) -> Policy:
     policy = Policy(address, resource, source="manifest")
     for issue in document_issues(doc):
         policy.issues.append(PolicyIssue(address, resource, message=issue.message, fix=issue.fix,
-                                         field_path=_dotted(issue.path), at_file=document.file,
+                                         field_path=show_path(issue.path), at_file=document.file,
                                          at_line=document.line_of(issue.path)))
     return parse_policy(doc, policy, Namespace(f"{document.file}#{document.index}"))
 
@@ -64,16 +64,10 @@ def _from_resource(resource: Resource) -> Policy | None:
     policy = Policy(resource.address, resource, source="terraform")
     for issue in document_issues(doc):
         policy.issues.append(PolicyIssue(resource.address, resource, message=issue.message, fix=issue.fix,
-                                         field_path=_dotted(issue.path), at_file=resource.file,
+                                         field_path=show_path(issue.path), at_file=resource.file,
                                          at_line=resource.line))
     # a kubernetes_manifest without namespace lands in the provider's default namespace
     return parse_policy(doc, policy, "default")
-
-
-def _dotted(path: tuple) -> str:
-    from vpclint.policies.validate import show_path
-
-    return show_path(path)
 
 
 def policies_from(manifests: Iterable[ManifestDocument], resources: Iterable[Resource]) -> list[Policy]:

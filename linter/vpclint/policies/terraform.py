@@ -128,7 +128,7 @@ def _peers(blocks: Any) -> Any:
     return out
 
 
-def _rules(blocks: Any, peers_key: str, tf_peers_key: str) -> Any:
+def _rules(blocks: Any, peers_key: str) -> Any:
     blocks = _blocks(blocks)
     if isinstance(blocks, Unknown):
         return blocks
@@ -139,7 +139,7 @@ def _rules(blocks: Any, peers_key: str, tf_peers_key: str) -> Any:
             continue
         rule: dict[str, Any] = {}
         _set(rule, "ports", _ports(block.get("ports")))
-        _set(rule, peers_key, _peers(block.get(tf_peers_key)))
+        _set(rule, peers_key, _peers(block.get(peers_key)))  # "from"/"to": the same name in HCL
         out.append(rule)
     return out
 
@@ -171,8 +171,8 @@ def network_policy_document(resource: Resource) -> dict[str, Any]:
     types = spec_block.get("policy_types")
     if types is not None:
         spec["policyTypes"] = list(types) if isinstance(types, (list, tuple)) else types
-    for direction, peers_key, tf_key in (("ingress", "from", "from"), ("egress", "to", "to")):
-        rules = _rules(spec_block.get(direction), peers_key, tf_key)
+    for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+        rules = _rules(spec_block.get(direction), peers_key)
         if isinstance(rules, Unknown) or rules:
             spec[direction] = rules
     doc["spec"] = spec

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
 from vpclint.policies import schemas
+from vpclint.policies.model import PROTOCOL_NUMBERS
 from vpclint.policies.selectors import SelectorError, from_label_selector, parse_calico, render
 from vpclint.values import Unknown, contains_unknown
 
@@ -489,8 +490,9 @@ def _k8s_peer_issues(peer: dict[str, Any], path: tuple) -> Iterator[Issue]:
 # Calico NetworkPolicy / GlobalNetworkPolicy
 # ---------------------------------------------------------------------------
 
-CALICO_PROTOCOLS = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
-_PORT_PROTOCOLS = {"TCP", "UDP", "SCTP", 6, 17, 132}
+CALICO_PROTOCOLS = tuple(PROTOCOL_NUMBERS)
+# the protocols that have ports, by name or number
+_PORT_PROTOCOLS = {*K8S_PROTOCOLS, *(PROTOCOL_NUMBERS[p] for p in K8S_PROTOCOLS)}
 _CALICO_LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CALICO_NP_NAME = re.compile(r"^(([a-z0-9]([-a-z0-9]*[a-z0-9])?)|((knp|ossg)\.default\."
                              r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*))$")
