@@ -25,7 +25,9 @@ from vpclint.model import (
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, first, from_to, given, partly_unknown, protocol, text_list
+from vpclint.providers.common import (
+    blocks, first, from_to, given, partly_unknown, protocol, sole_network, text_list,
+)
 from vpclint.values import Unknown
 
 PROVIDER = "aws"
@@ -343,8 +345,7 @@ def _clusters(b: Builder) -> None:
         cluster.node_subnets = list(cluster.cluster_subnets)
         if not isinstance(subnets, list) or len(cluster.cluster_subnets) < len(subnets):
             cluster.required_zones = None  # some subnets are outside this configuration
-        networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
-        cluster.network = next(iter(networks.values())) if len(networks) == 1 else None
+        cluster.network = sole_network(cluster.node_subnets)
         if isinstance(config, dict):
             cluster.node_security_groups = [g for g in b.resolve_all(config.get("security_group_ids"), res,
                                                                      "vpc_config.security_group_ids")

@@ -61,7 +61,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.providers.common import (
     Template, blocks, both, first, given, managed_first, maybe_reverse, partly_unknown, port_ranges, protocol,
-    text_list,
+    sole_network, text_list,
 )
 from vpclint.resources import Resource
 from vpclint.values import Ref, Unknown
@@ -751,8 +751,7 @@ def _security_groups(b: Builder, st: _State) -> None:
         elif isinstance(v.get("network_security_group_name"), Unknown):
             b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
     for group, res in groups:
-        networks = {id(s.network): s.network for s in st.nsg_subnets[id(group)] if s.network is not None}
-        group.network = next(iter(networks.values())) if len(networks) == 1 else None
+        group.network = sole_network(st.nsg_subnets[id(group)])
         tag = st.vnet_tag.get(id(group.network)) if group.network is not None else None
         for block in blocks(res.values.get("security_rule")):
             rule = _nsg_rule(b, res, block, tag)
@@ -843,9 +842,7 @@ def _cluster(b: Builder, st: _State, res: Resource, profile: Any, pools: list[tu
     cluster.peer_addressing = cluster.pod_addressing
     for prefix, pool, keys in pools:
         _pool(b, st, cluster, res, pool, prefix, keys)
-    networks = {id(s.network): s.network for s in cluster.node_subnets if s.network is not None}
-    cluster.network = next(iter(networks.values())) if len(networks) == 1 and all(
-        s.network is not None for s in cluster.node_subnets) else None
+    cluster.network = sole_network(cluster.node_subnets, every=True)
     if isinstance(profile, dict) and cluster.network_model in ("kubenet", "azure overlay"):
         pods = profile.get("pod_cidrs") if given(profile.get("pod_cidrs")) else (
             [profile.get("pod_cidr")] if given(profile.get("pod_cidr")) else None)

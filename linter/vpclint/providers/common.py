@@ -126,6 +126,15 @@ def both(a: Any, b: Any) -> Any:
     return bool(a) and bool(b)
 
 
+def sole_network(subnets: list, every: bool = False) -> Any:
+    """The one network the ``subnets`` are in (None when none or several;
+    with ``every``, also when some subnet's network is not known)."""
+    networks = {id(s.network): s.network for s in subnets if s.network is not None}
+    if len(networks) != 1 or (every and any(s.network is None for s in subnets)):
+        return None
+    return next(iter(networks.values()))
+
+
 def managed_first(resources: list) -> list:
     """Managed resources before data sources: a data source reading what this
     configuration manages then stands for it (its twin)."""
