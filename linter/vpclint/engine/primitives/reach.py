@@ -127,7 +127,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
         if sources is None:
             continue
         pods = IPSet(c.range for c in sources)
-        gaps: dict[str, tuple[IPSet, IPSet]] = {}
+        gaps: dict[tuple, tuple[IPSet, IPSet]] = {}  # (protocol, port ranges or None) -> (admitted, missing)
         for rule in group.rules:
             if rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
                 continue
@@ -139,25 +139,27 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
                 continue
             gap = security.missing(group, pods, protocol, rule.ports, cluster)
             if gap:
-                label = protocol if rule.ports is None else f"{protocol}/{','.join(map(str, rule.ports))}"
-                admitted, missing = gaps.get(label, (IPSet(), IPSet()))
-                gaps[label] = (admitted | (intended & network_ranges), missing | gap)
+                key = (protocol, None if rule.ports is None else tuple(rule.ports))
+                admitted, missing = gaps.get(key, (IPSet(), IPSet()))
+                gaps[key] = (admitted | (intended & network_ranges), missing | gap)
         if not gaps:
             continue
         admitted, missing = IPSet(), IPSet()
         for part_admitted, part_missing in gaps.values():
             admitted |= part_admitted
             missing |= part_missing
-        ports = sorted(gaps)
+        labels = {key: key[0] if key[1] is None else f"{key[0]}/{','.join(map(str, key[1]))}" for key in gaps}
+        ports = sorted(labels.values())
         fixes = []
-        for label in ports:
-            protocol, _, port_text = label.partition("/")
-            for cidr in gaps[label][1].iter_cidrs():
-                low, _, high = (port_text.split(",")[0] if port_text else "").partition("-")
+        for key in sorted(gaps, key=labels.__getitem__):
+            protocol, ranges = key
+            first = ranges[0] if ranges else None
+            for cidr in gaps[key][1].iter_cidrs():
                 fixes.append(snippet(group, "ingress", group=group.terraform_address, protocol=protocol,
-                                     ports=port_text or "1-65535", source=str(cidr),
-                                     from_port=low or "0", to_port=high or low or "65535")
-                             or f"an inbound rule allowing {label} from {cidr}")
+                                     ports=",".join(map(str, ranges)) if ranges else "1-65535", source=str(cidr),
+                                     from_port=str(first.low) if first else "0",
+                                     to_port=str(first.high) if first else "65535")
+                             or f"an inbound rule allowing {labels[key]} from {cidr}")
         yield Violation({"group": group, "cluster": cluster, "admitted": security.show_set(admitted),
                          "missing": security.show_set(missing), "ports": ", ".join(ports),
                          "model": cluster.network_model, "hcl": "\n".join(f for f in fixes if f)},
