@@ -548,7 +548,7 @@ def _on(res: Resource, flag: str) -> Any:
 
 # -- route tables -----------------------------------------------------------------
 
-def _udr(b: Builder, res: Resource, owner: str, v: dict, appliances: list) -> Route | None:
+def _udr(b: Builder, res: Resource, owner: str, v: dict) -> Route | None:
     prefix = v.get("address_prefix")
     if isinstance(prefix, str) and not re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", prefix.strip()):
         b.note(res, "address_prefix", f"service tag {prefix} (public Azure ranges) is not modelled")
@@ -561,24 +561,20 @@ def _udr(b: Builder, res: Resource, owner: str, v: dict, appliances: list) -> Ro
     else:
         route.target_kind = _NEXT_HOPS.get(hop.lower(), "unknown")
         route.target = hop
-        if route.target_kind == "appliance":
-            appliances.append((route, v.get("next_hop_in_ip_address")))
-        elif route.target_kind == "unknown":
+        if route.target_kind == "unknown":
             route.target = Unknown(f"next hop type {hop} is not understood")
     return route
 
 
 def _route_tables(b: Builder, st: _State) -> None:
     b.incomplete(PROVIDER, "routes", ("azurerm_route_table", "azurerm_route", "azurerm_subnet_route_table_association"))
-    appliances: list[tuple[Route, Any]] = []
+    appliances: list[tuple[Route, Any, RouteTable]] = []  # routes to a virtual appliance: (route, its IP, table)
     tables: list[RouteTable] = []
     for res in b.of_type("azurerm_route_table"):
         v = res.values
         table = RouteTable(res.address, res, complete=res.mode == "managed" and not partly_unknown(v.get("route")))
         for block in blocks(v.get("route")):
-            route = _udr(b, res, res.address, block, appliances)
-            if route is not None:
-                table.routes.append(route)
+            _add_udr(table, _udr(b, res, res.address, block), block, appliances)
         b.register(table)
         st.add("route_tables", table, res)
         tables.append(table)
@@ -586,9 +582,7 @@ def _route_tables(b: Builder, st: _State) -> None:
         v = res.values
         table = st.named("route_tables", v.get("route_table_name"), v.get("resource_group_name"))
         if isinstance(table, RouteTable):
-            route = _udr(b, res, res.address, v, appliances)
-            if route is not None:
-                table.routes.append(route)
+            _add_udr(table, _udr(b, res, res.address, v), v, appliances)
         elif isinstance(v.get("route_table_name"), Unknown):
             b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
     served: dict[int, list[Subnet]] = defaultdict(list)
@@ -613,19 +607,25 @@ def _route_tables(b: Builder, st: _State) -> None:
         elif len(networks) > 1:
             table.complete = False  # its system routes differ per VNet
         b.model.route_tables.append(table)
-    for route, address in appliances:
-        route.target = _appliance(route, address, tables)
+    for route, address, table in appliances:
+        route.target = _appliance(route, address, table)
 
 
-def _appliance(route: Route, address: Any, tables: list[RouteTable]) -> Any:
+def _add_udr(table: RouteTable, route: Route | None, v: dict, appliances: list) -> None:
+    if route is not None:
+        table.routes.append(route)
+        if route.target_kind == "appliance":  # where it leads is known once the system routes are
+            appliances.append((route, v.get("next_hop_in_ip_address"), table))
+
+
+def _appliance(route: Route, address: Any, table: RouteTable) -> Any:
     """Where a route to a virtual appliance leads: the peering to the VNet
     that holds the appliance, else unknown (the appliance forwards it)."""
-    table = next((t for t in tables if route in t.routes), None)
     try:
         ip = IPAddress(address) if isinstance(address, str) else None
     except (AddrFormatError, ValueError):
         ip = None
-    if ip is not None and table is not None and table.network is not None:
+    if ip is not None and table.network is not None:
         for system in (r for r in table.routes if r.target_kind == "peering" and isinstance(r.target, Peering)):
             if system.destination is not None and system.destination.net is not None \
                     and ip in system.destination.range:
@@ -965,6 +965,7 @@ def _whitelist_entries(b: Builder, whitelist: Whitelist, res: Resource, start_ke
 
 
 def _endpoints(b: Builder, st: _State) -> None:
+    caches = []
     for res in b.of_type("azurerm_redis_cache"):
         v = res.values
         subnet = _subnet(b, st, v.get("subnet_id"), res, "subnet_id")
@@ -974,19 +975,21 @@ def _endpoints(b: Builder, st: _State) -> None:
                             network=subnet.network if subnet is not None else None, ports=ports)
         b.model.endpoints.append(b.register(endpoint))
         st.add("caches", endpoint, res)
-    for endpoint in [e for e in b.model.endpoints if e.kind == "cache" and e.resource is not None
-                     and e.resource.type == "azurerm_redis_cache"]:
-        cache_rules = [r for r in b.of_type("azurerm_redis_firewall_rule")
-                       if st.named("caches", r.values.get("redis_cache_name"),
-                                   r.values.get("resource_group_name")) is endpoint]
-        if cache_rules:  # no rule: every client may connect
+        caches.append(endpoint)
+    cache_rules = defaultdict(list)  # id(cache) -> its firewall rules
+    for rule_res in b.of_type("azurerm_redis_firewall_rule"):
+        cache = st.named("caches", rule_res.values.get("redis_cache_name"), rule_res.values.get("resource_group_name"))
+        cache_rules[id(cache)].append(rule_res)
+    for endpoint in caches:
+        if cache_rules.get(id(endpoint)):  # no rule: every client may connect
             endpoint.whitelist = Whitelist(endpoint.address, endpoint.resource)
-            for rule_res in cache_rules:
+            for rule_res in cache_rules[id(endpoint)]:
                 _whitelist_entries(b, endpoint.whitelist, rule_res, "start_ip", "end_ip")
     servers = (("azurerm_postgresql_flexible_server", "azurerm_postgresql_flexible_server_firewall_rule", "database",
                 5432, "delegated_subnet_id"),
                ("azurerm_mssql_server", "azurerm_mssql_firewall_rule", "database", 1433, None))
     for server_type, rule_type, kind, port, subnet_key in servers:
+        public = []  # servers whose firewall rules apply
         for res in b.of_type(server_type):
             subnet = _subnet(b, st, res.values.get(subnet_key), res, subnet_key) if subnet_key else None
             # in a VNet the server has no public endpoint and its firewall rules do not apply;
@@ -995,20 +998,27 @@ def _endpoints(b: Builder, st: _State) -> None:
                                 network=subnet.network if subnet is not None else None)
             endpoint.subnet = subnet if subnet is not None and subnet.network is not None else None
             b.model.endpoints.append(b.register(endpoint))
-            server_rules = [r for r in b.of_type(rule_type)
-                            if b.resolve(r.values.get("server_id"), r, "server_id") is endpoint]
-            if server_rules and subnet is None:
-                endpoint.whitelist = Whitelist(res.address, res)
-                for rule_res in server_rules:
+            if subnet is None:
+                public.append(endpoint)
+        server_rules = defaultdict(list)  # id(server) -> its firewall rules
+        for rule_res in b.of_type(rule_type):
+            server_rules[id(b.resolve(rule_res.values.get("server_id"), rule_res, "server_id"))].append(rule_res)
+        for endpoint in public:
+            if server_rules.get(id(endpoint)):
+                endpoint.whitelist = Whitelist(endpoint.address, endpoint.resource)
+                for rule_res in server_rules[id(endpoint)]:
                     _whitelist_entries(b, endpoint.whitelist, rule_res, "start_ip_address", "end_ip_address")
+    subnet_groups = defaultdict(list)  # id(subnet) -> the security groups associated with it, in model order
+    for group in b.model.security_groups:
+        for subnet in st.nsg_subnets.get(id(group), []):
+            if group not in subnet_groups[id(subnet)]:
+                subnet_groups[id(subnet)].append(group)
     for res in b.of_type("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"):
         nics = b.resolve_all(res.values.get("network_interface_ids"), res, "network_interface_ids")
         nic = nics[0] if nics and nics[0].address in st.nic else None
         subnet, nic_groups = st.nic[nic.address] if nic is not None else (None, [])
         endpoint = Endpoint(res.address, res, kind="instance", subnet=subnet,
                             network=subnet.network if subnet is not None else None)
-        endpoint.security_groups = [g for g in b.model.security_groups
-                                    if isinstance(g, SecurityGroup) and subnet is not None
-                                    and subnet in st.nsg_subnets.get(id(g), [])] + list(nic_groups)
+        endpoint.security_groups = (subnet_groups.get(id(subnet), []) if subnet is not None else []) + list(nic_groups)
         b.model.endpoints.append(b.register(endpoint))
 
