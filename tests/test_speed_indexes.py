@@ -152,7 +152,7 @@ def reference_through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet |
         part = remaining & IPSet([dest.range])
         if not part:
             continue
-        verdict = routing._targets(route, via)
+        verdict = routing.targets(route, via)
         if verdict is None:
             return None
         if verdict:

@@ -90,7 +90,7 @@ def _direction(a: Network, b: Network, peering) -> Edge:
     """A → B: the destinations A's tables send through the peering; red when
     none of them reaches B."""
     routed = IPSet(r.destination.range for t in a.route_tables for r in t.routes
-                   if r.target is peering and r.destination is not None and r.destination.net is not None)
+                   if routing.targets(r, peering) is True and r.destination is not None and r.destination.net is not None)
     label = f"{peering.name}: {security.show_set(routed)}" if routed else f"{peering.name}: no route"
     ranges = routing.as_set(b.cidrs)
     failed = False
@@ -111,11 +111,9 @@ def _pod_routes(a: Network, b: Network, peering) -> list[Edge]:
         pods = routing.as_set(cluster.container_cidrs)
         if pods is None:
             continue
-        for table in routing.tables_for_peering(b, peering):
-            covered = routing.through(table, pods, peering)
-            if covered is not None and pods - covered:
-                edges.append(Edge(_id(b.address), _id(cluster.address),
-                                  f"no route back to pods {security.show_set(pods - covered)}", failed=True))
+        for _, gap in routing.routes_back(b, peering, pods):
+            edges.append(Edge(_id(b.address), _id(cluster.address), f"no route back to pods {security.show_set(gap)}",
+                              failed=True))
     return edges
 
 

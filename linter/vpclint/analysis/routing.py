@@ -9,7 +9,7 @@ table whose routes are managed elsewhere).
 from __future__ import annotations
 
 import weakref
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from netaddr import IPSet
 
@@ -43,7 +43,7 @@ def as_set(cidrs: Iterable[Cidr]) -> IPSet | None:
     return IPSet(ranges)
 
 
-def _targets(route: Route, via: Peering) -> bool | None:
+def targets(route: Route, via: Peering) -> bool | None:
     """Whether ``route`` sends traffic through ``via``; None when unknown."""
     if route.target is via:
         return True
@@ -101,7 +101,7 @@ def through(table: RouteTable, ranges: IPSet, via: Peering) -> IPSet | None:
         part = remaining & IPSet([route.destination.range])
         if not part:
             continue
-        verdict = _targets(route, via)
+        verdict = targets(route, via)
         if verdict is None:
             return None
         if verdict:
@@ -154,6 +154,15 @@ def any_route_through(network: Network, ranges: IPSet, via: Peering) -> bool | N
         elif covered:
             return True
     return None if unknown else False
+
+
+def routes_back(peer: Network, via: Peering, ranges: IPSet) -> Iterator[tuple[RouteTable, IPSet]]:
+    """The tables of ``peer`` that do not send all of ``ranges`` back through
+    ``via``, each with the part it misses (tables whose routes are unknown say nothing)."""
+    for table in tables_for_peering(peer, via):
+        covered = through(table, ranges, via)
+        if covered is not None and ranges - covered:
+            yield table, ranges - covered
 
 
 def tables_for_peering(network: Network, via: Peering) -> list[RouteTable]:

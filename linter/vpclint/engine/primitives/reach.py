@@ -62,17 +62,11 @@ def return_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iter
     for peering, peer in routing.active_peerings(network):
         if not peer.managed:
             continue
-        for table in routing.tables_for_peering(peer, peering):
-            covered = routing.through(table, wanted, peering)
-            if covered is None:
-                continue
-            gap = wanted - covered
-            if gap:
-                missing = [str(c) for c in gap.iter_cidrs()]
-                fix = route_fix(table, missing, peering)
-                yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
-                                 "hcl": fix}, subject=table, related=[peering],
-                                facts=(peering.address, *missing))
+        for table, gap in routing.routes_back(peer, peering, wanted):
+            missing = [str(c) for c in gap.iter_cidrs()]
+            yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
+                             "hcl": route_fix(table, missing, peering)}, subject=table, related=[peering],
+                            facts=(peering.address, *missing))
 
 
 def _cluster_ranges(cluster: Cluster) -> IPSet:
