@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from vpclint.findings import display_path  # noqa: F401  (reporters and the CLI take it from here)
+from vpclint.findings import SEVERITIES, display_path  # display_path: reporters and the CLI take it from here
 
 from vpclint.reporters import checkstyle, compact, github, json_report, junit, markdown, sarif, text
 
@@ -52,3 +52,14 @@ FORMATS = {
     "github": github.render,
     "markdown": markdown.render,
 }
+
+
+def naming_resource(message: str, resource: str, brackets: str = "[]") -> str:
+    """``message``, followed by the finding's resource when it does not name it already."""
+    return message if resource in message else f"{message} {brackets[0]}{resource}{brackets[1]}"
+
+
+def severity_breakdown(findings) -> str:
+    """How many findings of each severity: "1 error, 2 warning"."""
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n)

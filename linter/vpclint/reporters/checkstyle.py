@@ -17,7 +17,7 @@ NO_FILE = "(plan)"
 
 
 def render(report, context) -> str:
-    from vpclint.reporters import error_location, finding_location
+    from vpclint.reporters import error_location, finding_location, naming_resource
 
     entries: dict[str, list[tuple[int, int, str, dict[str, str]]]] = {}
     for order, error in enumerate(report.errors):
@@ -28,7 +28,7 @@ def render(report, context) -> str:
     for order, finding in enumerate(report.findings):
         file, line = finding_location(report, finding)
         attrs = {"line": str(line)} if line else {}
-        message = finding.message if finding.resource in finding.message else f"{finding.message} [{finding.resource}]"
+        message = naming_resource(finding.message, finding.resource)
         attrs.update({"severity": SEVERITIES[finding.severity], "message": message,
                       "source": f"vpclint.{finding.rule_id}"})
         entries.setdefault(file or NO_FILE, []).append((line or 0, 1, f"{order:08d}", attrs))

@@ -18,7 +18,7 @@ def _where(file: str | None, line: int | None, fallback: str) -> str:
 
 
 def render(report, context) -> str:
-    from vpclint.reporters import error_location, finding_location
+    from vpclint.reporters import error_location, finding_location, naming_resource
 
     lines = []
     for error in report.errors:
@@ -28,7 +28,7 @@ def render(report, context) -> str:
         file, line = finding_location(report, finding)
         message = " ".join(finding.message.split())
         if file is None or line is None:
-            message = f"{message} [{finding.resource}]" if finding.resource not in message else message
+            message = naming_resource(message, finding.resource)
         lines.append(f"{_where(file, line, finding.resource)}: {finding.severity.capitalize()} - {message} "
                      f"({finding.rule_id})")
     return "".join(f"{line}\n" for line in lines)

@@ -11,7 +11,6 @@ to its input file without a line. The last line is a plain summary.
 
 from __future__ import annotations
 
-from vpclint.findings import SEVERITIES
 
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -35,7 +34,7 @@ def command(name: str, message: str, file: str | None = None, line: int | None =
 
 
 def render(report, context) -> str:
-    from vpclint.reporters import error_location, finding_location
+    from vpclint.reporters import error_location, finding_location, naming_resource, severity_breakdown
 
     lines = []
     for error in report.errors:
@@ -43,16 +42,13 @@ def render(report, context) -> str:
         lines.append(command("error", error.message, file, line, "vpclint input error"))
     for finding in report.findings:
         file, line = finding_location(report, finding)
-        message = finding.message
-        if finding.resource not in message:
-            message = f"{message} ({finding.resource})"
+        message = naming_resource(finding.message, finding.resource, "()")
         if finding.fix:
             message = f"{message}\nFix: {finding.fix}"
         lines.append(command(finding.severity, message, file, line, f"vpclint {finding.rule_id}"))
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
     summary = f"vpclint: {len(report.findings)} finding(s)"
     if report.findings:
-        summary += " (" + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ")"
+        summary += f" ({severity_breakdown(report.findings)})"
     if report.errors:
         summary += f", {len(report.errors)} input error(s)"
     stats = getattr(report, "baseline", None)

@@ -9,7 +9,7 @@ as a Mermaid diagram (GitHub renders it; failing hops are red).
 from __future__ import annotations
 
 
-from vpclint.findings import SEVERITIES, SEVERITY_RANK
+from vpclint.findings import SEVERITY_RANK
 
 MARKER = "<!-- vpclint-report -->"
 # findings beyond this many are folded into a <details> block
@@ -34,11 +34,10 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 
 def render(report, context) -> str:
-    from vpclint.reporters import error_location, finding_location
+    from vpclint.reporters import error_location, finding_location, severity_breakdown
 
     minimum = context.minimum_failure_severity
     failing = [f for f in report.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minimum]]
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITIES}
     out = [MARKER, "## vpclint", ""]
 
     if report.errors:
@@ -48,8 +47,7 @@ def render(report, context) -> str:
     else:
         verdict = ":white_check_mark: "
     if report.findings:
-        breakdown = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        verdict += f"**{_plural(len(report.findings), 'finding')}** ({breakdown})"
+        verdict += f"**{_plural(len(report.findings), 'finding')}** ({severity_breakdown(report.findings)})"
     else:
         verdict += "**no findings**"
     if report.errors:
