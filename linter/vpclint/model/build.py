@@ -63,6 +63,14 @@ class Builder:
                 self._by_id[id_] = element
         return element
 
+    def alias(self, address: str, element: Element) -> None:
+        """Make ``element`` reachable by another resource's address too: a data
+        source that reads what this configuration manages stands for it."""
+        self._by_address[address] = element
+        same = self._by_base[_INDEX.sub("", address)]
+        if element not in same:
+            same.append(element)
+
     def resolve(self, value: Any, resource: Resource | None = None, attribute: str = "") -> Element | None:
         """The element ``value`` (a Ref or a known id) points to, or None.
 

@@ -79,7 +79,6 @@ AKS_SERVICE_CIDR = CidrLimits("AKS service CIDR", min_prefix=12, not_within=_AKS
 RANGE = CidrLimits("Azure address range")
 AZURE_LOAD_BALANCER = "168.63.129.16/32"
 
-_INDEX = re.compile(r"\[[^\[\]]*\]$")
 _ID = re.compile(r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.[A-Za-z]+/(?P<kind>[A-Za-z]+)/(?P<name>[^/]+)"
                  r"(?:/(?P<child_kind>[A-Za-z]+)/(?P<child>[^/]+))?/?$", re.IGNORECASE)
 _NEXT_HOPS = {"virtualnetworkgateway": "gateway", "vnetlocal": "local", "internet": "gateway",
@@ -173,8 +172,6 @@ class _State:
         self.nsg_subnets: dict[int, list[Subnet]] = defaultdict(list)  # id(group) -> associated subnets
         self.nic: dict[str, tuple[Subnet | None, list[SecurityGroup]]] = {}
         self.inline: list[tuple[Resource, dict, Subnet]] = []  # VNets' inline subnet blocks
-        # data sources that read a VNet or subnet this configuration manages
-        self.twins: dict[str, Element] = {}
         self.unnamed: set[str] = set()  # kinds with an element whose name is unknown
 
     def add(self, kind: str, element: Element, res: Resource, name: Any = None) -> None:
@@ -199,8 +196,6 @@ class _State:
         if not given(value):
             return None
         element = self.b.resolve(value, res, attribute)
-        if element is None and isinstance(value, Ref):
-            element = self.twins.get(value.address) or self.twins.get(_INDEX.sub("", value.address))
         if element is not None or not isinstance(value, str):
             return element
         match = _ID.search(value)
@@ -404,7 +399,7 @@ def _twin(st: _State, res: Resource, element: Element | None) -> bool:
     """A data source that reads what this configuration manages stands for it."""
     if res.mode != "data" or element is None or element.resource is None or element.resource.mode != "managed":
         return False
-    st.twins[res.address] = st.twins[_INDEX.sub("", res.address)] = element
+    st.b.alias(res.address, element)
     return True
 
 

@@ -48,7 +48,7 @@ from vpclint.providers.common import (
     Template, blocks, both, first, given, managed_first, maybe_reverse, port_ranges, protocol, text_list,
 )
 from vpclint.resources import Resource
-from vpclint.values import Ref, Unknown
+from vpclint.values import Unknown
 
 PROVIDER = "google"
 
@@ -131,7 +131,6 @@ def adapt(b: Builder) -> None:
 
 # -- names and self links ------------------------------------------------------
 
-_INDEX = re.compile(r"\[[^\[\]]*\]$")
 _PATH = re.compile(r"(?:projects/(?P<project>[^/]+)/)?(?:(?:regions|zones)/(?P<region>[^/]+)/|global/)?"
                    r"(?P<kind>networks|subnetworks|clusters|instances)/(?P<name>[^/]+)$")
 
@@ -150,8 +149,6 @@ class _State:
         self.groups: dict[tuple[int, frozenset], SecurityGroup] = {}
         self.firewalls: dict[int, list] = defaultdict(list)
         self.policy_networks: set[int] = set()
-        # data sources that read a network or subnetwork this configuration manages
-        self.twins: dict[str, Element] = {}
 
     def add(self, kind: str, element: Element, res: Resource) -> None:
         name = res.values.get("name")
@@ -164,8 +161,6 @@ class _State:
         if value is None or value == "":
             return None
         element = self.b.resolve(value, res, attribute)
-        if element is None and isinstance(value, Ref):
-            element = self.twins.get(value.address) or self.twins.get(_INDEX.sub("", value.address))
         if element is not None or not isinstance(value, str):
             return element
         match = _PATH.search(value)
@@ -194,7 +189,7 @@ class _State:
         if isinstance(project, str) and isinstance(element.resource.values.get("project"), str) \
                 and project != element.resource.values["project"]:
             return False
-        self.twins[res.address] = self.twins[_INDEX.sub("", res.address)] = element
+        self.b.alias(res.address, element)
         return True
 
 
