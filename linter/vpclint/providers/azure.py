@@ -166,7 +166,6 @@ class _State:
         self.b = b
         self.names: dict[str, dict[str, list[tuple[Element, Any]]]] = defaultdict(lambda: defaultdict(list))
         self.children: dict[tuple[str, str], Subnet] = {}  # (vnet name, subnet name) -> subnet
-        self.tables: dict[int, RouteTable] = {}  # id(network) -> system route table
         self.system_routes: dict[int, list[Route]] = defaultdict(list)  # id(network) -> peering routes
         self.vnet_tag: dict[int, list[Cidr]] = {}  # id(network) -> the VirtualNetwork service tag
         self.nsg_subnets: dict[int, list[Subnet]] = defaultdict(list)  # id(group) -> associated subnets
@@ -421,7 +420,7 @@ def _networks(b: Builder, st: _State) -> None:
         st.add("networks", net, res)
         table = RouteTable(f"{res.address} (system routes)", res, network=net, default=True, complete=net.managed)
         b.model.route_tables.append(table)
-        st.tables[id(net)] = table
+        b.default_table(net, table)
         for block in blocks(v.get("subnet")):
             name = block.get("name")
             subnet = Subnet(f"{res.address} (subnet {name if isinstance(name, str) else '?'})", res, network=net)
@@ -517,13 +516,13 @@ def _peerings(b: Builder, st: _State) -> None:
             for cidr in there.cidrs:
                 target = peering if whole is True else (whole if isinstance(whole, Unknown) else
                                                         Unknown("only some subnets are peered"))
-                st.system_routes[id(here)].append(Route(st.tables[id(here)].address, here.resource,
+                st.system_routes[id(here)].append(Route(b.default_table(here).address, here.resource,
                                                         destination=cidr, target_kind="peering", target=target))
             access[id(here)].append((there, allowed))
     for net in b.model.networks:
         if net.provider != PROVIDER:
             continue
-        st.tables[id(net)].routes.extend(st.system_routes[id(net)])
+        b.default_table(net).routes.extend(st.system_routes[id(net)])
         tag = list(net.cidrs)
         for there, allowed in access[id(net)]:
             if allowed is True:

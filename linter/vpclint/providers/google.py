@@ -141,7 +141,6 @@ class _State:
     def __init__(self, b: Builder):
         self.b = b
         self.names: dict[str, dict[str, list[tuple[Element, dict]]]] = defaultdict(lambda: defaultdict(list))
-        self.tables: dict[int, RouteTable] = {}  # id(network) -> implicit table
         self.secondary: dict[tuple[int, str], Cidr] = {}  # (id(primary subnet), range name) -> range
         # each peering with its sides' route exchange flags, by id(network)
         self.peerings: list[tuple[Peering, dict[int, tuple]]] = []
@@ -212,7 +211,7 @@ def _networks(b: Builder, st: _State) -> None:
         st.add("networks", net, res)
         table = RouteTable(f"{res.address} (routes)", res, network=net, default=True, complete=net.managed)
         b.model.route_tables.append(table)
-        st.tables[id(net)] = table
+        b.default_table(net, table)
     for res in b.of_type("google_compute_network_firewall_policy_association",
                          "google_compute_region_network_firewall_policy_association"):
         net = st.link("networks", res.values.get("attachment_target"), res, "attachment_target")
@@ -359,7 +358,7 @@ def _routes(b: Builder, st: _State) -> None:
                 if key == "next_hop_gateway":
                     exportable = isinstance(v.get(key), str) and "default-internet-gateway" not in v.get(key)
                 break
-        st.tables[id(net)].routes.append(route)
+        b.default_table(net).routes.append(route)
         if exportable:
             st.custom[id(net)].append(route)
 
@@ -372,7 +371,7 @@ def _exchange(b: Builder, st: _State) -> None:
         if peering.state != "active" or peering.local is None or peering.peer is None:
             continue
         for here, there in ((peering.local, peering.peer), (peering.peer, peering.local)):
-            table = st.tables.get(id(here))
+            table = b.default_table(here)
             if table is None:
                 continue
             mine, theirs = flags.get(id(here)), flags.get(id(there))
@@ -593,11 +592,11 @@ def _clusters(b: Builder, st: _State) -> None:
             if given(v.get("cluster_ipv4_cidr")):
                 cluster.container_cidrs = [b.cidr(cluster, "cluster_ipv4_cidr", "container",
                                                   v.get("cluster_ipv4_cidr"), RANGE)]
-                if net is not None and id(net) in st.tables:
+                if net is not None and b.default_table(net) is not None:
                     # GKE adds a custom route per node for its part of the range
                     route = Route(res.address, res, destination=cluster.container_cidrs[0],
                                   target_kind="instance", target="GKE nodes")
-                    st.tables[id(net)].routes.append(route)
+                    b.default_table(net).routes.append(route)
                     st.custom[id(net)].append(route)
             else:
                 b.note(res, "cluster_ipv4_cidr", "not set: GKE picks the pod range at creation")
