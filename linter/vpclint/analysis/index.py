@@ -74,10 +74,8 @@ class Nearby:
         for position, group in enumerate(self.groups):
             self._group_at.setdefault(_key(group.network), []).append(position)
             for rule in group.rules:
-                if rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
-                    continue
-                intended = security.source_set(rule, None, IPSet())
-                if intended is None or intended == security.ANY:
+                intended = security.intended_sources(rule)
+                if intended is None:
                     continue
                 for block in intended.iter_cidrs():
                     self._rule_blocks.add(block, position)

@@ -35,6 +35,16 @@ def _rule_ports(rule: SecurityRule) -> list[PortRange] | None:
     return rule.ports
 
 
+def intended_sources(rule: SecurityRule) -> IPSet | None:
+    """The addresses an ingress allow rule was written to admit, which tell
+    whom its author had in mind; None for a rule that says nothing of that
+    (any source, group sources only, a platform default, unknown ranges)."""
+    if rule.implicit or rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
+        return None
+    intended = source_set(rule, None, IPSet())
+    return None if intended is None or intended == ANY else intended
+
+
 def source_set(rule: SecurityRule, cluster: Cluster | None, pods: IPSet) -> IPSet | None:
     """The addresses ``rule`` matches, as far as the cluster's pods are concerned."""
     if rule.any_source:

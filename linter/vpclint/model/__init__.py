@@ -250,6 +250,9 @@ class SecurityRule(Element):
     any_source: bool = False
     action: str = "allow"  # allow / deny
     priority: Any = None  # lower wins (Huawei 1-100); None = no ordering
+    # added by the platform, not written (Azure's default NSG rules): it admits
+    # what it admits, but says nothing of what the author meant to admit
+    implicit: bool = False
 
 
 @dataclass(eq=False)

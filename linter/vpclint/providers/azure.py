@@ -756,7 +756,8 @@ def _security_groups(b: Builder, st: _State) -> None:
             if rule is not None:
                 group.rules.append(rule)
         for direction, priority, action, source in _DEFAULT_RULES:
-            rule = SecurityRule(res.address, res, direction=direction, action=action, priority=priority)
+            rule = SecurityRule(res.address, res, direction=direction, action=action, priority=priority,
+                                implicit=True)
             _nsg_sources(b, rule, "default rule", source, tag)
             if not _shadowed(rule, group.rules):
                 group.rules.append(rule)
@@ -764,7 +765,8 @@ def _security_groups(b: Builder, st: _State) -> None:
 
 def _shadowed(rule: SecurityRule, rules: list[SecurityRule]) -> bool:
     """Whether a default allow rule can never match: a rule of the group
-    denies all its sources on every protocol and port first."""
+    denies all its sources on every protocol and port first (left out of the
+    model, which then shows only the rules that can decide)."""
     if rule.action != "allow" or rule.any_source or any(c.net is None for c in rule.sources):
         return False
     wanted = IPSet(c.range for c in rule.sources)

@@ -123,10 +123,8 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
         pods = IPSet(c.range for c in sources)
         gaps: dict[tuple, tuple[IPSet, IPSet]] = {}  # (protocol, port ranges or None) -> (admitted, missing)
         for rule in group.rules:
-            if rule.direction != "ingress" or rule.action != "allow" or rule.any_source or not rule.sources:
-                continue
-            intended = security.source_set(rule, None, IPSet())
-            if intended is None or intended == security.ANY or not _meant_for(cluster, intended):
+            intended = security.intended_sources(rule)
+            if intended is None or not _meant_for(cluster, intended):
                 continue
             protocol = rule.protocol if isinstance(rule.protocol, str) else None
             if protocol is None or not isinstance(rule.ports, (list, type(None))):
