@@ -20,6 +20,8 @@ default, 9092 in plaintext, 9098 with IAM) and EC2 instances.
 
 from __future__ import annotations
 
+from typing import Any
+
 from vpclint.model import (
     CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet,
@@ -28,6 +30,7 @@ from vpclint.model.build import Builder
 from vpclint.providers.common import (
     blocks, first, from_to, given, partly_unknown, protocol, sole_network, text_list,
 )
+from vpclint.resources import Resource
 from vpclint.values import Unknown
 
 PROVIDER = "aws"
@@ -374,37 +377,34 @@ def _endpoints(b: Builder) -> None:
     for type_, kind, groups_key in specs:
         for res in b.of_type(type_):
             v = res.values
-            endpoint = Endpoint(res.address, res, kind=kind)
-            endpoint.security_groups = [g for g in b.resolve_all(v.get(groups_key), res, groups_key)
-                                        if isinstance(g, SecurityGroup)]
             subnet = b.resolve(v.get("subnet_id"), res, "subnet_id") if given(v.get("subnet_id")) else None
-            endpoint.subnet = subnet if isinstance(subnet, Subnet) else None
-            networks = [g.network for g in endpoint.security_groups if g.network is not None]
-            endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
-            port = v.get("port")
-            engine = v.get("engine")
+            port, engine = v.get("port"), v.get("engine")
             if isinstance(port, int):
-                endpoint.ports = [port]
-            elif kind == "database" and isinstance(engine, str):
-                endpoint.ports = [_DB_PORTS.get(engine, 0)] if engine in _DB_PORTS else []
+                ports = [port]
+            elif kind == "database":
+                ports = [_DB_PORTS[engine]] if isinstance(engine, str) and engine in _DB_PORTS else []
             elif kind == "cache":
-                endpoint.ports = [6379 if v.get("engine", "redis") == "redis" else 11211]
-            b.model.endpoints.append(b.register(endpoint))
+                ports = [6379 if v.get("engine", "redis") == "redis" else 11211]
+            else:
+                ports = []
+            _endpoint(b, res, kind, [subnet], (v.get(groups_key), groups_key), ports)
     for res in b.of_type("aws_msk_cluster"):  # brokers in client_subnets, guarded by their security groups
-        v = res.values
-        info = first(v.get("broker_node_group_info"))
+        info = first(res.values.get("broker_node_group_info"))
         info = info if isinstance(info, dict) else {}
-        endpoint = Endpoint(res.address, res, kind="broker")
-        endpoint.security_groups = [g for g in b.resolve_all(info.get("security_groups"), res,
-                                                             "broker_node_group_info.security_groups")
-                                    if isinstance(g, SecurityGroup)]
-        subnets = [s for s in b.resolve_all(info.get("client_subnets"), res, "broker_node_group_info.client_subnets")
-                   if isinstance(s, Subnet)]
-        endpoint.subnet = subnets[0] if subnets else None
-        networks = [g.network for g in endpoint.security_groups if g.network is not None]
-        endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
-        endpoint.ports = _msk_ports(v)
-        b.model.endpoints.append(b.register(endpoint))
+        subnets = b.resolve_all(info.get("client_subnets"), res, "broker_node_group_info.client_subnets")
+        _endpoint(b, res, "broker", subnets,
+                  (info.get("security_groups"), "broker_node_group_info.security_groups"), _msk_ports(res.values))
+
+
+def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple[Any, str], ports: list[int]) -> None:
+    """A service in the first of ``subnets``, guarded by the security groups
+    ``groups`` names (value, attribute); its network is its subnet's, else its groups'."""
+    endpoint = Endpoint(res.address, res, kind=kind, ports=ports)
+    endpoint.security_groups = [g for g in b.resolve_all(groups[0], res, groups[1]) if isinstance(g, SecurityGroup)]
+    endpoint.subnet = next((s for s in subnets if isinstance(s, Subnet)), None)
+    networks = [g.network for g in endpoint.security_groups if g.network is not None]
+    endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
+    b.model.endpoints.append(b.register(endpoint))
 
 
 def _msk_ports(v: dict) -> list[int]:
