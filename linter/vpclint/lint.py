@@ -15,7 +15,7 @@ from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding
 from vpclint.load import (
-    CHANGED_SUFFIXES, CONFIG_SUFFIXES, MAX_FILE_BYTES, LoadOptions, config_files, load_path, sniff,
+    CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
@@ -201,7 +201,7 @@ def _parse_ahead(settings: Settings, targets: list[str]) -> Iterator[None]:
     from vpclint.load.hcl.cache import session
 
     cache_dir = settings.load.cache_dir
-    with session(cache_dir, settings.workers, MAX_FILE_BYTES) as run:
+    with session(cache_dir, settings.workers) as run:
         if cache_dir:  # a module the result cache serves needs no parsing
             for directory in list(directories):
                 key = results.entry_key(directory, settings.load, None)

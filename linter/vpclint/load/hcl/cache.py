@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, Iterator
 
 import vpclint
+from vpclint import load as _load  # its limits are read when used: tests and embedders may change them
 
 # bump when the plain form changes (parse.py's own source is in the salt too)
 SCHEMA = 1
@@ -176,10 +177,9 @@ def available_cpus() -> int:
 class Session:
     """One run's plain forms by key; those being parsed are futures."""
 
-    def __init__(self, cache_dir: str | None, workers: int | None = None, max_file_bytes: int | None = None):
+    def __init__(self, cache_dir: str | None, workers: int | None = None):
         self.cache_dir = cache_dir
         self.workers = available_cpus() if workers is None else max(1, workers)
-        self.max_file_bytes = max_file_bytes
         self._plains: dict[str, Any] = {}  # key -> plain dict, or (Future of a batch, position)
         self._seen: set[str] = set()  # directories and files prefetched
         self._pool: ProcessPoolExecutor | None = None
@@ -254,7 +254,7 @@ class Session:
 
     def _read(self, path: str) -> bytes | None:
         try:
-            if self.max_file_bytes is not None and os.path.getsize(path) > self.max_file_bytes:
+            if os.path.getsize(path) > _load.MAX_FILE_BYTES:
                 return None  # the loader reports it
             with open(path, "rb") as handle:
                 return handle.read()
@@ -336,12 +336,11 @@ def _parse_job(contents: list[bytes], keys: list[str], cache_dir: str | None) ->
 
 
 @contextlib.contextmanager
-def session(cache_dir: str | None, workers: int | None = None,
-            max_file_bytes: int | None = None) -> Iterator[Session]:
+def session(cache_dir: str | None, workers: int | None = None) -> Iterator[Session]:
     """``with session(cache_dir) as run:`` makes ``run`` this process's run
     session (cache_read and cache_write use it) until the block ends."""
     global _active
-    run, previous = Session(cache_dir, workers, max_file_bytes), _active
+    run, previous = Session(cache_dir, workers), _active
     _active = run
     try:
         yield run
