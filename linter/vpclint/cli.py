@@ -13,7 +13,7 @@ from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
-from vpclint.reporters import FORMATS, Context, display_path, error_text
+from vpclint.reporters import FORMATS, Context, display_path, error_text, escape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -125,13 +125,11 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         click.echo(rendered, nl=False)
     if format_ == "text":  # people read this; machine formats keep stderr for errors
         for path in report.empty:
-            click.echo(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)",
-                       err=True)
+            _say(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)")
         if report.unknowns:  # silence about a value is not a verdict on it: say so
             count = len(report.unknowns)
-            click.echo(f"Note: {count} value{'s' if count != 1 else ''} the rules needed cannot be known before apply "
-                       "(or are unset); nothing was reported from them (--format json lists them under unknowns)",
-                       err=True)
+            _say(f"Note: {count} value{'s' if count != 1 else ''} the rules needed cannot be known before apply "
+                 "(or are unset); nothing was reported from them (--format json lists them under unknowns)")
     if report.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if report.failed(minimum) else EXIT_CLEAN)
@@ -144,7 +142,7 @@ def list_rules(rule_dirs) -> None:
     rules, errors = load_rules(list(rule_dirs))
     width = max((len(r.id) for r in rules), default=0)
     for rule in rules:
-        click.echo(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}")
+        click.echo(escape.line(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}"))
     _report_errors(errors)
 
 
@@ -156,7 +154,7 @@ def explain(rule_id, rule_dirs) -> None:
     rules, errors = load_rules(list(rule_dirs))
     rule = next((r for r in rules if r.id == rule_id), None)
     if rule is None:
-        click.echo(f"Error: no such rule: {rule_id} (see `vpclint rules`)", err=True)
+        _say(f"Error: no such rule: {rule_id} (see `vpclint rules`)")
         sys.exit(EXIT_ERROR)
     docs = rule.docs
     out = [f"{rule.id} ({rule.severity})", "", rule.summary, "", "What it does", _indent(docs["what"]), "",
@@ -166,7 +164,7 @@ def explain(rule_id, rule_dirs) -> None:
         out[-2:-2] = ["With this .vpclint.yaml", _indent(docs["config"].rstrip()), ""]
     for ref in docs.get("references", []):
         out.append(f"  see: {ref}")
-    click.echo("\n".join(out))
+    click.echo(escape.lines("\n".join(out)))  # rule files may come with the pull request
     _report_errors(errors)
 
 
@@ -184,9 +182,8 @@ def _write_output(path: str, rendered: str, report) -> None:
     """--output: the report goes to PATH; a one-line summary and any errors to stderr."""
     _write(path, rendered)
     for error in report.errors:
-        click.echo(f"Error: {error_text(error)}", err=True)
-    click.echo(f"vpclint: {len(report.findings)} finding(s), {len(report.errors)} error(s); "
-               f"report written to {path}", err=True)
+        _say(f"Error: {error_text(error)}")
+    _say(f"vpclint: {len(report.findings)} finding(s), {len(report.errors)} error(s); report written to {path}")
 
 
 STARTER_CONFIG = """\
@@ -299,9 +296,16 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in text.strip("\n").splitlines())
 
 
+def _say(text: str) -> None:
+    """One line on stderr. Whatever of the input it quotes cannot move the
+    terminal's cursor, break the line or be taken for a CI command
+    (``escape.line``): a CI runner reads stderr too."""
+    click.echo(escape.line(text), err=True)
+
+
 def _report_errors(errors) -> None:
     for error in errors:
-        click.echo(f"Error: {error_text(error)}", err=True)
+        _say(f"Error: {error_text(error)}")
     if errors:
         sys.exit(EXIT_ERROR)
 
@@ -320,6 +324,6 @@ def main() -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug in vpclint: say so plainly, exit 2
-        click.echo(f"Error: internal error in vpclint {__version__}: {type(exc).__name__}: {exc}\n"
-                   "Please report it with the input that caused it.", err=True)
+        _say(f"Error: internal error in vpclint {__version__}: {type(exc).__name__}: {exc}")
+        _say("Please report it with the input that caused it.")
         sys.exit(EXIT_ERROR)

@@ -5,10 +5,18 @@ active peering is drawn once per direction, labelled with the ranges that
 direction routes through it. What does not route — a direction with no
 route, a container CIDR the peer cannot route back to, an expectation
 whose path fails — is drawn in red.
+
+Names come from the input, so neither picture lets them out of their label:
+Mermaid labels are quoted with every character that could end a label or
+start a directive (``%%{init}%%``), a ``click`` callback, HTML or markdown
+written as an entity code; DOT labels escape backslashes and quotes; in both
+an input's line break or control character is shown as an escape, and the
+only line breaks in a label are vpclint's own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +25,7 @@ from netaddr import IPSet
 from vpclint.analysis import routing, security
 from vpclint.analysis.paths import trace
 from vpclint.model import Model, Network
+from vpclint.reporters.escape import dot_text, mermaid_text, visible
 
 
 @dataclass
@@ -42,51 +51,74 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
 
 
-def _id(address: str) -> str:
-    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", address)
+class _Ids:
+    """Node ids: the address in letters, digits and ``_``; an address spelled
+    like one already drawn gets a digest too, so that no name can make its
+    node (and its edges) one with another's."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def __call__(self, address: str) -> str:
+        if address not in self.ids:
+            node, salt = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", address), 0
+            while node in self.taken:
+                digest = hashlib.sha256(f"{salt}:{address}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+                node, salt = f"n_{re.sub(r'[^A-Za-z0-9_]', '_', address)}_{digest}", salt + 1
+            self.ids[address] = node
+            self.taken.add(node)
+        return self.ids[address]
+
+
+def _label(*lines) -> str:
+    """A label of one or more lines, each from the input shown on one line."""
+    return "\n".join(visible(line) for line in lines)
 
 
 def build(model: Model) -> Graph:
     graph = Graph()
+    ids = _Ids()
     placed = set()
     for network in model.networks:
         members = []
         for subnet in network.subnets:
-            members.append(Node(_id(subnet.address), f"{subnet.name}\n{subnet.cidr or '?'}"))
+            members.append(Node(ids(subnet.address), _label(subnet.name, subnet.cidr or "?")))
         for cluster in network.clusters:
             pods = ", ".join(str(c) for c in cluster.container_cidrs) or "pods in VPC subnets"
-            members.append(Node(_id(cluster.address), f"{cluster.name}\n{cluster.network_model}: {pods}", "round"))
+            members.append(Node(ids(cluster.address), _label(cluster.name, f"{cluster.network_model}: {pods}"),
+                                "round"))
             placed.add(cluster.address)
         for endpoint in (e for e in model.endpoints if e.network is network):
-            members.append(Node(_id(endpoint.address), f"{endpoint.name}\n{endpoint.kind}", "cylinder"))
+            members.append(Node(ids(endpoint.address), _label(endpoint.name, endpoint.kind), "cylinder"))
             placed.add(endpoint.address)
         cidrs = ", ".join(str(c) for c in network.cidrs) or "CIDR unknown"
-        graph.groups.append((_id(network.address), f"{network.name} {cidrs}", members))
+        graph.groups.append((ids(network.address), _label(f"{network.name} {cidrs}"), members))
     for peering in model.peerings:
         if peering.local is None or peering.peer is None:
             continue
         if peering.state != "active":
             state = peering.state if isinstance(peering.state, str) else "state unknown"
-            graph.edges.append(Edge(_id(peering.local.address), _id(peering.peer.address),
-                                    f"{peering.name}: {state}", failed=state in ("pending", "rejected"),
+            graph.edges.append(Edge(ids(peering.local.address), ids(peering.peer.address),
+                                    _label(f"{peering.name}: {state}"), failed=state in ("pending", "rejected"),
                                     dashed=True))
             continue
         for a, b in ((peering.local, peering.peer), (peering.peer, peering.local)):
-            graph.edges.append(_direction(a, b, peering))
+            graph.edges.append(_direction(a, b, peering, ids))
         for a, b in ((peering.local, peering.peer), (peering.peer, peering.local)):
-            graph.edges.extend(_pod_routes(a, b, peering))
+            graph.edges.extend(_pod_routes(a, b, peering, ids))
     for expectation in model.expectations:
         hops = trace(expectation)
         failed = next((h for h in hops if h.verdict == "fail"), None)
         label = f"expect {expectation.protocol}/{expectation.port}"
         if failed is not None:
             label += f": {failed.name} fails" + (f" at {failed.element.name}" if failed.element is not None else "")
-        graph.edges.append(Edge(_id(expectation.source.address), _id(expectation.target.address), label,
+        graph.edges.append(Edge(ids(expectation.source.address), ids(expectation.target.address), _label(label),
                                 failed=failed is not None, dashed=True))
     return graph
 
 
-def _direction(a: Network, b: Network, peering) -> Edge:
+def _direction(a: Network, b: Network, peering, ids: _Ids) -> Edge:
     """A → B: the destinations A's tables send through the peering; red when
     none of them reaches B."""
     routed = IPSet(r.destination.range for t in a.route_tables for r in t.routes
@@ -97,10 +129,10 @@ def _direction(a: Network, b: Network, peering) -> Edge:
     if ranges is not None and a.managed:
         reaches = routing.any_route_through(a, ranges, peering)
         failed = reaches is False
-    return Edge(_id(a.address), _id(b.address), label, failed=failed)
+    return Edge(ids(a.address), ids(b.address), _label(label), failed=failed)
 
 
-def _pod_routes(a: Network, b: Network, peering) -> list[Edge]:
+def _pod_routes(a: Network, b: Network, peering, ids: _Ids) -> list[Edge]:
     """Red edges for container CIDRs of routed clusters in ``a`` that ``b`` cannot route back."""
     edges = []
     if not b.managed:
@@ -112,27 +144,31 @@ def _pod_routes(a: Network, b: Network, peering) -> list[Edge]:
         if pods is None:
             continue
         for _, gap in routing.routes_back(b, peering, pods):
-            edges.append(Edge(_id(b.address), _id(cluster.address), f"no route back to pods {security.show_set(gap)}",
+            edges.append(Edge(ids(b.address), ids(cluster.address), f"no route back to pods {security.show_set(gap)}",
                               failed=True))
     return edges
 
 
-def _quote(text: str) -> str:
-    return text.replace('"', "'")
+def _mermaid(label: str) -> str:
+    return "<br/>".join(mermaid_text(line) for line in label.split("\n"))
+
+
+def _dot(label: str) -> str:
+    return "\\n".join(dot_text(line) for line in label.split("\n"))
 
 
 def mermaid(graph: Graph) -> str:
     lines = ["flowchart LR"]
     shapes = {"box": ('["', '"]'), "round": ('(["', '"])'), "cylinder": ('[("', '")]')}
     for group_id, label, members in graph.groups:
-        lines.append(f'  subgraph {group_id}["{_quote(label)}"]')
+        lines.append(f'  subgraph {group_id}["{_mermaid(label)}"]')
         for node in members:
             left, right = shapes[node.shape]
-            lines.append(f"    {node.id}{left}{_quote(node.label).replace(chr(10), '<br/>')}{right}")
+            lines.append(f"    {node.id}{left}{_mermaid(node.label)}{right}")
         lines.append("  end")
     for index, edge in enumerate(graph.edges):
         arrow = "-.->" if edge.dashed else "-->"
-        lines.append(f'  {edge.source} {arrow}|"{_quote(edge.label)}"| {edge.target}')
+        lines.append(f'  {edge.source} {arrow}|"{_mermaid(edge.label)}"| {edge.target}')
     for index, edge in enumerate(graph.edges):
         if edge.failed:
             lines.append(f"  linkStyle {index} stroke:red,color:red,stroke-width:2px")
@@ -144,14 +180,14 @@ def dot(graph: Graph) -> str:
     shapes = {"box": "box", "round": "ellipse", "cylinder": "cylinder"}
     for group_id, label, members in graph.groups:
         lines.append(f"  subgraph cluster_{group_id} {{")
-        lines.append(f'    label="{_quote(label)}";')
+        lines.append(f'    label="{_dot(label)}";')
         for node in members:
-            lines.append(f'    {node.id} [label="{_quote(node.label)}", shape={shapes[node.shape]}];'.replace("\n", "\\n"))
+            lines.append(f'    {node.id} [label="{_dot(node.label)}", shape={shapes[node.shape]}];')
         # a network is an edge end: an invisible point inside its box stands for it
         lines.append(f'    {group_id} [label="", shape=point, style=invis];')
         lines.append("  }")
     for edge in graph.edges:
-        attrs = [f'label="{_quote(edge.label)}"']
+        attrs = [f'label="{_dot(edge.label)}"']
         if edge.failed:
             attrs += ["color=red", "fontcolor=red", "penwidth=2"]
         if edge.dashed:

@@ -20,6 +20,7 @@ from vpclint.load import (
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
+from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
 
@@ -172,7 +173,7 @@ class Progress:
     def update(self, number: int, total: int, target: str) -> None:
         if total < 2:
             return
-        line = f"[{number}/{total}] {target}"
+        line = f"[{number}/{total}] {escape.line(target)}"  # a directory's name cannot drive the terminal
         if len(line) >= self.width:  # a wrapped line cannot be rewritten in place
             line = line[: max(self.width - 2, 1)] + "…"
         self.stream.write(f"\r\x1b[K{line}")

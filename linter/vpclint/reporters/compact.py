@@ -5,10 +5,14 @@
 vpclint reports blocks, not expressions, so COL is always 1. A finding
 without a source position prints its input file (or, failing that, the
 resource address) alone; input errors print as ``Error`` with the id
-``input_error``. Nothing else is printed: no summary, no colour.
+``input_error``. Nothing else is printed: no summary, no colour. Each line
+is one line whatever the input holds (``escape.line``: control characters
+shown as escapes, never a CI command).
 """
 
 from __future__ import annotations
+
+from vpclint.reporters import escape
 
 
 def _where(file: str | None, line: int | None, fallback: str) -> str:
@@ -31,4 +35,4 @@ def render(report, context) -> str:
             message = naming_resource(message, finding.resource)
         lines.append(f"{_where(file, line, finding.resource)}: {finding.severity.capitalize()} - {message} "
                      f"({finding.rule_id})")
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{escape.line(line)}\n" for line in lines)

@@ -5,11 +5,16 @@
 ``error``/``warning``/``notice`` findings become ``::error``/``::warning``/
 ``::notice``; input errors are ``::error`` titled ``vpclint input error``.
 Data is escaped as the runner requires (``%``, CR, LF) and property values
-also escape ``:`` and ``,``. A finding without a source position is attached
-to its input file without a line. The last line is a plain summary.
+also escape ``:`` and ``,``; before that, control characters from the input
+(a line break in a name included) are shown as escapes, so the only line
+breaks in a message are vpclint's own (before ``Fix:`` and between the lines of
+an HCL fix). A finding without a source position is attached to its input
+file without a line. The last line is a plain summary.
 """
 
 from __future__ import annotations
+
+from vpclint.reporters import escape
 
 
 def escape_data(text: str) -> str:
@@ -24,11 +29,11 @@ def command(name: str, message: str, file: str | None = None, line: int | None =
             title: str | None = None) -> str:
     properties = []
     if file:
-        properties.append(f"file={escape_property(file)}")
+        properties.append(f"file={escape_property(escape.visible(file))}")
         if line:
             properties.append(f"line={line}")
     if title:
-        properties.append(f"title={escape_property(title)}")
+        properties.append(f"title={escape_property(escape.visible(title))}")
     head = f"::{name} {','.join(properties)}" if properties else f"::{name}"
     return f"{head}::{escape_data(message)}"
 
@@ -39,12 +44,12 @@ def render(report, context) -> str:
     lines = []
     for error in report.errors:
         file, line = error_location(error)
-        lines.append(command("error", error.message, file, line, "vpclint input error"))
+        lines.append(command("error", escape.visible(error.message), file, line, "vpclint input error"))
     for finding in report.findings:
         file, line = finding_location(report, finding)
-        message = naming_resource(finding.message, finding.resource, "()")
+        message = escape.visible(naming_resource(finding.message, finding.resource, "()"))
         if finding.fix:
-            message = f"{message}\nFix: {finding.fix}"
+            message += "\nFix: " + "\n".join(escape.fix_lines(finding))
         lines.append(command(finding.severity, message, file, line, f"vpclint {finding.rule_id}"))
     summary = f"vpclint: {len(report.findings)} finding(s)"
     if report.findings:

@@ -1,10 +1,16 @@
-"""``--format json``: the document the contract fixes, byte-stable."""
+"""``--format json``: the document the contract fixes, byte-stable.
+
+Values are the input's, unchanged; the text holds nothing a terminal or a CI
+runner acts on (``escape.json_text``: JSON escapes for control characters and
+for the "#" of a runner's "##[" command).
+"""
 
 from __future__ import annotations
 
 import json
 
 from vpclint import __version__
+from vpclint.reporters import escape
 
 
 def render(report, context) -> str:
@@ -32,4 +38,4 @@ def render(report, context) -> str:
     stats = getattr(report, "baseline", None)
     if stats is not None:  # only with --baseline/--write-baseline: the contract's shape is unchanged otherwise
         document["baseline"] = {"suppressed": stats.suppressed, "stale": stats.stale}
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    return escape.json_text(json.dumps(document, indent=2, sort_keys=False)) + "\n"

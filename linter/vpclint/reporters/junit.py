@@ -6,7 +6,10 @@ the failure severity carry a ``<failure>``, those below it pass with the
 finding in ``<system-out>``. A rule without findings is one passing testcase,
 so the report shows what was checked. Input errors (unparsable files, invalid
 config or rules) form the suite ``vpclint.inputs``, one errored testcase each.
-No timestamps or durations: the file is byte-identical across runs.
+No timestamps or durations: the file is byte-identical across runs. Names,
+paths and messages from the input are one line, their control characters
+shown as escapes (the lines of an HCL fix stay lines), so the document is
+always well-formed XML (``escape.xml_clean``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from vpclint.findings import SEVERITY_RANK
+from vpclint.reporters import escape
 
 
 def _where(report, finding) -> tuple[str | None, str]:
@@ -32,8 +36,9 @@ def _details(finding, where: str) -> str:
         lines.append(f"at: {where}")
     if finding.related:
         lines.append(f"related: {', '.join(finding.related)}")
+    lines = [escape.visible(line) for line in lines]
     if finding.fix:
-        lines.append(f"fix: {finding.fix}")
+        lines.append("fix: " + "\n".join(escape.fix_lines(finding)))
     return "\n".join(lines)
 
 
@@ -49,10 +54,11 @@ def render(report, context) -> str:
                                                   "failures": "0", "errors": str(len(report.errors))})
         for error in report.errors:
             file, line = error_location(error)
-            where = f"{file}:{line}" if line else file
+            where = escape.visible(f"{file}:{line}" if line else file)
+            message = escape.visible(error.message)
             case = ET.SubElement(suite, "testcase", {"classname": "vpclint.inputs", "name": where or "input"})
-            element = ET.SubElement(case, "error", {"type": "input_error", "message": error.message})
-            element.text = f"{where}: {error.message}" if where else error.message
+            element = ET.SubElement(case, "error", {"type": "input_error", "message": message})
+            element.text = f"{where}: {message}" if where else message
         totals["tests"] += len(report.errors)
         totals["errors"] += len(report.errors)
 
@@ -70,12 +76,13 @@ def render(report, context) -> str:
             ET.SubElement(suite, "testcase", {"classname": rule_id, "name": rule_id})
         for finding in findings:
             file, where = _where(report, finding)
-            name = f"{finding.resource} ({where})" if where else finding.resource
+            name = escape.visible(f"{finding.resource} ({where})" if where else finding.resource)
             case = ET.SubElement(suite, "testcase", {"classname": rule_id, "name": name})
             if file:
-                case.set("file", file)
+                case.set("file", escape.visible(file))
             if SEVERITY_RANK[finding.severity] >= minimum:
-                failure = ET.SubElement(case, "failure", {"type": finding.severity, "message": finding.message})
+                failure = ET.SubElement(case, "failure", {"type": finding.severity,
+                                                          "message": escape.visible(finding.message)})
                 failure.text = _details(finding, where)
             else:
                 ET.SubElement(case, "system-out").text = _details(finding, where)
@@ -84,5 +91,7 @@ def render(report, context) -> str:
 
     for key, value in totals.items():
         root.set(key, str(value))
+    escape.xml_clean(root)
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    document = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return escape.xml_document(document)

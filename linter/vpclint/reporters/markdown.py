@@ -4,29 +4,43 @@ Layout: a marker comment (``<!-- vpclint-report -->``, for bots that update
 their comment in place), a one-line verdict, a summary table by rule and
 severity, input errors, the findings table, the baseline counts, then the topology of each input
 as a Mermaid diagram (GitHub renders it; failing hops are red).
+
+What came from the input cannot change the layout: a name or path is a code
+span its content cannot close (``escape.code_span``), message text is one
+line with its HTML and inline markup escaped, and the
+diagram's fence is longer than any backtick run inside it. No line can be
+taken for a CI command when the report is printed in a CI log.
 """
 
 from __future__ import annotations
 
+import re
 
 from vpclint.findings import SEVERITY_RANK
+from vpclint.reporters import escape
 
 MARKER = "<!-- vpclint-report -->"
 # findings beyond this many are folded into a <details> block
 FOLD_AFTER = 30
 
+# characters that open inline markup (emphasis, links, images, code, strikethrough,
+# autolinks, HTML, entities), the table's cell separator and the backslash itself
+_MARKUP = re.compile(r"[\\`*_\[\]~|<>&#]")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "#": "&#35;"}
+
+
 def cell(text: str) -> str:
-    """Text safe inside a table cell."""
-    return (" ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|"))
+    """Plain text safe inside a table cell or a list item: one line, no markup, no HTML."""
+    text = escape.visible(" ".join(str(text).split()))  # white space (line breaks too) becomes one space
+    return _MARKUP.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), text)
 
 
 def code(text: str) -> str:
-    """An inline code span for an address or path (escaped cell text when it holds a backtick)."""
-    text = " ".join(str(text).split())
-    if "`" in text:
+    """An inline code span for an address or path, that its content cannot close."""
+    text = escape.visible(text)
+    if escape.has_command(text):  # a runner's "##[" cannot be escaped inside a code span
         return cell(text)
-    return "`" + text.replace("|", "\\|") + "`"
+    return escape.code_span(text).replace("|", "\\|")
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -114,6 +128,6 @@ def _topology(report) -> list[str]:
         if not out:
             out += ["### Topology", ""]
         if len(report.models) > 1:
-            out += [f"`{target}`", ""]
-        out += ["```mermaid", graph.mermaid(graph.build(model)).rstrip("\n"), "```", ""]
+            out += [code(target), ""]
+        out += [*escape.fence(graph.mermaid(graph.build(model)).rstrip("\n"), "mermaid"), ""]
     return out

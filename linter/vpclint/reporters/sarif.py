@@ -14,7 +14,12 @@
 - ``partialFingerprints`` carries the line-independent fingerprint the
   baseline uses, so alerts follow a block when it moves;
 - input errors are ``toolExecutionNotifications`` of the invocation, which is
-  then not ``executionSuccessful``.
+  then not ``executionSuccessful``;
+- message texts are plain text in which the input cannot write an embedded
+  link (SARIF's ``[text](target)``: its brackets are escaped), and a rule's
+  examples are fenced so that they cannot close their fence; the document is
+  JSON with every character a terminal or CI runner would act on escaped
+  (``escape.json_text``).
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ import os
 from urllib.parse import quote
 
 from vpclint import __version__
+from vpclint.reporters import escape
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 SRCROOT = "%SRCROOT%"
+
+
+def _message(text: str) -> dict:
+    """A SARIF message: ``[``, ``]`` and ``\\`` escaped when the text holds what
+    would read as an embedded link (``](``), so the input cannot add one."""
+    if "](" in text:
+        text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return {"text": text}
 
 
 def _uri(path: str) -> str:
@@ -53,7 +67,7 @@ def _rule_entry(rule) -> dict:
             markdown_parts.append(f"**{title}.** {body}")
     for title, key in (("Example that fails", "bad"), ("The same, fixed", "good")):
         if docs.get(key):
-            markdown_parts.append(f"**{title}:**\n\n```hcl\n{docs[key].rstrip()}\n```")
+            markdown_parts.append(f"**{title}:**\n\n" + "\n".join(escape.fence(docs[key].rstrip(), "hcl")))
     entry = {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("_")),
@@ -95,7 +109,7 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
         result["ruleIndex"] = rule_index[finding.rule_id]
     result.update({
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message},
+        "message": _message(finding.message),
         "locations": [location],
         "partialFingerprints": {"vpclintFingerprint/v1": fingerprint(finding)},
     })
@@ -107,13 +121,13 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
         related.append({"id": len(related) + 1,
                         "physicalLocation": {"artifactLocation": _artifact(display_path(site.file)),
                                              "region": region},
-                        "message": {"text": f"{name} is called here"}})
+                        "message": _message(f"{name} is called here")})
     if downloaded is not None:
         physical = {"artifactLocation": _artifact(downloaded[0])}
         if downloaded[1] is not None:
             physical["region"] = {"startLine": downloaded[1]}
         related.append({"id": len(related) + 1, "physicalLocation": physical,
-                        "message": {"text": f"{finding.resource} is defined here, in a downloaded module"}})
+                        "message": _message(f"{finding.resource} is defined here, in a downloaded module")})
     if related:
         result["relatedLocations"] = related
     if getattr(report, "baseline", None) is not None:
@@ -131,7 +145,7 @@ def _notification(error) -> dict:
     from vpclint.reporters import error_location
 
     file, line = error_location(error)
-    notification: dict = {"level": "error", "message": {"text": error.message},
+    notification: dict = {"level": "error", "message": _message(error.message),
                           "descriptor": {"id": "input_error"}}
     if file and os.path.exists(error.file):
         physical: dict = {"artifactLocation": _artifact(file)}
@@ -139,7 +153,7 @@ def _notification(error) -> dict:
             physical["region"] = {"startLine": line}
         notification["locations"] = [{"physicalLocation": physical}]
     else:
-        notification["message"]["text"] = f"{file}: {error.message}" if file else error.message
+        notification["message"] = _message(f"{file}: {error.message}" if file else error.message)
     return notification
 
 
@@ -158,4 +172,4 @@ def render(report, context) -> str:
     if getattr(report, "baseline", None) is not None:
         run["properties"] = {"baseline": {"suppressed": report.baseline.suppressed, "stale": report.baseline.stale}}
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return escape.json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
