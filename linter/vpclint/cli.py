@@ -157,7 +157,8 @@ def explain(rule_id, rule_dirs) -> None:
         _say(f"Error: no such rule: {rule_id} (see `vpclint rules`)")
         sys.exit(EXIT_ERROR)
     docs = rule.docs
-    out = [f"{rule.id} ({rule.severity})", "", rule.summary, "", "What it does", _indent(docs["what"]), "",
+    out = [f"{rule.id} ({rule.severity})", "", escape.visible(rule.summary), "",
+           "What it does", _indent(docs["what"]), "",
            "Why it matters", _indent(docs["why"]), "", "Example that fails", _indent(docs["bad"].rstrip()), "",
            "The same, fixed", _indent(docs["good"].rstrip()), "", "How to fix", _indent(docs["fix"])]
     if "config" in docs:

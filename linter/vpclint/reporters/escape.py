@@ -47,12 +47,16 @@ def visible(text) -> str:
     return _CONTROL.sub(lambda m: _escaped(m.group()), str(text))
 
 
+def inline_commands(text: str) -> str:
+    """``text`` with the "#" of a runner's "##[" command shown as an escape (``#\x23[``)."""
+    return _INLINE_COMMAND.sub(r"\\x23", text)
+
+
 def line(text) -> str:
     """One line of output: control characters visible, and no CI runner takes it
     for a command (the "#" of "##[" and the first ":" of a leading "::" are
     shown as escapes, ``#\x23[``, ``\x3a:``)."""
-    text = _INLINE_COMMAND.sub(r"\\x23", visible(text))
-    return _LINE_COMMAND.sub(r"\1\\x3a:", text, count=1)
+    return _LINE_COMMAND.sub(r"\1\\x3a:", inline_commands(visible(text)), count=1)
 
 
 def lines(text) -> str:
@@ -160,5 +164,7 @@ def mermaid_text(text) -> str:
 
 
 def dot_text(text) -> str:
-    """Text inside a quoted Graphviz string: backslashes and quotes escaped."""
-    return visible(text).replace("\\", "\\\\").replace('"', '\\"')
+    """Text inside a quoted Graphviz string: backslashes and quotes escaped,
+    and the "#" of a runner's "##[" an entity (``&#35;``), which Graphviz shows
+    as "#"."""
+    return _INLINE_COMMAND.sub("&#35;", visible(text).replace("\\", "\\\\").replace('"', '\\"'))

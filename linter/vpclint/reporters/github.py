@@ -8,7 +8,8 @@ Data is escaped as the runner requires (``%``, CR, LF) and property values
 also escape ``:`` and ``,``; before that, control characters from the input
 (a line break in a name included) are shown as escapes, so the only line
 breaks in a message are vpclint's own (before ``Fix:`` and between the lines of
-an HCL fix). A finding without a source position is attached to its input
+an HCL fix), and the "#" of a runner's legacy ``##[`` command is shown as an
+escape too. A finding without a source position is attached to its input
 file without a line. The last line is a plain summary.
 """
 
@@ -35,7 +36,7 @@ def command(name: str, message: str, file: str | None = None, line: int | None =
     if title:
         properties.append(f"title={escape_property(escape.visible(title))}")
     head = f"::{name} {','.join(properties)}" if properties else f"::{name}"
-    return f"{head}::{escape_data(message)}"
+    return f"{head}::{escape_data(escape.inline_commands(message))}"
 
 
 def render(report, context) -> str:

@@ -45,7 +45,8 @@ def _message(text: str) -> dict:
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/:@!$&'()*+,;=-._~")
+    """A relative URI: percent-encoded UTF-8, and a name that is not UTF-8 by its own bytes."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/:@!$&'()*+,;=-._~")
 
 
 def _artifact(path: str) -> dict:

@@ -228,8 +228,9 @@ def lookup(cache_dir: str, key: str) -> LoadResult | None:
 def store(cache_dir: str, key: str, reads: Reads, result: LoadResult) -> None:
     """Keep ``result``; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
     try:
+        # ASCII: a file name that is not UTF-8 (a lone surrogate) is kept as an escape, not refused by the disk
         text = json.dumps({"v": SCHEMA, "key": key, "reads": reads.log(), "result": _encode(result)},
-                          separators=(",", ":"), ensure_ascii=False)
+                          separators=(",", ":"))
     except (Uncacheable, ValueError, TypeError, RecursionError):
         return
     path = _path(cache_dir, key)
