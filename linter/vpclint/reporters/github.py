@@ -36,7 +36,7 @@ def command(name: str, message: str, file: str | None = None, line: int | None =
     if title:
         properties.append(f"title={escape_property(escape.visible(title))}")
     head = f"::{name} {','.join(properties)}" if properties else f"::{name}"
-    return f"{head}::{escape_data(escape.inline_commands(message))}"
+    return escape.inline_commands(f"{head}::{escape_data(message)}")
 
 
 def render(report, context) -> str:
