@@ -332,7 +332,7 @@ def test_rules_and_explain_show_a_hostile_rule_file_escaped(hostile: Path) -> No
 # -- the escapes themselves --------------------------------------------------------
 
 def test_line_escapes_controls_and_defuses_every_runner_command() -> None:
-    assert escape.line("a\r\n\tb\x1b[31m\x9b\u202e\udcff") == "a\\r\\n\\tb\\x1b[31m\\x9b\\u202e\\udcff"
+    assert escape.line("a\r\n\tb\x1b[31m\x9b\u202e\udcff") == "a\\r\\n\tb\\x1b[31m\\x9b\\u202e\\udcff"
     assert escape.line("  ::add-mask::x") == "  \\x3a:add-mask::x"
     assert escape.line("x ##[stop-commands]t ###[y] ##vso[task] ##teamcity[m] #[ok]") == \
         "x #\\x23[stop-commands]t ##\\x23[y] #\\x23vso[task] #\\x23teamcity[m] #[ok]"

@@ -3,7 +3,7 @@
 Every name, path, value and message vpclint prints may come from a hostile
 pull request, so no reporter prints such text raw:
 
-- ``visible``: control characters (C0, DEL, C1), line and paragraph
+- ``visible``: control characters (C0 but tab, DEL, C1), line and paragraph
   separators, bidirectional overrides and lone surrogates (undecodable file
   names) become visible escapes (``\\n``, ``\\x1b``, ``\\u202e``): no
   terminal escape sequence, carriage return or line break of the input
@@ -14,20 +14,21 @@ pull request, so no reporter prints such text raw:
   line are the runners' legacy, Azure Pipelines and TeamCity commands;
 - ``code_span``/``fence``: CommonMark code spans and fences the content
   cannot close;
-- ``xml_text``, ``json_text``, ``mermaid_text``, ``dot_text``: what each of
-  those syntaxes needs.
+- ``xml_clean``/``xml_document``, ``json_text``, ``mermaid_text``,
+  ``dot_text``: what each of those syntaxes needs.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, the Unicode line/paragraph separators, the bidirectional
-# marks and overrides ("Trojan Source"), the BOM, lone surrogates (from file names
-# that are not UTF-8) and the non-characters U+FFFE/U+FFFF (which XML forbids)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+# C0 controls but tab (harmless, and common in source lines), C1 controls, DEL, the
+# Unicode line/paragraph separators, the bidirectional marks and overrides ("Trojan
+# Source"), the BOM, lone surrogates (from file names that are not UTF-8) and the
+# non-characters U+FFFE/U+FFFF (which XML forbids)
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
                       "\ud800-\udfff\ufffe\uffff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NAMED = {"\n": "\\n", "\r": "\\r"}
 # the second "#" of the legacy runner syntax (##[cmd]), Azure Pipelines' (##vso[)
 # and TeamCity's (##teamcity[): the runners find these anywhere in a line
 _INLINE_COMMAND = re.compile(r"(?<=#)#(?=[A-Za-z]*\[)")
@@ -48,14 +49,14 @@ def visible(text) -> str:
 
 
 def inline_commands(text: str) -> str:
-    """``text`` with the "#" of a runner's "##[" command shown as an escape (``#\x23[``)."""
+    """``text`` with the "#" of a runner's "##[" command shown as an escape (``#\\x23[``)."""
     return _INLINE_COMMAND.sub(r"\\x23", text)
 
 
 def line(text) -> str:
     """One line of output: control characters visible, and no CI runner takes it
     for a command (the "#" of "##[" and the first ":" of a leading "::" are
-    shown as escapes, ``#\x23[``, ``\x3a:``)."""
+    shown as escapes, ``#\\x23[``, ``\\x3a:``)."""
     return _LINE_COMMAND.sub(r"\1\\x3a:", inline_commands(visible(text)), count=1)
 
 
@@ -106,15 +107,11 @@ def has_command(text: str) -> bool:
 
 # -- XML -------------------------------------------------------------------------
 
-# what XML 1.0 forbids (all but tab, LF, CR, the rest of Unicode less the surrogates,
-# U+FFFE and U+FFFF), and the C1 controls, separators and bidi overrides it allows but
-# which act on a terminal showing the report
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                         "\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
-
-
 def _xml(text: str) -> str:
-    return _XML_UNSAFE.sub(lambda m: _escaped(m.group()), text)
+    """What XML 1.0 forbids (C0 controls but tab, LF and CR, lone surrogates, U+FFFE,
+    U+FFFF) and what it allows but a terminal acts on (C1, separators, bidi
+    overrides) shown as escapes; LF and CR, which the serializer escapes, kept."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in _NAMED else _escaped(m.group()), text)
 
 
 def xml_clean(root) -> None:
@@ -138,15 +135,12 @@ def xml_document(text: str) -> str:
 
 # -- JSON ------------------------------------------------------------------------
 
-# allowed raw in JSON, but unsafe on a terminal or for a runner: written as \u escapes
-_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
-
-
 def json_text(document: str) -> str:
     """Serialised JSON with C1 controls, separators, bidi overrides and lone
     surrogates as ``\\u`` escapes and the "#" of "##[" as ``\\u0023``: the same
-    values, nothing a terminal or CI runner acts on."""
-    document = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+    values, nothing a terminal or CI runner acts on. (JSON escapes C0 controls
+    itself: the only ones left are the document's own line breaks.)"""
+    document = _CONTROL.sub(lambda m: m.group() if m.group() < " " else f"\\u{ord(m.group()):04x}", document)
     return _INLINE_COMMAND.sub(r"\\u0023", document)
 
 
