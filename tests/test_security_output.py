@@ -219,8 +219,8 @@ def test_json_formats_stay_valid_and_keep_the_values(hostile: Path, format_: str
         phish = next(r["message"]["text"] for r in results if "phish" in r["message"]["text"])
         assert "\\[phish\\](https://evil.example/)" in phish
         assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", phish)
-    assert 'aws_vpc.hostile["##[stop-commands]t0k3n ##vso[task.setvariable variable=x]1 [phish](https://evil.example/)"]' \
-        in resources  # the values are the input's, unchanged
+    assert ('aws_vpc.hostile["##[stop-commands]t0k3n ##vso[task.setvariable variable=x]1 '
+            '[phish](https://evil.example/)"]') in resources  # the values are the input's, unchanged
     assert 'aws_vpc.hostile["\x1b[2J\x1b]0;pwned-title\x07\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\r"]' \
         in resources
     assert "#\\u0023[stop-commands]" in text

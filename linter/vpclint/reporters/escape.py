@@ -26,14 +26,17 @@ import re
 # Unicode line/paragraph separators, the bidirectional marks and overrides ("Trojan
 # Source"), the BOM, lone surrogates (from file names that are not UTF-8) and the
 # non-characters U+FFFE/U+FFFF (which XML forbids)
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
-                      "\ud800-\udfff\ufffe\uffff]")
+_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff"
+_CONTROL = re.compile(f"[\x00-\x08\x0a-\x1f{_BEYOND_C0}]")
+_BEYOND_C0_CONTROL = re.compile(f"[{_BEYOND_C0}]")  # what JSON leaves raw
+_XML_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_BEYOND_C0}]")  # all but tab, LF, CR
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 # the second "#" of the legacy runner syntax (##[cmd]), Azure Pipelines' (##vso[)
 # and TeamCity's (##teamcity[): the runners find these anywhere in a line
 _INLINE_COMMAND = re.compile(r"(?<=#)#(?=[A-Za-z]*\[)")
 # a GitHub workflow command: the runner trims leading white space, then looks for "::"
 _LINE_COMMAND = re.compile(r"^(\s*)::")
+_LINE_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_BEYOND_C0}]|##|^\\s*::")
 
 
 def _escaped(char: str) -> str:
@@ -57,6 +60,9 @@ def line(text) -> str:
     """One line of output: control characters visible, and no CI runner takes it
     for a command (the "#" of "##[" and the first ":" of a leading "::" are
     shown as escapes, ``#\\x23[``, ``\\x3a:``)."""
+    text = str(text)
+    if not _LINE_UNSAFE.search(text):  # nearly every line: one scan
+        return text
     return _LINE_COMMAND.sub(r"\1\\x3a:", inline_commands(visible(text)), count=1)
 
 
@@ -79,7 +85,9 @@ def fix_lines(finding) -> list[str]:
 # -- Markdown (CommonMark / GitHub) ------------------------------------------------
 
 def _longest_run(text: str, char: str) -> int:
-    return max((len(run) for run in re.findall(re.escape(char) + "+", text)), default=0)
+    if char not in text:
+        return 0
+    return max(len(run) for run in re.findall(re.escape(char) + "+", text))
 
 
 def code_span(text) -> str:
@@ -111,7 +119,7 @@ def _xml(text: str) -> str:
     """What XML 1.0 forbids (C0 controls but tab, LF and CR, lone surrogates, U+FFFE,
     U+FFFF) and what it allows but a terminal acts on (C1, separators, bidi
     overrides) shown as escapes; LF and CR, which the serializer escapes, kept."""
-    return _CONTROL.sub(lambda m: m.group() if m.group() in _NAMED else _escaped(m.group()), text)
+    return _XML_UNSAFE.sub(lambda m: _escaped(m.group()), text)
 
 
 def xml_clean(root) -> None:
@@ -138,9 +146,8 @@ def xml_document(text: str) -> str:
 def json_text(document: str) -> str:
     """Serialised JSON with C1 controls, separators, bidi overrides and lone
     surrogates as ``\\u`` escapes and the "#" of "##[" as ``\\u0023``: the same
-    values, nothing a terminal or CI runner acts on. (JSON escapes C0 controls
-    itself: the only ones left are the document's own line breaks.)"""
-    document = _CONTROL.sub(lambda m: m.group() if m.group() < " " else f"\\u{ord(m.group()):04x}", document)
+    values, nothing a terminal or CI runner acts on (JSON escapes C0 controls itself)."""
+    document = _BEYOND_C0_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
     return _INLINE_COMMAND.sub(r"\\u0023", document)
 
 

@@ -14,8 +14,6 @@ taken for a CI command when the report is printed in a CI log.
 
 from __future__ import annotations
 
-import re
-
 from vpclint.findings import SEVERITY_RANK
 from vpclint.reporters import escape
 
@@ -23,21 +21,24 @@ MARKER = "<!-- vpclint-report -->"
 # findings beyond this many are folded into a <details> block
 FOLD_AFTER = 30
 
-# characters that open inline markup (emphasis, links, images, code, strikethrough,
-# autolinks, HTML, entities), the table's cell separator and the backslash itself
-_MARKUP = re.compile(r"[\\`*_\[\]~|<>&#]")
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "#": "&#35;"}
+# characters that open inline markup (emphasis, links, images, code, strikethrough),
+# HTML and entities, the table's cell separator and the backslash itself
+# (in this order: the backslash and "&" first, as the escapes after them hold them)
+_MARKUP = [("\\", "\\\\"), *((c, "\\" + c) for c in "`*_[]~|"), ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
+           ("#", "&#35;")]
 
 
 def cell(text: str) -> str:
     """Plain text safe inside a table cell or a list item: one line, no markup, no HTML."""
     text = escape.visible(" ".join(str(text).split()))  # white space (line breaks too) becomes one space
-    return _MARKUP.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), text)
+    for char, escaped in _MARKUP:
+        text = text.replace(char, escaped)
+    return text
 
 
 def code(text: str) -> str:
     """An inline code span for an address or path, that its content cannot close."""
-    text = escape.visible(text)
+    text = str(text)
     if escape.has_command(text):  # a runner's "##[" cannot be escaped inside a code span
         return cell(text)
     return escape.code_span(text).replace("|", "\\|")
