@@ -19,6 +19,7 @@ from typing import Any
 
 from vpclint import load as _load
 from vpclint.load.sources import attach
+from vpclint.inputs import read_regular
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
@@ -81,8 +82,7 @@ def _read_json(path: str, result: LoadResult) -> Any:
         size = os.path.getsize(path)
         if size > _load.MAX_PLAN_BYTES:
             return fail(f"file is too large ({size} bytes; the limit is {_load.MAX_PLAN_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, _load.MAX_PLAN_BYTES)
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}")
     data = data.removeprefix(b"\xef\xbb\xbf")

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Callable
 
+from vpclint.taint import describe
 from vpclint.values import Ref, Unknown
 
 
@@ -292,7 +293,7 @@ def to_number(value: Any) -> int | float:
             return norm_number(int(value) if value.strip().lstrip("+-").isdigit() else float(value))
         except ValueError:
             pass
-        raise EvalError(f"{value!r} is not a number")
+        raise EvalError(f"{describe(value)} is not a number")
     raise EvalError(f"{a_type(value)} cannot be used as a number")
 
 
@@ -378,7 +379,7 @@ def get_index(obj: Any, key: Any) -> Any:
             return obj[name]
         if isinstance(obj, BlockDict):
             return Unknown(f"attribute {name!r} is not set in the configuration")
-        raise EvalError(f"key {name!r} does not exist")
+        raise EvalError(f"key {describe(name)} does not exist")
     if obj is None:
         raise EvalError("cannot index a null value")
     raise EvalError(f"cannot index {a_type(obj)}")
@@ -623,7 +624,7 @@ def _forobject(node: list, scope: Scope) -> Any:
         if group:
             result.setdefault(key, []).append(value)
         elif key in result:
-            raise EvalError(f"duplicate key {key!r} in a for expression (use ... to group)")
+            raise EvalError(f"duplicate key {describe(key)} in a for expression (use ... to group)")
         else:
             result[key] = value
     return bounded(result)

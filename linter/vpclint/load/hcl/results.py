@@ -26,6 +26,7 @@ import tempfile
 from typing import Any
 
 import vpclint
+from vpclint.inputs import read_regular
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
@@ -79,9 +80,10 @@ def _size(path: str) -> tuple[Any, Any]:
 
 
 def _read(path: str) -> tuple[Any, Any]:
+    from vpclint.load import MAX_FILE_BYTES
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, MAX_FILE_BYTES)  # never a FIFO or a device, never without bound
     except OSError as exc:
         return exc, f"!{exc.strerror or exc}"
     return data, hashlib.sha256(data).hexdigest()

@@ -26,7 +26,9 @@ from vpclint.load.hcl.evaluate import (
     to_str,
 )
 from vpclint.load.hcl.functions import from_json, set_order
+from vpclint.inputs import outside
 from vpclint.resources import LoadError
+from vpclint.taint import CURRENT as TAINT
 from vpclint.values import Unknown
 
 if TYPE_CHECKING:
@@ -45,25 +47,40 @@ def root_values(
     errors: list,
     files_read: list,
     reads: "Reads",
+    root: str,
 ) -> dict[str, Any]:
-    """Collect the root module's variable values from every source, later wins."""
+    """Collect the root module's variable values from every source, later wins.
+
+    A variables file found in the directory or named by the config must
+    resolve inside ``root``, the root of the run (inputs.py); one named on
+    the command line (``options.explicit``) may lie anywhere. Values from
+    ``TF_VAR_*`` are the runner's, and marked secret (taint.py).
+    """
     values: dict[str, Any] = {}
     for key in sorted(options.env):
         if key.startswith("TF_VAR_") and len(key) > 7:
             name = key[7:]
             value = _raw_value(options.env[key], declared_types.get(name), key, errors)
             if value is not _INVALID:
-                values[name] = value
+                values[name] = TAINT.mark(value) if name in declared_types else value
     names = reads.listdir(directory) or []
     automatic = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     automatic += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in automatic:
         path = os.path.join(directory, name)
+        why = outside(reads.realpath(path), root)
+        if why is not None:
+            errors.append(LoadError(path, None, f"variables file {why}"))
+            continue
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))
     for path in options.var_files:
         if not reads.isfile(path):
             errors.append(LoadError(path, None, "cannot read variables file: no such file"))
+            continue
+        why = None if path in options.explicit else outside(reads.realpath(path), root)
+        if why is not None:
+            errors.append(LoadError(path, None, f"variables file {why}"))
             continue
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))

@@ -1,0 +1,154 @@
+"""Secrets never reach the output: the values a message may quote.
+
+A pull request's ``.tf`` files are the attacker's, so they can route any
+secret the runner holds into an attribute vpclint complains about:
+``cidr_block = strrev(var.db_password)`` with ``TF_VAR_db_password`` set, or
+``regex(".*", file(".git/config"))``. Two rules keep it out of every format:
+
+1. Taint. Values from the runner (``TF_VAR_*``), from ``sensitive = true``
+   variables, from ``sensitive()`` and from files read by functions
+   (``file()``, ``templatefile()``) are *marked*: their strings (and
+   numbers) go into the load's ``Taint``. The function dispatcher marks the
+   result of every function that got a marked argument (``strrev``,
+   ``upper``, ``regex``, ``base64decode``...), and a string built by a
+   template holds a marked string as a substring, which ``tainted`` sees.
+   At the boundary (lint.py: every finding's message and fix, every error,
+   every unknown reason) ``redact`` replaces each marked string with
+   ``REDACTED``. ``nonsensitive()`` unmarks nothing: in a pull request its
+   caller is the attacker.
+
+   Why a set of strings rather than a wrapper type carried by the values:
+   values stay plain ``str``/``int``, so none of the evaluator's, adapters'
+   or rules' ``isinstance`` checks can drop a wrapper silently (and lint a
+   sensitive CIDR differently); a new message or output format cannot
+   forget a check, because the check is where all messages leave the run.
+   What it cannot see: a secret's bits turned into a control decision
+   (``var.s == "x" ? ...``) or a count; and a load holding marked values is
+   never stored in the result cache.
+
+2. Describe, do not quote. A message that shows a value the configuration
+   gave quotes it only when it is address-shaped (a CIDR, an address, a
+   port or port range, a protocol name); anything else is described by
+   ``describe`` ("a 40-character value").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+REDACTED = "(a sensitive value)"
+# a marked string at least this long is redacted wherever it appears; a
+# shorter one only as a token of its own (not inside "10.0.0.0/16")
+MIN_SUBSTRING = 6
+_EDGE = r"[\w.:/-]"
+
+_IPV4ISH = re.compile(r"\A[0-9][0-9./-]{0,42}\Z")
+_IPV6ISH = re.compile(r"\A(?=.*:)[0-9a-fA-F:./-]{2,50}\Z")
+_PROTOCOLS = {"tcp", "udp", "icmp", "icmpv6", "ipv6-icmp", "esp", "ah", "gre", "sctp", "all", "any", "*", "-1"}
+
+
+def address_shaped(value: Any) -> bool:
+    """Whether ``value`` looks like a CIDR, an address, a port (range) or a protocol: safe to quote."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return bool(_IPV4ISH.match(text) or _IPV6ISH.match(text) or text.lower() in _PROTOCOLS)
+
+
+def describe(value: Any) -> str:
+    """``value`` quoted when address-shaped, else described without its content."""
+    if address_shaped(value):
+        return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return f"a {len(value)}-character value" if value else "an empty string"
+    if isinstance(value, bool) or value is None:
+        return repr(value).lower() if value is not None else "null"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"a map of {len(value)}"
+    return f"a value of type {type(value).__name__}"
+
+
+class Taint:
+    """The marked strings of one load (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self._pattern: re.Pattern | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def clear(self) -> None:
+        self.values.clear()
+        self._pattern = None
+
+    def mark(self, value: Any) -> Any:
+        """Mark every string and number in ``value`` (map keys too); returns ``value``."""
+        for text in _leaves(value, keys=True):
+            if text and text not in self.values:
+                self.values.add(text)
+                self._pattern = None
+        return value
+
+    def update(self, texts: Any) -> None:
+        for text in texts:
+            self.mark(text)
+
+    def tainted(self, value: Any) -> bool:
+        """Whether ``value`` holds a marked string, or one built around it."""
+        if not self.values:
+            return False
+        pattern = self.pattern()
+        return any(text in self.values or pattern.search(text) for text in _leaves(value, keys=True))
+
+    def pattern(self) -> re.Pattern:
+        if self._pattern is None:
+            variants = set()
+            for text in self.values:  # as written, and as repr() and JSON quote it
+                variants.update((text, repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]))
+            long = sorted((v for v in variants if len(v) >= MIN_SUBSTRING), key=len, reverse=True)
+            short = sorted((v for v in variants if 0 < len(v) < MIN_SUBSTRING), key=len, reverse=True)
+            parts = [re.escape(v) for v in long]
+            if short:
+                parts.append(f"(?<!{_EDGE})(?:{'|'.join(map(re.escape, short))})(?!{_EDGE})")
+            self._pattern = re.compile("|".join(parts) or r"(?!)")
+        return self._pattern
+
+    def redact(self, text: str | None) -> str | None:
+        """``text`` with every marked string in it replaced by REDACTED."""
+        if not self.values or not text:
+            return text
+        return self.pattern().sub(REDACTED, text)
+
+
+def _leaves(value: Any, keys: bool = False):
+    """The strings of ``value``, numbers as text; lazy objects (resources, modules) are not walked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, (int, float)):
+            yield str(item) if isinstance(item, int) or not item.is_integer() else str(int(item))
+        elif isinstance(item, dict):  # a Mapping that is no dict (a resource, a module) is lazy
+            if keys:
+                stack.extend(k for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+# the marks of the load under way (load_module clears it, and hands its values to the LoadResult)
+CURRENT = Taint()
