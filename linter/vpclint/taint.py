@@ -83,6 +83,9 @@ class Taint:
 
     def __init__(self) -> None:
         self.values: set[str] = set()
+        # a value of the runner's was marked (TF_VAR_*, a sensitive variable, sensitive()): the load is
+        # never cached; marks from repository files and functions alone keep it cacheable
+        self.runner = False
         self._pattern: re.Pattern | None = None
 
     def __bool__(self) -> bool:
@@ -90,10 +93,14 @@ class Taint:
 
     def clear(self) -> None:
         self.values.clear()
+        self.runner = False
         self._pattern = None
 
-    def mark(self, value: Any) -> Any:
-        """Mark every string and number in ``value`` (map keys too); returns ``value``."""
+    def mark(self, value: Any, runner: bool = False) -> Any:
+        """Mark every string and number in ``value`` (map keys too); returns ``value``.
+
+        ``runner``: the value is the runner's secret, not a repository file's content or derived."""
+        self.runner = self.runner or (runner and any(True for _ in _leaves(value)))
         for text in _leaves(value, keys=True):
             if text and text not in self.values:
                 self.values.add(text)

@@ -51,7 +51,7 @@ def load_module(path: str, options: LoadOptions, files: list[str] | None = None)
             return found
     loader = Loader(path, options)
     loaded = _load(loader, files)
-    if key is not None and not loader.failed and not loaded.secrets:  # secrets never reach the cache
+    if key is not None and not loader.failed and not loader.runner_secrets:  # never in the cache (taint.py)
         results.store(options.cache_dir, key, loader.reads, loaded)
     return loaded
 
@@ -62,7 +62,7 @@ def _load(loader: "Loader", files: list[str] | None) -> LoadResult:
     try:
         loaded = _run(loader, files)
     finally:
-        secrets = set(TAINT.values)
+        secrets, loader.runner_secrets = set(TAINT.values), TAINT.runner
         TAINT.clear()
     loaded.secrets = secrets
     return loaded
@@ -93,6 +93,7 @@ class Loader:
         self.cwd = os.getcwd()
         self.reads = Reads()  # what the result depends on, for the result cache
         self.failed = False  # an internal error: the result is not cached
+        self.runner_secrets = False  # the result holds the runner's secrets (taint.py): not cached
         self.errors: list[LoadError] = []
         self.instances = 0  # resource instances emitted (module.TOTAL_INSTANCE_LIMIT)
         self.comments: dict[str, list[tuple[int, str]]] = {}

@@ -624,7 +624,7 @@ def _forobject(node: list, scope: Scope) -> Any:
         if group:
             result.setdefault(key, []).append(value)
         elif key in result:
-            raise EvalError(f"duplicate key {describe(key)} in a for expression (use ... to group)")
+            raise EvalError(f"duplicate key in a for expression: {describe(key)} (use ... to group)")
         else:
             result[key] = value
     return bounded(result)

@@ -902,7 +902,7 @@ for _name in ("nonsensitive", "ephemeralasnull"):
 
 @function("sensitive", unknown="own")
 def _sensitive(value):
-    return TAINT.mark(value)
+    return TAINT.mark(value, runner=True)
 
 
 @function("issensitive", unknown="own")

@@ -432,7 +432,7 @@ class ModuleInstance:
             except EvalError as exc:
                 return Unknown(f"invalid value for variable var.{name}: {exc}")
         if declaration is not None and _sensitive(declaration):
-            TAINT.mark(value)
+            TAINT.mark(value, runner=True)
         return value
 
     def local(self, name: str) -> Any:
@@ -606,7 +606,7 @@ class ModuleInstance:
         why = outside(self.loader.reads.realpath(full), self.loader.run_root)
         if why is not None:
             self.loader.refuse(full, why)
-            raise _Outside(f"file {full} {why}")
+            raise _Outside(f"file {path!r} {why}")
         return full
 
     def read_file(self, path: str) -> Any:
@@ -616,12 +616,12 @@ class ModuleInstance:
             return Unknown(str(exc))
         try:
             if self.loader.reads.size(full) > FILE_READ_LIMIT:
-                return Unknown(f"file {full} is too large to read")
+                return Unknown(f"file {path!r} is too large to read")
             content = self.loader.reads.read(full).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             if isinstance(exc, OSError):
                 self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
-            raise EvalError(f"cannot read {full}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+            raise EvalError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
         return TAINT.mark(content)  # a file may hold anything the runner keeps: never quoted (taint.py)
 
     def file_exists(self, path: str) -> Any:

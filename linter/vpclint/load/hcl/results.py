@@ -32,7 +32,7 @@ from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 1
+SCHEMA = 2
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
@@ -270,6 +270,7 @@ def _encode(result: LoadResult) -> dict:
         "unknowns": [[u.resource, u.attribute, u.reason] for u in result.unknowns],
         "comments": {path: [[line, text] for line, text in items] for path, items in result.comments.items()},
         "files": list(result.files),
+        "secrets": sorted(result.secrets),  # repository files' contents only: a runner's secret is never stored
     }
 
 
@@ -318,4 +319,5 @@ def _decode(data: dict) -> LoadResult:
         unknowns=[UnknownNote(*item) for item in data["unknowns"]],
         comments={path: [(line, text) for line, text in items] for path, items in data["comments"].items()},
         files=list(data["files"]),
+        secrets=set(data["secrets"]),
     )

@@ -62,7 +62,7 @@ def root_values(
             name = key[7:]
             value = _raw_value(options.env[key], declared_types.get(name), key, errors)
             if value is not _INVALID:
-                values[name] = TAINT.mark(value) if name in declared_types else value
+                values[name] = TAINT.mark(value, runner=True) if name in declared_types else value
     names = reads.listdir(directory) or []
     automatic = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     automatic += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
