@@ -143,10 +143,9 @@ class Loader:
         return self._run_root
 
     def refuse(self, path: str, why: str) -> None:
-        """An input file that is not read: an error of the run, at the block that asked for it."""
+        """A file() target that is not read: an error of the run, at the block that asked for it."""
         file, line = self.where or (path, None)
-        prefix = "" if file == path else "reads "
-        self.errors.append(LoadError(file, line, f"{prefix}{path} {why}" if prefix else f"{why}"))
+        self.errors.append(LoadError(file, line, f"file() target {os.path.normpath(path)} {why}"))
 
     # -- modules -----------------------------------------------------------
 

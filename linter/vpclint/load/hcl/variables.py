@@ -75,7 +75,7 @@ def root_values(
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))
     for path in options.var_files:
-        if not reads.isfile(path):
+        if not reads.isfile(path) and not os.path.lexists(path):  # a FIFO or device: the read says what it is
             errors.append(LoadError(path, None, "cannot read variables file: no such file"))
             continue
         why = None if path in options.explicit else outside(reads.realpath(path), root)
@@ -133,7 +133,7 @@ def _json_values(path: str, errors: list, reads: "Reads") -> dict[str, Any]:
         errors.append(LoadError(path, exc.lineno, f"invalid JSON: {exc.msg}"))
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        errors.append(LoadError(path, None, f"cannot read variables file: {exc}"))
+        errors.append(LoadError(path, None, f"cannot read variables file: {getattr(exc, 'strerror', None) or exc}"))
         return {}
     except RecursionError:
         errors.append(LoadError(path, None, "invalid JSON: nested too deeply"))
