@@ -64,6 +64,8 @@ class Report:
     suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
     models: list[tuple[str, Model]] = field(default_factory=list, repr=False)  # (input, model), for pictures
+    # what the loads marked secret (taint.py): a reporter drawing the models redacts with it
+    secrets: Taint = field(default_factory=Taint, repr=False)
 
     def origin(self, finding: Finding) -> Origin | None:
         return self.origins.get(id(finding))
@@ -273,7 +275,7 @@ def lint(settings: Settings) -> Report:
     matched: set[int] = set()
     discovered = [(path, discover(path, settings.recursive, settings.exclude)) for path in settings.paths]
     report.empty = [path for path, found in discovered if not found]
-    secrets = Taint()
+    secrets = report.secrets
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         secrets.update(loaded.secrets)
         report.inputs.append(target)

@@ -115,5 +115,5 @@ def _topology(report) -> list[str]:
             out += ["### Topology", ""]
         if len(report.models) > 1:
             out += [f"`{target}`", ""]
-        out += ["```mermaid", graph.mermaid(graph.build(model)).rstrip("\n"), "```", ""]
+        out += ["```mermaid", report.secrets.redact(graph.mermaid(graph.build(model))).rstrip("\n"), "```", ""]
     return out
