@@ -194,3 +194,22 @@ def test_the_graph_quotes_no_secret(tmp_path: Path) -> None:
     status, output = run(root, "net", env=RUNNER, command="graph")
     assert status == 0 and "aws_subnet.office" in output.replace("aws_subnet_office", "aws_subnet.office")
     assert "10.99." not in output and PASSWORD not in output
+
+
+def test_a_plans_sensitive_attributes_are_not_quoted(tmp_path: Path) -> None:
+    def change(address: str, after: dict, sensitive: dict) -> dict:
+        kind, name = address.split(".")
+        return {"address": address, "mode": "managed", "type": kind, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": {},
+                           "before_sensitive": False, "after_sensitive": sensitive}}
+
+    (tmp_path / "plan.json").write_text(json.dumps({
+        "format_version": "1.2", "planned_values": {"root_module": {}}, "configuration": {"root_module": {}},
+        "resource_changes": [
+            change("aws_vpc.main", {"id": "vpc-1", "cidr_block": "10.0.0.0/16"}, {}),
+            change("aws_subnet.s", {"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.88.0.0/24"},
+                   {"cidr_block": True}),  # terraform show -json: the value in the clear, marked here
+        ]}))
+    data, output = report(tmp_path, "plan.json")
+    assert rules_of(data) == {("subnet_outside_vpc", "aws_subnet.s")} and "10.88." not in output
