@@ -213,3 +213,52 @@ def test_a_plans_sensitive_attributes_are_not_quoted(tmp_path: Path) -> None:
         ]}))
     data, output = report(tmp_path, "plan.json")
     assert rules_of(data) == {("subnet_outside_vpc", "aws_subnet.s")} and "10.88." not in output
+
+
+def test_marks_follow_functions_templates_and_sensitive_declarations(tmp_path: Path) -> None:
+    from vpclint.load import LoadOptions
+    from vpclint.load.hcl import load_module
+
+    (tmp_path / "main.tf").write_text("""\
+variable "db_password" {
+  type = string
+}
+variable "peer" {
+  type      = string
+  default   = "10.5.0.0/16"
+  sensitive = true
+}
+variable "plain" {
+  default = "10.6.0.0/16"
+}
+locals {
+  wrapped = "pw=${var.db_password};"
+}
+resource "t" "r" {
+  reversed = strrev(var.db_password)
+  upper    = upper(local.wrapped)
+  nested   = base64encode("[${local.wrapped}]")
+  subnet   = cidrsubnet(var.peer, 8, 3)
+  plain    = cidrsubnet(var.plain, 8, 3)
+  unmarked = nonsensitive(var.peer)
+}
+""")
+    loaded = load_module(str(tmp_path), LoadOptions(env={"TF_VAR_db_password": PASSWORD}))
+    values = loaded.resources[0].values
+    assert loaded.errors == [] and values["subnet"] == "10.5.3.0/24"  # values stay plain: linted as before
+    for name in ("reversed", "upper", "nested", "subnet", "unmarked"):
+        assert values[name] in loaded.secrets, name
+    assert values["plain"] not in loaded.secrets and "10.6.0.0/16" not in loaded.secrets
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"x {PASSWORD}y", "x (a sensitive value)y"),  # a long secret anywhere
+    ("port 22 of 10.22.0.0/16, 122", "port (a sensitive value) of 10.22.0.0/16, 122"),  # a short one as a token
+    (f"json \"{json.dumps(PASSWORD + chr(10))[1:-1]}\"", 'json "(a sensitive value)"'),  # as JSON quotes it
+])
+def test_redaction_replaces_marked_strings(text: str, expected: str) -> None:
+    from vpclint.taint import Taint
+
+    taint = Taint()
+    taint.mark([PASSWORD, PASSWORD + "\n", 22])
+    assert taint.redact(text) == expected

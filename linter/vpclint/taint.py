@@ -42,7 +42,7 @@ REDACTED = "(a sensitive value)"
 # a marked string at least this long is redacted wherever it appears; a
 # shorter one only as a token of its own (not inside "10.0.0.0/16")
 MIN_SUBSTRING = 6
-_EDGE = r"[\w.:/-]"
+_EDGE = re.compile(r"[\w.:/-]")
 
 _IPV4ISH = re.compile(r"\A[0-9][0-9./-]{0,42}\Z")
 _IPV6ISH = re.compile(r"\A(?=.*:)[0-9a-fA-F:./-]{2,50}\Z")
@@ -86,7 +86,7 @@ class Taint:
         # a value of the runner's was marked (TF_VAR_*, a sensitive variable, sensitive()): the load is
         # never cached; marks from repository files and functions alone keep it cacheable
         self.runner = False
-        self._pattern: re.Pattern | None = None
+        self._index: tuple[dict[str, list[str]], set[str]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -94,17 +94,17 @@ class Taint:
     def clear(self) -> None:
         self.values.clear()
         self.runner = False
-        self._pattern = None
+        self._index = None
 
     def mark(self, value: Any, runner: bool = False) -> Any:
         """Mark every string and number in ``value`` (map keys too); returns ``value``.
 
         ``runner``: the value is the runner's secret, not a repository file's content or derived."""
-        self.runner = self.runner or (runner and any(True for _ in _leaves(value)))
         for text in _leaves(value, keys=True):
+            self.runner = self.runner or runner
             if text and text not in self.values:
                 self.values.add(text)
-                self._pattern = None
+                self._index = None
         return value
 
     def update(self, texts: Any) -> None:
@@ -112,30 +112,55 @@ class Taint:
             self.mark(text)
 
     def tainted(self, value: Any) -> bool:
-        """Whether ``value`` holds a marked string, or one built around it."""
-        if not self.values:
-            return False
-        pattern = self.pattern()
-        return any(text in self.values or pattern.search(text) for text in _leaves(value, keys=True))
-
-    def pattern(self) -> re.Pattern:
-        if self._pattern is None:
-            variants = set()
-            for text in self.values:  # as written, and as repr() and JSON quote it
-                variants.update((text, repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]))
-            long = sorted((v for v in variants if len(v) >= MIN_SUBSTRING), key=len, reverse=True)
-            short = sorted((v for v in variants if 0 < len(v) < MIN_SUBSTRING), key=len, reverse=True)
-            parts = [re.escape(v) for v in long]
-            if short:
-                parts.append(f"(?<!{_EDGE})(?:{'|'.join(map(re.escape, short))})(?!{_EDGE})")
-            self._pattern = re.compile("|".join(parts) or r"(?!)")
-        return self._pattern
+        """Whether ``value`` holds a marked string (a template that interpolates one is marked itself)."""
+        return bool(self.values) and any(text in self.values for text in _leaves(value, keys=True))
 
     def redact(self, text: str | None) -> str | None:
-        """``text`` with every marked string in it replaced by REDACTED."""
+        """``text`` with every marked string in it replaced by REDACTED (linear in ``text``)."""
         if not self.values or not text:
             return text
-        return self.pattern().sub(REDACTED, text)
+        long, short = self._lookup()
+        spans = []
+        for start in range(len(text)):
+            for secret in long.get(text[start:start + MIN_SUBSTRING], ()):
+                if text.startswith(secret, start):
+                    spans.append((start, start + len(secret)))
+                    break  # longest first
+            for size in range(1, MIN_SUBSTRING):
+                end = start + size
+                if end <= len(text) and text[start:end] in short and _alone(text, start, end):
+                    spans.append((start, end))
+        if not spans:
+            return text
+        out, last = [], 0
+        for start, end in sorted(spans):
+            if end <= last:
+                continue
+            out.append(text[last:max(start, last)] + (REDACTED if start >= last else ""))
+            last = end
+        return "".join(out) + text[last:]
+
+    def _lookup(self) -> tuple[dict[str, list[str]], set[str]]:
+        """Long marked strings by their first characters (longest first), and the short ones;
+        each as written and as repr() and JSON quote it."""
+        if self._index is None:
+            long: dict[str, list[str]] = {}
+            short: set[str] = set()
+            for text in self.values:
+                for form in {text, repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}:
+                    if len(form) >= MIN_SUBSTRING:
+                        long.setdefault(form[:MIN_SUBSTRING], []).append(form)
+                    elif form:
+                        short.add(form)
+            for forms in long.values():
+                forms.sort(key=len, reverse=True)
+            self._index = (long, short)
+        return self._index
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a token of its own, not part of a word, address or path."""
+    return not (start > 0 and _EDGE.match(text[start - 1])) and not (end < len(text) and _EDGE.match(text[end]))
 
 
 def _leaves(value: Any, keys: bool = False):

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Callable
 
-from vpclint.taint import describe
+from vpclint.taint import CURRENT as TAINT, describe
 from vpclint.values import Ref, Unknown
 
 
@@ -109,11 +109,12 @@ def bounded(value: Any) -> Any:
 class _Text(list):
     """Template output that refuses to grow past MAX_STRING_CHARS."""
 
-    __slots__ = ("chars",)
+    __slots__ = ("chars", "tainted")
 
     def __init__(self) -> None:
         super().__init__()
         self.chars = 0
+        self.tainted = False  # it interpolates a marked value (taint.py)
 
     def append(self, text: str) -> None:
         self.chars += len(text)
@@ -635,7 +636,8 @@ def _tmpl(node: list, scope: Scope) -> Any:
     unknown = _render(node[1], scope, out)
     if unknown is not None:
         return derived(unknown)
-    return "".join(out)
+    text = "".join(out)
+    return TAINT.mark(text) if out.tainted else text
 
 
 def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
@@ -648,7 +650,10 @@ def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
             value = evaluate(part[1], scope)
             if isinstance(value, Unknown):
                 return value
-            out.append(to_str(value))
+            text = to_str(value)
+            if TAINT and TAINT.tainted(value):  # a template around a secret is secret (taint.py)
+                out.tainted = True
+            out.append(text)
         elif kind == "if":
             condition = evaluate(part[1], scope)
             if isinstance(condition, Unknown):
