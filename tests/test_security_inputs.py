@@ -191,3 +191,20 @@ def test_a_config_rule_dir_outside_the_repository_is_refused(repo: Path) -> None
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [(".vpclint.yaml", 1, "rule_dirs.0: ../rules resolves outside the repository "
                                "(the root of the run); name it on the command line to read it")]
+
+
+def test_a_manifest_linked_outside_the_repository_is_not_read(repo: Path) -> None:
+    (repo.parent / "policy.yaml").write_text("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\n"
+                                             f"metadata: {{name: '{SECRET}'}}\nspec: {{podSelector: {{}}}}\n")
+    (repo / "net" / "policy.yaml").symlink_to("../../policy.yaml")
+    status, report, output = run(repo, "net")
+    assert status == 2 and STRAY in findings(report)
+    assert errors(report) == [("net/policy.yaml", None, "manifest resolves outside the repository "
+                               "(the root of the run); name it on the command line to read it")]
+    assert SECRET not in output
+
+
+def test_a_fifo_as_the_config_file_does_not_hang(repo: Path) -> None:
+    os.mkfifo(repo / ".vpclint.yaml")
+    status, _, output = run(repo, "net", timeout=30)
+    assert status == 2 and "Error: .vpclint.yaml: cannot read: a FIFO, not a regular file; not read" in output

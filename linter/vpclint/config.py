@@ -81,7 +81,7 @@ def _inside(path: str, node: Any, errors: list[LoadError]) -> Callable[[str, lis
 def load_config(path: str | None) -> Config:
     """Read ``path`` (or ./.vpclint.yaml when present); raise RuleError when invalid."""
     if path is None:
-        if not os.path.isfile(DEFAULT_NAME):
+        if not os.path.lexists(DEFAULT_NAME):  # a FIFO or a device by that name is an error, never read
             return Config()
         path = DEFAULT_NAME
     data, node = load_yaml(path)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from vpclint.inputs import special_kind
+from vpclint.inputs import outside, run_root, special_kind
 from vpclint.resources import LoadError, LoadResult
 
 # Terraform configuration files: native syntax and JSON syntax
@@ -88,7 +88,12 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
 
         manifests = yaml_files(path)  # a directory may hold .tf files and manifests; each says if it is one
         result = load_module(path, options) if config_files(path) or not manifests else LoadResult()
+        root = run_root(path)
         for manifest in manifests:
+            why = outside(os.path.realpath(manifest), root)
+            if why is not None:
+                result.errors.append(LoadError(manifest, None, f"manifest {why}"))
+                continue
             result.extend(load_manifest_file(manifest, explicit=False))
         return result
     return load_module(os.path.dirname(path) or ".", options, files=[path])
