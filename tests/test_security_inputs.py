@@ -82,7 +82,7 @@ def test_a_committed_symlink_to_a_file_outside_the_repository_is_not_read(repo: 
     status, report, output = run(repo, "net")
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [("net/creds.auto.tfvars.json", None, "variables file resolves outside the repository "
-                               "(the root of the run); name it on the command line to read it")]
+                               "(the root of the run); name it with --var-file to read it")]
     assert SECRET not in output
 
 
@@ -92,7 +92,7 @@ def test_a_config_var_file_outside_the_repository_is_refused_at_its_line(repo: P
     status, report, output = run(repo, "net")
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [(".vpclint.yaml", 3, "var_files.0: ../outside.env resolves outside the repository "
-                               "(the root of the run); name it on the command line to read it")]
+                               "(the root of the run); name it with --var-file")]
     assert SECRET not in output
 
 
@@ -109,7 +109,7 @@ def test_a_tfvars_symlinked_to_dev_zero_is_refused_at_once(repo: Path) -> None:
     status, report, _ = run(repo, "net", timeout=30)
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [("net/terraform.tfvars", None, "variables file resolves outside the repository "
-                               "(the root of the run); name it on the command line to read it")]
+                               "(the root of the run); name it with --var-file to read it")]
 
 
 def test_dev_zero_named_on_the_command_line_is_still_never_read(repo: Path) -> None:
@@ -190,7 +190,7 @@ def test_a_config_rule_dir_outside_the_repository_is_refused(repo: Path) -> None
     status, report, _ = run(repo, "net")
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [(".vpclint.yaml", 1, "rule_dirs.0: ../rules resolves outside the repository "
-                               "(the root of the run); name it on the command line to read it")]
+                               "(the root of the run); name it with --rules")]
 
 
 def test_a_manifest_linked_outside_the_repository_is_not_read(repo: Path) -> None:
@@ -200,7 +200,7 @@ def test_a_manifest_linked_outside_the_repository_is_not_read(repo: Path) -> Non
     status, report, output = run(repo, "net")
     assert status == 2 and STRAY in findings(report)
     assert errors(report) == [("net/policy.yaml", None, "manifest resolves outside the repository "
-                               "(the root of the run); name it on the command line to read it")]
+                               "(the root of the run); name it as a PATH to lint it")]
     assert SECRET not in output
 
 

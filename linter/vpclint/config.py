@@ -72,7 +72,9 @@ def _inside(path: str, node: Any, errors: list[LoadError]) -> Callable[[str, lis
     def test(entry: str, where: list) -> bool:
         why = outside(os.path.realpath(os.path.join(base, entry)), root)
         if why is not None:
-            errors.append(LoadError(path, node_line(node, where), f"{'.'.join(map(str, where))}: {entry} {why}"))
+            option = {"var_files": "; name it with --var-file", "rule_dirs": "; name it with --rules"}.get(where[0], "")
+            key = ".".join(map(str, where))
+            errors.append(LoadError(path, node_line(node, where), f"{key}: {entry} {why}{option}"))
         return why is None
 
     return test

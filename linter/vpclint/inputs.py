@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import Callable
 
 # the directory holding git's metadata: never configuration, and where
 # credentials live (the checkout's auth header in .git/config, hooks)
@@ -82,15 +83,17 @@ def _size(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
 
 
-def run_root(path: str) -> str:
+def run_root(path: str, exists: Callable[[str], bool] = os.path.lexists,
+             realpath: Callable[[str], str] = os.path.realpath) -> str:
     """The root of the run for PATH, links resolved: the git work tree
-    holding it, else the directory PATH is or is in."""
-    start = os.path.realpath(path)
+    holding it, else the directory PATH is or is in. (``exists`` and
+    ``realpath``: the HCL loader's, which the result cache records.)"""
+    start = realpath(path)
     if not os.path.isdir(start):
         start = os.path.dirname(start)
     directory = start
     while True:
-        if os.path.lexists(os.path.join(directory, GIT_DIR)):
+        if exists(os.path.join(directory, GIT_DIR)):
             return directory
         parent = os.path.dirname(directory)
         if parent == directory:
@@ -106,7 +109,7 @@ def outside(real: str, root: str) -> str | None:
     secrets).
     """
     if real != root and os.path.commonpath([root, real]) != root:
-        return "resolves outside the repository (the root of the run); name it on the command line to read it"
+        return "resolves outside the repository (the root of the run)"
     if GIT_DIR in os.path.relpath(real, root).split(os.sep):
         return "is inside git's metadata (.git), which vpclint never reads"
     return None

@@ -92,7 +92,7 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
         for manifest in manifests:
             why = outside(os.path.realpath(manifest), root)
             if why is not None:
-                result.errors.append(LoadError(manifest, None, f"manifest {why}"))
+                result.errors.append(LoadError(manifest, None, f"manifest {why}; name it as a PATH to lint it"))
                 continue
             result.extend(load_manifest_file(manifest, explicit=False))
         return result

@@ -139,7 +139,8 @@ class Loader:
     def run_root(self) -> str:
         """The root of the run (inputs.run_root): what this load reads stays inside it."""
         if self._run_root is None:
-            self._run_root = run_root(self.root_dir)
+            self._run_root = run_root(self.root_dir, lambda p: self.reads.isdir(p) or self.reads.isfile(p),
+                                      self.reads.realpath)
         return self._run_root
 
     def refuse(self, path: str, why: str) -> None:

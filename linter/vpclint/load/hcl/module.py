@@ -527,7 +527,8 @@ class ModuleInstance:
         if len(keys) > INSTANCE_LIMIT:
             return Expansion("for_each", error=f"for_each of {len(keys)} elements exceeds the limit of {INSTANCE_LIMIT}")
         if TAINT.tainted(keys):  # keys become addresses, which every output shows (Terraform refuses them too)
-            return Expansion("for_each", error="for_each keys must not be sensitive values or values derived from them")
+            return Expansion("for_each",
+                             error="for_each keys must not be sensitive values or values derived from them")
         return Expansion("for_each", keys, each)
 
     def resource_object(self, entry: Entry, key: Any, expansion: Expansion) -> "ResourceObject":

@@ -70,7 +70,7 @@ def root_values(
         path = os.path.join(directory, name)
         why = outside(reads.realpath(path), root)
         if why is not None:
-            errors.append(LoadError(path, None, f"variables file {why}"))
+            errors.append(LoadError(path, None, f"variables file {why}; name it with --var-file to read it"))
             continue
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))
@@ -80,7 +80,7 @@ def root_values(
             continue
         why = None if path in options.explicit else outside(reads.realpath(path), root)
         if why is not None:
-            errors.append(LoadError(path, None, f"variables file {why}"))
+            errors.append(LoadError(path, None, f"variables file {why}; name it with --var-file to read it"))
             continue
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))
