@@ -309,11 +309,25 @@ def _redact(report: Report, secrets: Taint) -> None:
     redacted here, where all of them pass before any reporter, the baseline or a cache sees them."""
     if not secrets:
         return
-    for finding in report.findings:
+    for finding in report.findings:  # an address holds for_each keys, which may be marked too
+        finding.resource = secrets.redact(finding.resource)
+        finding.related = [secrets.redact(address) for address in finding.related]
         finding.message = secrets.redact(finding.message)
         finding.fix = secrets.redact(finding.fix)
+        finding.extra = _redacted(finding.extra, secrets)  # the hops of a path, with their details
     report.errors = [replace(e, message=secrets.redact(e.message), file=secrets.redact(e.file)) for e in report.errors]
-    report.unknowns = [replace(u, reason=secrets.redact(u.reason)) for u in report.unknowns]
+    report.unknowns = [replace(u, resource=secrets.redact(u.resource), reason=secrets.redact(u.reason))
+                       for u in report.unknowns]
+
+
+def _redacted(value, secrets: Taint):
+    if isinstance(value, str):
+        return secrets.redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    return value
 
 
 def _record_origins(report: Report, target: str, resources, findings: list[Finding]) -> None:

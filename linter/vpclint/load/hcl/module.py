@@ -526,9 +526,6 @@ class ModuleInstance:
             return Expansion("for_each", error=f"for_each must be a map or a set of strings, got {a_type(value)}")
         if len(keys) > INSTANCE_LIMIT:
             return Expansion("for_each", error=f"for_each of {len(keys)} elements exceeds the limit of {INSTANCE_LIMIT}")
-        if TAINT.tainted(keys):  # keys become addresses, which every output shows (Terraform refuses them too)
-            return Expansion("for_each",
-                             error="for_each keys must not be sensitive values or values derived from them")
         return Expansion("for_each", keys, each)
 
     def resource_object(self, entry: Entry, key: Any, expansion: Expansion) -> "ResourceObject":
