@@ -5,26 +5,33 @@ secret the runner holds into an attribute vpclint complains about:
 ``cidr_block = strrev(var.db_password)`` with ``TF_VAR_db_password`` set, or
 ``regex(".*", file(".git/config"))``. Two rules keep it out of every format:
 
-1. Taint. Values from the runner (``TF_VAR_*``), from ``sensitive = true``
-   variables, from ``sensitive()`` and from files read by functions
-   (``file()``, ``templatefile()``) are *marked*: their strings (and
-   numbers) go into the load's ``Taint``. The function dispatcher marks the
-   result of every function that got a marked argument (``strrev``,
-   ``upper``, ``regex``, ``base64decode``...), and a string built by a
-   template holds a marked string as a substring, which ``tainted`` sees.
-   At the boundary (lint.py: every finding's message and fix, every error,
-   every unknown reason) ``redact`` replaces each marked string with
+1. Taint. Values from the runner (``TF_VAR_*`` of declared variables),
+   from ``sensitive = true`` variables, from ``sensitive()``, from files
+   read by functions (``file()``, ``templatefile()``) and a plan's
+   sensitive attributes are *marked*: their strings (and numbers) go into
+   the load's ``Taint``. The function dispatcher marks the result of every
+   function that got a marked argument (``strrev``, ``upper``, ``regex``,
+   ``cidrsubnet``...), a template marks what it builds around a marked
+   value. At the boundary (lint.py: every finding's message, fix, address
+   and path, every error, every unknown; the pictures) ``redact`` replaces
+   each marked string, as written or as repr()/JSON quote it, with
    ``REDACTED``. ``nonsensitive()`` unmarks nothing: in a pull request its
-   caller is the attacker.
+   caller is the attacker. A load that marked a value of the runner's is
+   never stored in the result cache.
 
    Why a set of strings rather than a wrapper type carried by the values:
    values stay plain ``str``/``int``, so none of the evaluator's, adapters'
    or rules' ``isinstance`` checks can drop a wrapper silently (and lint a
-   sensitive CIDR differently); a new message or output format cannot
-   forget a check, because the check is where all messages leave the run.
-   What it cannot see: a secret's bits turned into a control decision
-   (``var.s == "x" ? ...``) or a count; and a load holding marked values is
-   never stored in the result cache.
+   sensitive CIDR differently: a finding is still reported, its value
+   redacted); a new rule, message or output format cannot forget a check,
+   because the check is where everything leaves the run. The price is
+   over-marking: everything a function returns from a marked argument is
+   marked, a literal beside it too (``toset([var.secret, "x"])`` marks
+   ``"x"``). What it cannot see: a secret's bits turned into a decision
+   (``var.s == "x" ? ...``), an operator's result (``var.n + 1``), and a
+   short marked string (under MIN_SUBSTRING characters) inside a longer
+   word, which ``redact`` leaves alone so that "22" does not blank every
+   address holding it.
 
 2. Describe, do not quote. A message that shows a value the configuration
    gave quotes it only when it is address-shaped (a CIDR, an address, a
