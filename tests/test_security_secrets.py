@@ -241,13 +241,14 @@ resource "t" "r" {
   subnet   = cidrsubnet(var.peer, 8, 3)
   plain    = cidrsubnet(var.plain, 8, 3)
   unmarked = nonsensitive(var.peer)
+  doubled  = length(var.db_password) * 2 + 1000
 }
 """)
     loaded = load_module(str(tmp_path), LoadOptions(env={"TF_VAR_db_password": PASSWORD}))
     values = loaded.resources[0].values
     assert loaded.errors == [] and values["subnet"] == "10.5.3.0/24"  # values stay plain: linted as before
-    for name in ("reversed", "upper", "nested", "subnet", "unmarked"):
-        assert values[name] in loaded.secrets, name
+    for name in ("reversed", "upper", "nested", "subnet", "unmarked", "doubled"):
+        assert str(values[name]) in loaded.secrets, name
     assert values["plain"] not in loaded.secrets and "10.6.0.0/16" not in loaded.secrets
 
 

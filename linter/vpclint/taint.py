@@ -12,7 +12,7 @@ secret the runner holds into an attribute vpclint complains about:
    the load's ``Taint``. The function dispatcher marks the result of every
    function that got a marked argument (``strrev``, ``upper``, ``regex``,
    ``cidrsubnet``...), a template marks what it builds around a marked
-   value. At the boundary (lint.py: every finding's message, fix, address
+   value, arithmetic what it computes from one. At the boundary (lint.py: every finding's message, fix, address
    and path, every error, every unknown; the pictures) ``redact`` replaces
    each marked string, as written or as repr()/JSON quote it, with
    ``REDACTED``. ``nonsensitive()`` unmarks nothing: in a pull request its
@@ -28,7 +28,7 @@ secret the runner holds into an attribute vpclint complains about:
    over-marking: everything a function returns from a marked argument is
    marked, a literal beside it too (``toset([var.secret, "x"])`` marks
    ``"x"``). What it cannot see: a secret's bits turned into a decision
-   (``var.s == "x" ? ...``), an operator's result (``var.n + 1``), and a
+   (``var.s == "x" ? ...``, ``length(var.s) > 8``), and a
    short marked string (under MIN_SUBSTRING characters) inside a longer
    word, which ``redact`` leaves alone so that "22" does not blank every
    address holding it.

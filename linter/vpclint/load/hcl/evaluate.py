@@ -527,7 +527,13 @@ def _binop(node: list, scope: Scope) -> Any:
     for side in (left, right):
         if isinstance(side, Unknown):
             return derived(side)
-    a, b = to_number(left), to_number(right)
+    result = _arith(operator, to_number(left), to_number(right))
+    if TAINT and TAINT.tainted([left, right]):  # a number computed from a secret is secret (taint.py)
+        TAINT.mark(result)
+    return result
+
+
+def _arith(operator: str, a: Any, b: Any) -> Any:
     if operator == "+":
         return norm_number(a + b)
     if operator == "-":
@@ -565,7 +571,8 @@ def _unop(node: list, scope: Scope) -> Any:
         return derived(value)
     if node[1] == "!":
         return not to_bool(value)
-    return norm_number(-to_number(value))
+    result = norm_number(-to_number(value))
+    return TAINT.mark(result) if TAINT and TAINT.tainted(value) else result
 
 
 def _for_items(node: list, scope: Scope) -> Any:
