@@ -220,7 +220,7 @@ def load_rule_file(path: str, validated: bool = False) -> Rule:
         validate(data, node, "rule.schema.json", path)
     stem = Path(path).stem
     if data["id"] != stem:
-        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
+        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id must match the file name {stem!r}"))
     if data.get("kind") == "meta":
         if data["id"] not in META_RULES:
             raise RuleError(LoadError(path, node_line(node, ["kind"]), "kind: meta is reserved for findings vpclint "
