@@ -208,3 +208,10 @@ def test_a_fifo_as_the_config_file_does_not_hang(repo: Path) -> None:
     os.mkfifo(repo / ".vpclint.yaml")
     status, _, output = run(repo, "net", timeout=30)
     assert status == 2 and "Error: .vpclint.yaml: cannot read: a FIFO, not a regular file; not read" in output
+
+
+def test_a_fifo_named_as_path_does_not_hang(repo: Path) -> None:
+    os.mkfifo(repo / "main.tf")
+    status, report, _ = run(repo, "main.tf", "net", timeout=30)
+    assert status == 2 and STRAY in findings(report)
+    assert errors(report) == [("main.tf", None, "a FIFO, device or socket, not a regular file; not read")]
