@@ -69,7 +69,7 @@ def report(cwd: Path, *args: str, env: dict | None = None) -> tuple[dict, str]:
 
 
 def module(tmp_path: Path, main: str, **files: str) -> Path:
-    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / ".git").mkdir(parents=True, exist_ok=True)
     (tmp_path / "net").mkdir(exist_ok=True)
     (tmp_path / "net" / "main.tf").write_text(main)
     for name, content in files.items():
@@ -263,3 +263,14 @@ def test_redaction_replaces_marked_strings(text: str, expected: str) -> None:
     taint = Taint()
     taint.mark([PASSWORD, PASSWORD + "\n", 22])
     assert taint.redact(text) == expected
+
+
+def test_the_runners_var_and_var_file_outside_the_repository_are_marked(tmp_path: Path) -> None:
+    root = module(tmp_path / "repo", LEAKS)
+    (tmp_path / "ci.tfvars").write_text('office_cidr = "10.98.0.0/16"\n')  # the runner's, outside the checkout
+    data, output = report(root, "net", "--var-file", str(tmp_path / "ci.tfvars"), "--var", f"db_password={PASSWORD}")
+    assert ("subnet_outside_vpc", "aws_subnet.office") in rules_of(data)
+    assert "10.98." not in output and PASSWORD[::-1] not in output
+    (root / "envs.tfvars").write_text('office_cidr = "10.97.0.0/16"\n')  # the repository's: its author knows it
+    data, output = report(root, "net", "--var-file", "envs.tfvars")
+    assert "subnet aws_subnet.office (10.97.0.0/16) is not inside" in output

@@ -53,8 +53,11 @@ def root_values(
 
     A variables file found in the directory or named by the config must
     resolve inside ``root``, the root of the run (inputs.py); one named on
-    the command line (``options.explicit``) may lie anywhere. Values from
-    ``TF_VAR_*`` are the runner's, and marked secret (taint.py).
+    the command line (``options.explicit``) may lie anywhere. The runner's
+    values are marked secret (taint.py): ``TF_VAR_*``, ``--var``, and the
+    files named with ``--var-file`` that lie outside the repository (what
+    the repository holds, the pull request's author knows already). They are
+    marked whatever the declarations say: the pull request writes those.
     """
     values: dict[str, Any] = {}
     for key in sorted(options.env):
@@ -78,16 +81,19 @@ def root_values(
         if not reads.isfile(path) and not os.path.lexists(path):  # a FIFO or device: the read says what it is
             errors.append(LoadError(path, None, "cannot read variables file: no such file"))
             continue
-        why = None if path in options.explicit else outside(reads.realpath(path), root)
-        if why is not None:
+        why = outside(reads.realpath(path), root)
+        if why is not None and path not in options.explicit:
             errors.append(LoadError(path, None, f"variables file {why}; name it with --var-file to read it"))
             continue
         files_read.append(path)
-        values.update(_file_values(path, read_plain, errors, reads))
+        found = _file_values(path, read_plain, errors, reads)
+        if why is not None:  # the runner's own file
+            TAINT.mark([value for name, value in found.items() if name in declared_types], runner=True)
+        values.update(found)
     for name, raw in options.vars:
         value = _raw_value(raw, declared_types.get(name), f"--var {name}", errors)
         if value is not _INVALID:
-            values[name] = value
+            values[name] = TAINT.mark(value, runner=True) if name in declared_types else value
     return values
 
 
