@@ -71,6 +71,7 @@ def test_policies_kept_outside_the_input_are_loaded_for_their_cluster(tmp_path: 
     directory = _policy_scenario(tmp_path, extra_cluster=False,
                                  clusters="clusters:\n  aws_eks_cluster.main:\n    policies: [k8s/]\n")
     (directory / "k8s").rename(tmp_path / "k8s")
+    (tmp_path / ".git").mkdir()  # one repository holds both: outside it the config may name nothing (inputs.py)
     config = directory / ".vpclint.yaml"
     config.write_text(config.read_text().replace("[k8s/]", "[../k8s/]"))
     report = run(directory, config=config)

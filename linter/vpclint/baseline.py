@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from vpclint.findings import Finding
+from vpclint.inputs import read_regular
 from vpclint.resources import LoadError
 
 VERSION = 1
@@ -54,9 +55,10 @@ def read(path: str) -> Counter:
         if os.path.getsize(path) > _load.MAX_FILE_BYTES:
             raise BaselineError(LoadError(path, None, f"baseline is larger than "
                                           f"{_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, _load.MAX_FILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise BaselineError(LoadError(path, None, f"cannot read baseline: {exc.strerror or exc}")) from None
+    except UnicodeDecodeError as exc:
         raise BaselineError(LoadError(path, None, f"cannot read baseline: {exc}")) from None
     try:
         data = json.loads(text)

@@ -14,6 +14,8 @@ from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
 from vpclint.reporters import FORMATS, Context, display_path, error_text, escape
+from vpclint.resources import LoadError
+from vpclint.taint import Taint
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -267,12 +269,14 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
         _fail(exc)
     settings = Settings(paths=[path], config=config,
                         load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, False))
-    errors, drawn = [], []
+    errors, drawn, secrets = [], [], Taint()
     for _, loaded, model, _ in models(settings, set()):
         errors.extend(loaded.errors)
+        secrets.update(loaded.secrets)
         drawn.append(graphs.build(model))
     render = graphs.mermaid if format_ == "mermaid" else graphs.dot
-    text = "".join(render(g) for g in drawn)
+    text = secrets.redact("".join(render(g) for g in drawn))  # taint.py: a picture quotes no secret either
+    errors = [LoadError(e.file, e.line, secrets.redact(e.message)) for e in errors]
     if output:
         _write(output, text, "the picture")
     else:
@@ -290,7 +294,8 @@ def _progress(wanted: bool | None, format_: str) -> Progress | None:
 def _load_options(config, var_files, variables, cache_dir, no_cache, plan_sources=None) -> LoadOptions:
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
-                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources)
+                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources,
+                       explicit=frozenset(var_files))
 
 
 def _indent(text: str) -> str:

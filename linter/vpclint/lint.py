@@ -6,7 +6,7 @@ import contextlib
 import fnmatch
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, TextIO
 
 from vpclint import baseline as baselines
@@ -23,6 +23,7 @@ from vpclint.policies.build import build_policies
 from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
+from vpclint.taint import Taint
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Report:
     suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
     models: list[tuple[str, Model]] = field(default_factory=list, repr=False)  # (input, model), for pictures
+    # what the loads marked secret (taint.py): a reporter drawing the models redacts with it
+    secrets: Taint = field(default_factory=Taint, repr=False)
 
     def origin(self, finding: Finding) -> Origin | None:
         return self.origins.get(id(finding))
@@ -262,6 +265,7 @@ def lint(settings: Settings) -> Report:
     report = Report()
     rules, rule_errors = load_rules([*settings.config.rule_dirs, *settings.rule_dirs])
     report.errors.extend(rule_errors)
+    report.errors.extend(settings.config.errors)
     known = {rule.id for rule in rules}
     for rule_id in [*settings.enable, *settings.disable, *settings.config.rules]:
         if rule_id not in known:
@@ -272,7 +276,9 @@ def lint(settings: Settings) -> Report:
     matched: set[int] = set()
     discovered = [(path, discover(path, settings.recursive, settings.exclude)) for path in settings.paths]
     report.empty = [path for path, found in discovered if not found]
+    secrets = report.secrets
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
+        secrets.update(loaded.secrets)
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)
@@ -292,10 +298,37 @@ def lint(settings: Settings) -> Report:
             report.errors.append(LoadError(settings.config.path or "config", line,
                                            f"expect[{index}]: no input holds both {entry['from']} (a cluster) "
                                            f"and {entry['to']}"))
+    _redact(report, secrets)
     _filter(report, settings, suppressor)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
+
+
+def _redact(report: Report, secrets: Taint) -> None:
+    """No marked value (taint.py) leaves the run: every message, fix, error and unknown reason is
+    redacted here, where all of them pass before any reporter, the baseline or a cache sees them."""
+    if not secrets:
+        return
+    for finding in report.findings:  # an address holds for_each keys, which may be marked too
+        finding.resource = secrets.redact(finding.resource)
+        finding.related = [secrets.redact(address) for address in finding.related]
+        finding.message = secrets.redact(finding.message)
+        finding.fix = secrets.redact(finding.fix)
+        finding.extra = _redacted(finding.extra, secrets)  # the hops of a path, with their details
+    report.errors = [replace(e, message=secrets.redact(e.message), file=secrets.redact(e.file)) for e in report.errors]
+    report.unknowns = [replace(u, resource=secrets.redact(u.resource), reason=secrets.redact(u.reason))
+                       for u in report.unknowns]
+
+
+def _redacted(value, secrets: Taint):
+    if isinstance(value, str):
+        return secrets.redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    return value
 
 
 def _record_origins(report: Report, target: str, resources, findings: list[Finding]) -> None:

@@ -85,6 +85,8 @@ class LoadResult:
     # Kubernetes / Calico policy documents from YAML manifests
     # (vpclint.load.manifests.ManifestDocument)
     manifests: list[Any] = field(default_factory=list)
+    # the strings this load marked as secret (taint.py): never quoted in any output, never cached
+    secrets: set[str] = field(default_factory=set)
 
     def extend(self, other: "LoadResult") -> None:
         self.resources.extend(other.resources)
@@ -94,3 +96,4 @@ class LoadResult:
             self.comments.setdefault(path, []).extend(items)
         self.files.extend(other.files)
         self.manifests.extend(other.manifests)
+        self.secrets.update(other.secrets)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from vpclint.engine.primitives import PRIMITIVES
+from vpclint.inputs import read_regular
 from vpclint.resources import LoadError
 
 
@@ -81,14 +82,13 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
         if os.path.getsize(path) > _load.MAX_FILE_BYTES:
             raise RuleError(LoadError(path, None, f"file is larger than {_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; "
                                                   "not read"))
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path, _load.MAX_FILE_BYTES)
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleError(LoadError(path, line, f"cannot read: not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
     except OSError as exc:
-        raise RuleError(LoadError(path, None, f"cannot read: {exc}")) from None
+        raise RuleError(LoadError(path, None, f"cannot read: {exc.strerror or exc}")) from None
     # one parse, in C where libyaml is present; safe constructors only
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
@@ -172,7 +172,44 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
             line = node_line(node, [*error.absolute_path, unknown[0]])
             raise RuleError(LoadError(path, line, f"{where}: unknown key {unknown[0]!r} "
                                       f"(allowed: {', '.join(allowed)})"))
-    raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {error.message}"))
+    raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {schema_message(error)}"))
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def schema_message(error: Any) -> str:
+    """What a schema error says is wrong, naming what was expected and never quoting the value
+    rejected (jsonschema's own message does: a config may be fed what the runner keeps secret)."""
+    kind, expected, instance = error.validator, error.validator_value, error.instance
+    got = _JSON_TYPES.get(type(instance), "a value")
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"must be {' or '.join(wanted)}, not {got}"
+    if kind == "enum":
+        return f"must be one of {', '.join(json.dumps(v) for v in expected)}"
+    if kind == "const":
+        return f"must be {json.dumps(expected)}"
+    if kind == "required" and isinstance(instance, dict):
+        missing = [k for k in expected if k not in instance]
+        return f"missing required key {missing[0]!r}" if missing else "a required key is missing"
+    if kind == "pattern":
+        return f"must match the pattern {expected}"
+    if kind in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
+        what = {"Items": "item", "Properties": "key", "Length": "character"}[kind[3:]]
+        bound = "at least" if kind.startswith("min") else "at most"
+        return f"must have {bound} {expected} {what}{'s' if expected != 1 else ''}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        relation = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
+        return f"must be {relation} {expected}"
+    if kind == "uniqueItems":
+        return "must not repeat an item"
+    if kind == "additionalProperties":
+        return "holds a key that is not allowed here"
+    if kind == "propertyNames":
+        return "holds a key whose name is not allowed here"
+    return f"{got} that the schema does not accept here ({kind})"
 
 
 def load_rule_file(path: str, validated: bool = False) -> Rule:
@@ -183,7 +220,7 @@ def load_rule_file(path: str, validated: bool = False) -> Rule:
         validate(data, node, "rule.schema.json", path)
     stem = Path(path).stem
     if data["id"] != stem:
-        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
+        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id must match the file name {stem!r}"))
     if data.get("kind") == "meta":
         if data["id"] not in META_RULES:
             raise RuleError(LoadError(path, node_line(node, ["kind"]), "kind: meta is reserved for findings vpclint "

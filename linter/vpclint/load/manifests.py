@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from vpclint.load import MAX_FILE_BYTES  # one size limit for every loader
+from vpclint.inputs import read_regular
 from vpclint.resources import LoadError, LoadResult
 
 # a document larger than this many nodes, counting what aliases repeat, is refused
@@ -110,8 +111,7 @@ def manifest_files(directory: str) -> list[str]:
             if os.path.getsize(path) > MAX_FILE_BYTES:
                 found.append(path)  # load_manifest_file reports it
                 continue
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", errors="replace")
+            text = read_regular(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
         if looks_like_policy(text) and "{{" not in text:  # skip Helm/Go templates
@@ -133,8 +133,7 @@ def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
             result.files.append(path)
             result.errors.append(LoadError(path, None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
             return result
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         if explicit:
             result.files.append(path)

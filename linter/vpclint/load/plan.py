@@ -19,6 +19,8 @@ from typing import Any
 
 from vpclint import load as _load
 from vpclint.load.sources import attach
+from vpclint.inputs import read_regular
+from vpclint.taint import Taint
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
@@ -81,8 +83,7 @@ def _read_json(path: str, result: LoadResult) -> Any:
         size = os.path.getsize(path)
         if size > _load.MAX_PLAN_BYTES:
             return fail(f"file is too large ({size} bytes; the limit is {_load.MAX_PLAN_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, _load.MAX_PLAN_BYTES)
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}")
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -179,6 +180,7 @@ class _Plan:
             self.add_instance(resource.module)
             self.instances.add(resource.address)
         for resource, sensitive in to_link:
+            _mark_sensitive(resource.values, sensitive, self.result.secrets)
             try:
                 resource.values = self.link_resource(resource, sensitive)
             except _SHAPE_ERRORS as exc:
@@ -217,6 +219,7 @@ class _Plan:
                     continue
                 try:
                     known = entry.get("values")
+                    _mark_sensitive(known, entry.get("sensitive_values"), self.result.secrets)
                     out.append(_resource(entry, address, {} if known is None else known))
                 except _SHAPE_ERRORS as exc:
                     self.error(f"{label}: unexpected plan structure ({exc}); resource skipped")
@@ -545,3 +548,19 @@ def _join(module: str, local: str) -> str:
 
 def _extends(longer: str, shorter: str) -> bool:
     return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter)] in ".["
+
+
+def _mark_sensitive(value: Any, sensitive: Any, secrets: set[str]) -> None:
+    """Add to ``secrets`` the strings of ``value`` that the plan's ``after_sensitive`` /
+    ``sensitive_values`` mark (taint.py): the plan holds them in the clear, the output never does."""
+    if sensitive is True:
+        taint = Taint()
+        taint.mark(value)
+        secrets.update(taint.values)
+    elif isinstance(sensitive, dict) and isinstance(value, dict):
+        for key, inner in sensitive.items():
+            if key in value:
+                _mark_sensitive(value[key], inner, secrets)
+    elif isinstance(sensitive, list) and isinstance(value, list):
+        for item, inner in zip(value, sensitive):
+            _mark_sensitive(item, inner, secrets)

@@ -17,6 +17,7 @@ from typing import Any
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
 from vpclint.resources import Resource
+from vpclint.taint import address_shaped
 from vpclint.values import Unknown
 
 
@@ -139,7 +140,8 @@ def make_cidr(owner: Element, attribute: str, role: str, value: Any, limits: Cid
         else:
             net = IPNetwork(str(IPAddress(text, flags=0)))
     except (AddrFormatError, ValueError, TypeError) as exc:
-        return Cidr(owner, attribute, role, text=value, error=f"is not a valid address or CIDR ({exc})", limits=limits)
+        detail = f" ({exc})" if address_shaped(value) else ""  # netaddr's message quotes the value
+        return Cidr(owner, attribute, role, text=value, error=f"is not a valid address or CIDR{detail}", limits=limits)
     return Cidr(owner, attribute, role, text=value, net=net, limits=limits)
 
 

@@ -15,6 +15,7 @@ from netaddr import IPNetwork, IPSet
 from vpclint.engine.paths import path_condition, resolve
 from vpclint.engine.primitives import Violation, primitive
 from vpclint.model import Cidr, Element
+from vpclint.taint import describe
 
 
 class _Literal(Element):
@@ -121,7 +122,7 @@ def _cidr_problem(cidr: Cidr) -> str | None:
     if cidr.unknown is not None:
         return None
     if cidr.error is not None:
-        return f"{cidr.text!r} {cidr.error}"
+        return f"{describe(cidr.text)} {cidr.error}"  # quoted only when address-shaped (taint.py)
     limits, net = cidr.limits, cidr.net
     if cidr.host_bits_set and not (limits and limits.host_bits_allowed):
         return f"{cidr.text} has host bits set; the network address is {net.cidr}"

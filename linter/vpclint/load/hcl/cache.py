@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, Iterator
 
 import vpclint
+from vpclint.inputs import read_regular
 from vpclint import load as _load  # its limits are read when used: tests and embedders may change them
 
 # bump when the plain form changes (parse.py's own source is in the salt too)
@@ -249,15 +250,14 @@ class Session:
             names = sorted(os.listdir(directory))
         except OSError:
             return []
-        wanted = [n for n in names if n.endswith(".tf") or n == "terraform.tfvars" or n.endswith(".auto.tfvars")]
+        wanted = [n for n in names if n.endswith(".tf")]  # variables files: never in the parse cache (values)
         return [p for p in (os.path.join(directory, n) for n in wanted) if os.path.isfile(p)]
 
     def _read(self, path: str) -> bytes | None:
         try:
             if os.path.getsize(path) > _load.MAX_FILE_BYTES:
                 return None  # the loader reports it
-            with open(path, "rb") as handle:
-                return handle.read()
+            return read_regular(path, _load.MAX_FILE_BYTES)
         except OSError:
             return None
 

@@ -49,6 +49,7 @@ from vpclint.load.hcl.evaluate import (
     to_plain,
     to_str,
 )
+from vpclint.taint import CURRENT as TAINT, address_shaped, describe
 from vpclint.values import Ref, Unknown
 
 # Terraform refuses to build larger ranges
@@ -70,16 +71,25 @@ def function(name: str, unknown: str = "strict", scope: bool = False) -> Callabl
                     if isinstance(arg, Unknown):
                         return derived(arg)
             try:
-                return impl(current, *args) if scope else impl(*args)
+                result = impl(current, *args) if scope else impl(*args)
             except EvalError as exc:
                 raise EvalError(f"{name}(): {exc}") from None
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, netaddr.AddrFormatError) as exc:
-                raise EvalError(f"{name}(): invalid arguments ({exc})") from None
+                raise EvalError(f"{name}(): invalid arguments ({_quoting_nothing(exc)})") from None
+            if TAINT and TAINT.tainted(args):  # what is computed from a secret is secret (taint.py)
+                TAINT.mark(result)
+            return result
 
         FUNCTIONS[name] = call
         return impl
 
     return register
+
+
+def _quoting_nothing(exc: Exception) -> str:
+    """Python's message for ``exc`` unless it quotes an argument (taint.py: values are described, not quoted)."""
+    text = str(exc)
+    return type(exc).__name__ if "'" in text or '"' in text else text
 
 
 def _unsupported(name: str, reason: str) -> None:
@@ -581,7 +591,7 @@ def _lookup(mapping, key, *default):
         return mapping[key]
     if default:
         return default[0]
-    raise EvalError(f"the map has no key {key!r} and no default was given")
+    raise EvalError(f"the map has no key {describe(key)} and no default was given")
 
 
 @function("merge", unknown="shallow")
@@ -885,13 +895,19 @@ def _identity(value):
     return value
 
 
-for _name in ("sensitive", "nonsensitive", "ephemeralasnull"):
+# nonsensitive() unmarks nothing: in a pull request, whoever calls it is the attacker
+for _name in ("nonsensitive", "ephemeralasnull"):
     function(_name, unknown="own")(_identity)
+
+
+@function("sensitive", unknown="own")
+def _sensitive(value):
+    return TAINT.mark(value, runner=True)
 
 
 @function("issensitive", unknown="own")
 def _issensitive(value):
-    return False
+    return TAINT.tainted(value)
 
 
 # ---------------------------------------------------------------------------
@@ -1061,15 +1077,22 @@ def _dirname(path):
 # ---------------------------------------------------------------------------
 
 
+def _not_a_cidr(text: str) -> EvalError:
+    """The value is quoted only when it looks like an address (taint.py)."""
+    if address_shaped(text):
+        return EvalError(f"invalid CIDR address {text!r}")
+    return EvalError(f"{describe(text)} that is not a CIDR address")
+
+
 def _network(text: Any) -> netaddr.IPNetwork:
     text = to_str(text)
     address, slash, prefix = text.partition("/")
     if not slash or not prefix.isdigit():
-        raise EvalError(f"invalid CIDR address {text!r}")
+        raise _not_a_cidr(text)
     try:
         return netaddr.IPNetwork(text)
     except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise EvalError(f"invalid CIDR address {text!r}") from None
+        raise _not_a_cidr(text) from None
 
 
 @function("cidrsubnet")

@@ -26,12 +26,13 @@ import tempfile
 from typing import Any
 
 import vpclint
+from vpclint.inputs import read_regular
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 1
+SCHEMA = 2
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
@@ -79,9 +80,10 @@ def _size(path: str) -> tuple[Any, Any]:
 
 
 def _read(path: str) -> tuple[Any, Any]:
+    from vpclint.load import MAX_FILE_BYTES
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, MAX_FILE_BYTES)  # never a FIFO or a device, never without bound
     except OSError as exc:
         return exc, f"!{exc.strerror or exc}"
     return data, hashlib.sha256(data).hexdigest()
@@ -269,6 +271,7 @@ def _encode(result: LoadResult) -> dict:
         "unknowns": [[u.resource, u.attribute, u.reason] for u in result.unknowns],
         "comments": {path: [[line, text] for line, text in items] for path, items in result.comments.items()},
         "files": list(result.files),
+        "secrets": sorted(result.secrets),  # repository files' contents only: a runner's secret is never stored
     }
 
 
@@ -317,4 +320,5 @@ def _decode(data: dict) -> LoadResult:
         unknowns=[UnknownNote(*item) for item in data["unknowns"]],
         comments={path: [(line, text) for line, text in items] for path, items in data["comments"].items()},
         files=list(data["files"]),
+        secrets=set(data["secrets"]),
     )
