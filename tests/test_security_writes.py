@@ -56,7 +56,7 @@ def said(result) -> str:
 
 
 def leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(".tmp-"))
 
 
 @pytest.mark.parametrize("target_exists", [True, False], ids=["target exists", "dangling link"])

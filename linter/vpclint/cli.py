@@ -295,7 +295,20 @@ def _progress(wanted: bool | None, format_: str) -> Progress | None:
 def _load_options(config, var_files, variables, cache_dir, no_cache, plan_sources=None) -> LoadOptions:
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
-                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources)
+                       cache_dir=None if no_cache else _trusted_cache(cache_dir or default_cache_dir()),
+                       plan_sources=plan_sources)
+
+
+def _trusted_cache(cache_dir: str) -> str | None:
+    """``cache_dir``, or None with a warning when another user could change it
+    or the cache key is not safe (load/hcl/trust.py): the run goes on uncached."""
+    from vpclint.load.hcl import trust
+
+    problem = trust.review(cache_dir)
+    if problem:
+        click.echo(f"Warning: {problem}; linting without the cache", err=True)
+        return None
+    return cache_dir
 
 
 def _indent(text: str) -> str:

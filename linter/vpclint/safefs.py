@@ -55,7 +55,7 @@ def replace_file(directory: str, name: str, data: bytes, mode: int = 0o600) -> N
     exclusively in ``directory`` (never through a link) and renamed over the
     name: readers never see half a file, and a link at the name is replaced,
     never followed. OSError when the disk refuses."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             if hasattr(os, "fchmod"):

@@ -13,7 +13,9 @@ every recorded observation still holds, so an edited ``.tf`` file, a new
 all cause a fresh load. Nothing stale is ever served.
 
 Entries are JSON (never pickle: a cache directory must not be able to run
-code), written atomically next to the parse cache's.
+code), written atomically next to the parse cache's, signed with the user's
+cache key and served only when the signature holds (trust.py): a ``reads``
+list is a promise that nothing changed, so only vpclint's own is believed.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from typing import Any
 
 import vpclint
+from vpclint import safefs
+from vpclint.load.hcl import trust
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
 # bump when the entry format changes
 SCHEMA = 1
+# what the MAC of a result entry says it is (trust.py): never taken for a parse entry
+KIND = b"loads"
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
@@ -209,49 +214,49 @@ def entry_key(root_dir: str, options: Any, files: list[str] | None) -> str:
 
 
 def lookup(cache_dir: str, key: str) -> LoadResult | None:
-    """The stored result for ``key`` when everything it read is unchanged, else None."""
+    """The stored result for ``key`` when this user's vpclint wrote it
+    (trust.py) and everything it read is unchanged, else None: whatever the
+    file holds, never more than a miss."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return None
+    body = trust.unseal(secret, KIND, trust.read_entry(_path(cache_dir, key, secret)))
+    if body is None:
+        return None
     try:
-        with open(_path(cache_dir, key), encoding="utf-8") as handle:
-            entry = json.load(handle, object_hook=_tagged)
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not (isinstance(entry, dict) and entry.get("v") == SCHEMA and entry.get("key") == key):
-        return None
-    if not still_hold(entry.get("reads")):
-        return None
-    try:
+        entry = json.loads(body, object_hook=_tagged)
+        if not (isinstance(entry, dict) and entry.get("v") == SCHEMA and entry.get("key") == key):
+            return None
+        if not still_hold(entry.get("reads")):
+            return None
         return _decode(entry["result"])
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # signed, so ours: only a bug of an older writer could get here
         return None
 
 
 def store(cache_dir: str, key: str, reads: Reads, result: LoadResult) -> None:
-    """Keep ``result``; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
+    """Keep ``result``, signed; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return
     try:
         text = json.dumps({"v": SCHEMA, "key": key, "reads": reads.log(), "result": _encode(result)},
                           separators=(",", ":"), ensure_ascii=False)
+        data = trust.seal(secret, KIND, text.encode("utf-8"))
     except (Uncacheable, ValueError, TypeError, RecursionError):
         return
-    path = _path(cache_dir, key)
+    name = trust.entry_name(secret, KIND, key)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        directory = safefs.private_dir(cache_dir, "loads", name[:2])
+        if directory is not None:
+            safefs.replace_file(directory, name + ".json", data)
     except OSError:
         pass
 
 
-def _path(cache_dir: str, key: str) -> str:
-    return os.path.join(cache_dir, "loads", key[:2], key + ".json")
+def _path(cache_dir: str, key: str, secret: bytes) -> str:
+    name = trust.entry_name(secret, KIND, key)
+    return os.path.join(cache_dir, "loads", name[:2], name + ".json")
 
 
 # -- the result as JSON ------------------------------------------------------
