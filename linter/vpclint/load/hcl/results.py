@@ -301,24 +301,66 @@ def _tagged(obj: dict) -> Any:
     if len(obj) == 1:
         key, value = next(iter(obj.items()))
         if key == _UNKNOWN:
+            _expect(isinstance(value, str))
             return Unknown(value)
         if key == _REF:
+            _expect(isinstance(value, list) and len(value) == 3 and all(isinstance(part, str) for part in value))
             return Ref(*value)
         if key == _MAP:
+            _expect(isinstance(value, list) and all(isinstance(pair, list) and len(pair) == 2
+                                                    and isinstance(pair[0], str) for pair in value))
             return dict(value)
     return obj
 
 
-def _decode(data: dict) -> LoadResult:
-    resources = [
-        Resource(address=a, type=t, name=n, values=v, mode=mode, module=module, index=index, file=file, line=line,
-                 end_line=end, call_sites=tuple(Span(*site) for site in sites))
-        for a, t, n, v, mode, module, index, file, line, end, sites in data["resources"]
-    ]
-    return LoadResult(
-        resources=resources,
-        errors=[LoadError(*item) for item in data["errors"]],
-        unknowns=[UnknownNote(*item) for item in data["unknowns"]],
-        comments={path: [(line, text) for line, text in items] for path, items in data["comments"].items()},
-        files=list(data["files"]),
-    )
+def _decode(data: Any) -> LoadResult:
+    """The LoadResult ``_encode`` made; ValueError for anything of another shape
+    (values need no walk: JSON holds only value types, and the tags are checked
+    as they are read)."""
+    _expect(isinstance(data, dict))
+    resources = []
+    for item in _list(data["resources"]):
+        _expect(isinstance(item, list) and len(item) == 11)
+        address, type_, name, values, mode, module, index, file, line, end, sites = item
+        _expect(_all(str, address, type_, name, mode, module) and isinstance(values, dict)
+                and (index is None or isinstance(index, (int, str))) and _all((str, type(None)), file)
+                and _all((int, type(None)), line, end))
+        spans = []
+        for site in _list(sites):
+            _expect(isinstance(site, list) and len(site) == 3 and isinstance(site[0], str) and _all(int, *site[1:]))
+            spans.append(Span(*site))
+        resources.append(Resource(address=address, type=type_, name=name, values=values, mode=mode, module=module,
+                                  index=index, file=file, line=line, end_line=end, call_sites=tuple(spans)))
+    errors = []
+    for item in _list(data["errors"]):
+        _expect(isinstance(item, list) and len(item) == 3 and _all(str, item[0], item[2])
+                and _all((int, type(None)), item[1]))
+        errors.append(LoadError(*item))
+    unknowns = []
+    for item in _list(data["unknowns"]):
+        _expect(isinstance(item, list) and len(item) == 3 and _all(str, *item))
+        unknowns.append(UnknownNote(*item))
+    comments = data["comments"]
+    _expect(isinstance(comments, dict))
+    for items in comments.values():
+        _expect(all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int)
+                    and isinstance(pair[1], str) for pair in _list(items)))
+    files = _list(data["files"])
+    _expect(_all(str, *files))
+    return LoadResult(resources=resources, errors=errors, unknowns=unknowns,
+                      comments={path: [(line, text) for line, text in items] for path, items in comments.items()},
+                      files=list(files))
+
+
+def _expect(condition: bool) -> None:
+    if not condition:
+        raise ValueError("not an entry this vpclint writes")
+
+
+def _list(value: Any) -> list:
+    _expect(isinstance(value, list))
+    return value
+
+
+def _all(kind: Any, *values: Any) -> bool:
+    return all(isinstance(value, kind) for value in values)
