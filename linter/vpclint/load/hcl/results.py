@@ -340,16 +340,14 @@ def _decode(data: Any) -> LoadResult:
     for item in _list(data["unknowns"]):
         _expect(isinstance(item, list) and len(item) == 3 and _all(str, *item))
         unknowns.append(UnknownNote(*item))
-    comments = data["comments"]
-    _expect(isinstance(comments, dict))
-    for items in comments.values():
-        _expect(all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int)
-                    and isinstance(pair[1], str) for pair in _list(items)))
+    _expect(isinstance(data["comments"], dict))
+    comments = {}
+    for path, items in data["comments"].items():  # a pair of another length raises ValueError here
+        comments[path] = [(line, text) for line, text in _list(items) if type(line) is int and type(text) is str]
+        _expect(len(comments[path]) == len(items))
     files = _list(data["files"])
     _expect(_all(str, *files))
-    return LoadResult(resources=resources, errors=errors, unknowns=unknowns,
-                      comments={path: [(line, text) for line, text in items] for path, items in comments.items()},
-                      files=list(files))
+    return LoadResult(resources=resources, errors=errors, unknowns=unknowns, comments=comments, files=list(files))
 
 
 def _expect(condition: bool) -> None:
