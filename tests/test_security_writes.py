@@ -153,9 +153,15 @@ def test_a_fifo_named_as_the_output_is_refused_without_hanging(option, checkout)
     assert stat.S_ISFIFO(os.lstat(checkout / "report.fifo").st_mode)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
 def test_a_device_named_as_the_output_is_refused(checkout) -> None:
-    result = check("--output", os.devnull, "infra")
+    result = check("--output", "/dev/zero", "infra")
     assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+def test_the_null_device_discards_the_report(checkout) -> None:
+    result = check("--output", os.devnull, "infra")
+    assert result.exit_code == 1 and f"report written to {os.devnull}" in result.stderr
 
 
 def test_a_regular_file_is_replaced_whole_keeping_its_permissions(checkout) -> None:

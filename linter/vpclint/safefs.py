@@ -11,7 +11,8 @@ checked first:
 
 * a symbolic link at the name is refused (its target is never written);
 * anything else that is not a regular file (a FIFO, a device, a socket, a
-  directory) is refused: writing to it could hang or reach a device;
+  directory) is refused: writing to it could hang or reach a device (the
+  null device named as such, ``--output /dev/null``, discards the report);
 * a directory named *inside the current directory* must still be inside it
   once links are resolved: a checkout's link ``reports -> /usr/lib/...``
   cannot carry ``--output reports/x.md`` elsewhere. A directory the user
@@ -31,7 +32,10 @@ class Refused(Exception):
 
 
 def write_file(path: str, data: bytes, mode: int = 0o666) -> None:
-    """Write ``data`` to ``path`` as described above: Refused or OSError when it cannot."""
+    """Write ``data`` to ``path`` as described above: Refused or OSError when it cannot.
+    The null device, named as such, is the one special file taken: nothing is written."""
+    if os.path.abspath(path) == os.path.abspath(os.devnull):
+        return
     directory = os.path.dirname(path) or os.curdir
     _stays_inside_cwd(directory)
     try:
@@ -109,7 +113,10 @@ def owner_problem(found: os.stat_result) -> str | None:
 def inside_cwd_problem(path: str) -> str | None:
     """Why ``path``, a directory named inside the current directory, leads
     outside it through a link; None when it does not (or is named outside)."""
-    cwd = os.getcwd()
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the current directory is gone: nothing is named inside it
+        return None
     absolute = os.path.abspath(path)
     if not _within(absolute, cwd):
         return None
