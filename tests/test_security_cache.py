@@ -319,9 +319,11 @@ def test_the_key_is_made_once_private_and_outside_the_cache(module: Path, tmp_pa
     assert not [p for p in store.rglob("*") if p.is_file() and made.strip() in p.read_text()]
     assert trust._create_key(str(key_file)) == bytes.fromhex(made)  # a run racing to make one takes the first
     assert key_file.read_text() == made and [p.name for p in key_file.parent.iterdir()] == ["cache.key"]
+    computable = {cache.cache_key(MAIN.encode()), result_key(module)}  # what anyone could work out
     for entry in [*files_in(store, "hcl"), *files_in(store, "loads")]:
         assert entry.read_text().startswith('{"mac":"')
         assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+        assert json.loads(entry.read_text())["key"] in computable and entry.stem not in computable
 
 
 @pytest.mark.parametrize("problem", ["open to other users", "not a key", "a link", "cannot be made"])
