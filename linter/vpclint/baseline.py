@@ -21,6 +21,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from vpclint import safefs
 from vpclint.findings import Finding
 from vpclint.inputs import read_regular
 from vpclint.resources import LoadError
@@ -89,10 +90,10 @@ def render(findings: list[Finding]) -> str:
 
 
 def write(path: str, findings: list[Finding]) -> None:
+    """Record ``findings`` in ``path``, never through a link or into a special file (safefs)."""
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(render(findings))
-    except OSError as exc:
+        safefs.write_file(path, render(findings).encode("utf-8"))
+    except (safefs.Refused, OSError) as exc:
         raise BaselineError(LoadError(path, None, f"cannot write baseline: {exc}")) from None
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from vpclint import __version__
+from vpclint import __version__, safefs
 from vpclint.config import load_config
 from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
@@ -172,10 +172,13 @@ def explain(rule_id, rule_dirs) -> None:
 
 
 def _write(path: str, text: str, what: str = "the report") -> None:
-    """Write ``text`` to PATH; a file that cannot be written is exit 2, not a traceback."""
+    """Write ``text`` to PATH, never through a link or into a special file
+    (safefs); a file that cannot be written is exit 2, not a traceback."""
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        safefs.write_file(path, text.encode("utf-8"))
+    except safefs.Refused as exc:
+        click.echo(f"Error: {display_path(path)}: cannot write {what}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     except OSError as exc:
         click.echo(f"Error: {display_path(path)}: cannot write {what}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -244,7 +247,7 @@ recursive: false
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path, force) -> None:
     """Write a commented starter config (default: ./.vpclint.yaml)."""
-    if os.path.exists(path) and not force:
+    if os.path.lexists(path) and not force:  # a dangling link too: it is never written through
         click.echo(f"Error: {display_path(path)} already exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_ERROR)
     _write(path, STARTER_CONFIG, "the config")
@@ -294,8 +297,20 @@ def _progress(wanted: bool | None, format_: str) -> Progress | None:
 def _load_options(config, var_files, variables, cache_dir, no_cache, plan_sources=None) -> LoadOptions:
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
-                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources,
-                       explicit=frozenset(var_files))
+                       cache_dir=None if no_cache else _trusted_cache(cache_dir or default_cache_dir()),
+                       plan_sources=plan_sources, explicit=frozenset(var_files))
+
+
+def _trusted_cache(cache_dir: str) -> str | None:
+    """``cache_dir``, or None with a warning when another user could change it
+    or the cache key is not safe (load/hcl/trust.py): the run goes on uncached."""
+    from vpclint.load.hcl import trust
+
+    problem = trust.review(cache_dir)
+    if problem:
+        click.echo(f"Warning: {problem}; linting without the cache", err=True)
+        return None
+    return cache_dir
 
 
 def _indent(text: str) -> str:
