@@ -72,6 +72,15 @@ class UnknownNote:
     reason: str
 
 
+@dataclass(frozen=True)
+class Output:
+    """A root output of a state: what ``terraform_remote_state`` reads from it."""
+
+    file: str
+    name: str
+    value: Any
+
+
 @dataclass
 class LoadResult:
     resources: list[Resource] = field(default_factory=list)
@@ -85,6 +94,8 @@ class LoadResult:
     # Kubernetes / Calico policy documents from YAML manifests
     # (vpclint.load.manifests.ManifestDocument)
     manifests: list[Any] = field(default_factory=list)
+    # the root outputs of state inputs (terraform_remote_state reads them)
+    outputs: list[Output] = field(default_factory=list)
 
     def extend(self, other: "LoadResult") -> None:
         self.resources.extend(other.resources)
@@ -94,3 +105,4 @@ class LoadResult:
             self.comments.setdefault(path, []).extend(items)
         self.files.extend(other.files)
         self.manifests.extend(other.manifests)
+        self.outputs.extend(other.outputs)
