@@ -19,6 +19,7 @@ from vpclint.load import (
 )
 from vpclint.model import Expectation, Model
 from vpclint.model.build import build_model
+from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
@@ -39,6 +40,10 @@ class Settings:
     workers: int | None = None  # processes parsing HCL (--jobs); None: one per CPU available
     inline_ignores: bool = True  # --no-inline-ignores: vpclint-ignore comments suppress nothing
     exclude: list[str] = field(default_factory=list)  # --exclude and the config's: directories --recursive skips
+    # --with and the config's with: inputs whose resources join each PATH's network
+    with_paths: list[str] = field(default_factory=list)
+    # each --with input loaded once per run, however many PATHs it joins
+    joined: dict[str, LoadResult] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,12 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     return found
 
 
+def display(path: str) -> str:
+    """``path`` as findings name files: relative to the current directory when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def _loaded_with(path: str, target: str) -> bool:
     """Whether loading ``target`` already read ``path`` (itself, or a file directly in it)."""
     path, target = os.path.abspath(path), os.path.abspath(target)
@@ -221,7 +232,7 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
     """
     if targets is None:
         targets = [target for path in settings.paths for target in discover(path, settings.recursive, settings.exclude)]
-    with _parse_ahead(settings, targets), _finally(settings.progress):
+    with _parse_ahead(settings, [*targets, *settings.with_paths]), _finally(settings.progress):
         for number, target in enumerate(targets, 1):
             if settings.progress is not None:
                 settings.progress.update(number, len(targets), target)
@@ -236,7 +247,12 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
 
 def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[LoadResult, Model, list[UnknownNote]]:
     loaded = load_path(target, settings.load)
-    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
+    for extra in settings.with_paths:
+        if not _loaded_with(extra, target):
+            if extra not in settings.joined:
+                settings.joined[extra] = load_path(extra, settings.load)
+            merge(loaded, settings.joined[extra], display(extra))
+    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):
         if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere

@@ -27,6 +27,7 @@ from vpclint.model import (
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
+from vpclint.model.join import Selector
 from vpclint.providers.common import (
     blocks, first, from_to, given, partly_unknown, protocol, sole_network, text_list,
 )
@@ -50,6 +51,25 @@ _ROUTE_TARGETS = (
     ("core_network_arn", "transit"), ("instance_id", "instance"),
 )
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+# what a data source reads, by its arguments, tags and filters (data-sources/vpc.md, subnet.md,
+# route_table.md, security_group.md; filter names as in the EC2 Describe* APIs)
+_TAGGED = {"tags": True}
+DATA_SOURCES = {
+    "aws_vpc": Selector("aws_vpc", {"id": "id", "cidr_block": "cidr_block"}, **_TAGGED,
+                        filters={"vpc-id": "id", "cidr": "cidr_block", "cidr-block": "cidr_block"},
+                        unsupported=("default",)),
+    "aws_subnet": Selector("aws_subnet", {"id": "id", "vpc_id": "vpc_id", "cidr_block": "cidr_block",
+                                          "availability_zone": "availability_zone"}, **_TAGGED,
+                           filters={"subnet-id": "id", "vpc-id": "vpc_id", "cidr-block": "cidr_block",
+                                    "cidrBlock": "cidr_block", "availability-zone": "availability_zone"},
+                           unsupported=("default_for_az",)),
+    "aws_route_table": Selector("aws_route_table", {"route_table_id": "id", "vpc_id": "vpc_id"}, **_TAGGED,
+                                filters={"route-table-id": "id", "vpc-id": "vpc_id"},
+                                unsupported=("subnet_id", "gateway_id")),
+    "aws_security_group": Selector("aws_security_group", {"id": "id", "name": "name", "vpc_id": "vpc_id"},
+                                   **_TAGGED, filters={"group-id": "id", "group-name": "name", "vpc-id": "vpc_id"}),
+}
+
 SNIPPETS = {
     "route": """resource "aws_route" "{name}" {{
   route_table_id            = {table}.id
