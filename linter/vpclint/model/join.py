@@ -183,7 +183,9 @@ class _State:
         target = self.twins.get(ref.address)
         if target is not None:
             found = _walk(target.values, ref.attr)
-            return found if found is not None else Ref(ref.reason, address=target.address, attr=ref.attr)
+            if found is None or (isinstance(found, Unknown) and not isinstance(found, Ref)):
+                return Ref(ref.reason, address=target.address, attr=ref.attr)  # known after apply: link by address
+            return found
         source = self.by_address.get(ref.address)
         if source is not None and source.type == REMOTE_STATE:
             return self.output(source, ref)
@@ -217,12 +219,15 @@ class _State:
         for argument in selector.unsupported:
             if values.get(argument) not in (None, "", False, [], {}):
                 return [], [], f"it selects by {argument}, which vpclint does not evaluate"
+        unknown = []
         for argument, attribute in selector.arguments.items():
             value = values.get(argument)
             if value is None or value == "":
                 continue
             if isinstance(value, Unknown) and not isinstance(value, Ref):
-                return [], [], f"its argument {argument} is not known ({value.reason})"
+                # a plan shows a data source read at apply with its computed attributes (id) unknown
+                unknown.append(f"its argument {argument} is not known ({value.reason})")
+                continue
             if isinstance(value, Ref) and value.address.startswith("data.") and value.address not in self.twins:
                 return [], [], f"its argument {argument} reads {value.address}, which is not joined"
             wanted.append((attribute, value))
@@ -246,6 +251,8 @@ class _State:
             if attribute is None:
                 return [], [], f"its filter {name} is not one vpclint can evaluate"
             wanted.append((attribute, _AnyOf(tuple(allowed))))
+        if not wanted and unknown:
+            return [], [], unknown[0]
         if not wanted:
             return [], [], "its arguments select nothing vpclint can compare (no id, name, tags or filter)"
         return wanted, scope, None
