@@ -17,7 +17,9 @@ from vpclint.findings import SEVERITY_RANK, Finding
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
-from vpclint.model import Expectation, Model
+from netaddr import AddrFormatError, IPNetwork
+
+from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
@@ -140,23 +142,49 @@ def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
 
 
 def expectations(model: Model, config: Config, matched: set[int]) -> list[Expectation]:
-    """The config's ``expect:`` entries whose cluster and target this model holds."""
-    clusters = {c.address: c for c in model.clusters}
+    """The config's ``expect:`` entries whose endpoints this model holds.
+
+    ``from:`` a cluster, an instance, a subnet or a CIDR; ``to:`` an
+    instance, a managed service, a load balancer, a subnet or a CIDR. An
+    entry of two CIDRs belongs to a model that holds one of them.
+    """
     targets = {e.address: e for e in [*model.endpoints, *model.subnets]}
+    sources = {**targets, **{c.address: c for c in model.clusters}}
     found = []
     for index, entry in enumerate(config.expect):
-        source, target = clusters.get(entry["from"]), targets.get(entry["to"])
-        if source is None or target is None:
+        source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"])
+        target = targets.get(entry["to"]) or cidr_endpoint(model, entry["to"])
+        if source is None or target is None or (source.resource is None and target.resource is None
+                                                and source.network is None and target.network is None):
             continue
         matched.add(index)
         port = entry.get("port")
         if port is None and getattr(target, "ports", None):
             port = target.ports[0]
-        policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1)
+        policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1) \
+            if isinstance(source, Cluster) else []
         found.append(Expectation(f"expect[{index}]", None, source=source, target=target, port=port,
                                  protocol=entry.get("protocol", "tcp"), config_file=config.path, index=index,
                                  policies=policies, pods=entry.get("pods", {})))
     return found
+
+
+def cidr_endpoint(model: Model, text: str) -> Endpoint | None:
+    """A CIDR an expectation names, placed in the network (and subnet) of the
+    model whose address space holds it; None when ``text`` is no CIDR."""
+    try:
+        net = IPNetwork(text, flags=0) if "/" in text else None
+    except (AddrFormatError, ValueError, TypeError):
+        net = None
+    if net is None:
+        return None
+    endpoint = Endpoint(text, None, kind="range")
+    endpoint.address_ip = Cidr(endpoint, "cidr", "range", text=text, net=net)
+    endpoint.subnet = next((s for s in model.subnets if s.cidr is not None and s.cidr.net is not None
+                            and net in s.cidr.range), None)
+    endpoint.network = endpoint.subnet.network if endpoint.subnet is not None else next(
+        (n for n in model.networks if any(c.net is not None and net in c.range for c in n.cidrs)), None)
+    return endpoint
 
 
 def display(path: str) -> str:
@@ -304,9 +332,12 @@ def lint(settings: Settings) -> Report:
     for index, entry in enumerate(settings.config.expect):
         if index not in matched:
             line = settings.config.expect_lines[index] if index < len(settings.config.expect_lines) else None
-            report.errors.append(LoadError(settings.config.path or "config", line,
-                                           f"expect[{index}]: no input holds both {entry['from']} (a cluster) "
-                                           f"and {entry['to']}"))
+            if entry["to"].startswith("kubernetes_service"):
+                problem = f"a Kubernetes Service ({entry['to']}) as to: is not supported yet"
+            else:
+                problem = (f"no input holds both {entry['from']} (a cluster, instance, subnet or CIDR) and "
+                           f"{entry['to']} (an instance, managed service, load balancer, subnet or CIDR)")
+            report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
     _filter(report, settings, suppressor)
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))

@@ -414,9 +414,23 @@ def _endpoints(b: Builder) -> None:
         subnets = b.resolve_all(info.get("client_subnets"), res, "broker_node_group_info.client_subnets")
         _endpoint(b, res, "broker", subnets,
                   (info.get("security_groups"), "broker_node_group_info.security_groups"), _msk_ports(res.values))
+    for res in b.of_type("aws_lb", "aws_alb"):  # in its subnets, guarded by its security groups (an NLB may have none)
+        v = res.values
+        listed = v.get("subnets")  # a list, or unknown as a whole
+        mapped = [m.get("subnet_id") for m in blocks(v.get("subnet_mapping"))]
+        subnets = b.resolve_all([*listed, *mapped] if isinstance(listed, list) else (mapped if listed is None else listed),
+                                res, "subnets")
+        _endpoint(b, res, "load balancer", subnets, (v.get("security_groups"), "security_groups"), [],
+                  v.get("arn"))
+    for res in b.of_type("aws_lb_listener", "aws_alb_listener"):  # the ports a load balancer listens on
+        balancer = b.resolve(res.values.get("load_balancer_arn"), res, "load_balancer_arn")
+        port = res.values.get("port")
+        if isinstance(balancer, Endpoint) and isinstance(port, int) and port not in balancer.ports:
+            balancer.ports.append(port)
 
 
-def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple[Any, str], ports: list[int]) -> None:
+def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple[Any, str], ports: list[int],
+              *ids: Any) -> None:
     """A service in the first of ``subnets``, guarded by the security groups
     ``groups`` names (value, attribute); its network is its subnet's, else its groups'."""
     endpoint = Endpoint(res.address, res, kind=kind, ports=ports)
@@ -424,7 +438,7 @@ def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple
     endpoint.subnet = next((s for s in subnets if isinstance(s, Subnet)), None)
     networks = [g.network for g in endpoint.security_groups if g.network is not None]
     endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
-    b.model.endpoints.append(b.register(endpoint))
+    b.model.endpoints.append(b.register(endpoint, *ids))
 
 
 def _msk_ports(v: dict) -> list[int]:
