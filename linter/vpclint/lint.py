@@ -19,7 +19,7 @@ from vpclint.load import (
 )
 from netaddr import AddrFormatError, IPNetwork
 
-from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model
+from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
@@ -155,7 +155,8 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
         source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"])
         target = targets.get(entry["to"]) or cidr_endpoint(model, entry["to"])
         if source is None or target is None or (source.resource is None and target.resource is None
-                                                and source.network is None and target.network is None):
+                                                and not getattr(source, "networks", None)
+                                                and not getattr(target, "networks", None)):
             continue
         matched.add(index)
         port = entry.get("port")
@@ -169,7 +170,7 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     return found
 
 
-def cidr_endpoint(model: Model, text: str) -> Endpoint | None:
+def cidr_endpoint(model: Model, text: str) -> Range | None:
     """A CIDR an expectation names, placed in the network (and subnet) of the
     model whose address space holds it; None when ``text`` is no CIDR."""
     try:
@@ -178,12 +179,15 @@ def cidr_endpoint(model: Model, text: str) -> Endpoint | None:
         net = None
     if net is None:
         return None
-    endpoint = Endpoint(text, None, kind="range")
+    endpoint = Range(text, None)
     endpoint.address_ip = Cidr(endpoint, "cidr", "range", text=text, net=net)
-    endpoint.subnet = next((s for s in model.subnets if s.cidr is not None and s.cidr.net is not None
-                            and net in s.cidr.range), None)
-    endpoint.network = endpoint.subnet.network if endpoint.subnet is not None else next(
-        (n for n in model.networks if any(c.net is not None and net in c.range for c in n.cidrs)), None)
+    endpoint.networks = [n for n in model.networks if any(c.net is not None and net in c.range for c in n.cidrs)]
+    subnets = [s for s in model.subnets if s.cidr is not None and s.cidr.net is not None and net in s.cidr.range]
+    endpoint.subnet = subnets[0] if len(subnets) == 1 else None
+    if endpoint.subnet is not None:
+        endpoint.network = endpoint.subnet.network
+    elif len(endpoint.networks) == 1:
+        endpoint.network = endpoint.networks[0]
     return endpoint
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from netaddr import IPSet
 
 from vpclint.analysis import routing, security
-from vpclint.model import Cluster, Element, Endpoint, Expectation, PortRange, SecurityGroup, Subnet
+from vpclint.model import Cluster, Element, Endpoint, Expectation, PortRange, Range, SecurityGroup, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
 
@@ -69,6 +69,25 @@ def _source_ranges(source: Element) -> IPSet | None:
     return IPSet([subnets[0].cidr.range])
 
 
+def _route_out_of_several(source: Element, target: Range) -> list[Hop]:
+    """A range in several networks' address space (peers whose CIDRs
+    overlap): which one is meant is not known, but a source whose tables
+    send it into none of them cannot reach it."""
+    dest = _dest_ranges(target)
+    names = ", ".join(n.name for n in target.networks)
+    failed = []
+    for network in target.networks:
+        peering = routing.peering_between(source.network, network) if network is not source.network else None
+        hops = _route_out(source, dest, peering) if peering is not None else []
+        fail = next((h for h in hops if h.verdict == "fail"), None)
+        if fail is None:
+            return [Hop("networks", "unknown", f"{target.address} lies in the address space of several networks "
+                        f"({names}); which one it means is not known", target)]
+        failed.append(fail)
+    return [Hop("route from source subnet", "fail", "; ".join(h.detail for h in failed), failed[0].element,
+                fix=failed[0].fix)]
+
+
 def _networks_unknown(source: Element, target: Element) -> Hop:
     for end in (source, target):
         if isinstance(end, Endpoint) and end.kind == "range" and end.network is None:
@@ -82,6 +101,8 @@ def trace(expectation: Expectation) -> list[Hop]:
     hops: list[Hop] = []
     source_net = source.network
     dest_net = target.network if target is not None else None
+    if source_net is not None and isinstance(target, Range) and len(target.networks) > 1:
+        return _route_out_of_several(source, target)
     if source_net is None or dest_net is None:
         return [_networks_unknown(source, target)]
     same = dest_net is source_net

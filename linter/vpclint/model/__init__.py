@@ -322,6 +322,16 @@ class Endpoint(Element):
 
 
 @dataclass(eq=False)
+class Range(Endpoint):
+    """A CIDR an expectation names (kind "range"): ``network`` is the one
+    network whose address space holds it; ``networks`` all that do (B and C
+    may share 192.168.0.0/16, and a range in both is in neither for sure)."""
+
+    kind: str = "range"
+    networks: list[Network] = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class Cluster(Element):
     """A Kubernetes cluster and where its pods' traffic comes from."""
 
