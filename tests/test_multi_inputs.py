@@ -164,3 +164,38 @@ def test_the_same_resource_in_two_inputs_is_one_element(tmp_path):
     report = joined(state, tmp_path / "copy.json")
     (_, model), = report.models
     assert sorted(n.address for n in model.networks) == ["huaweicloud_vpc.demo", "huaweicloud_vpc.demo2"]
+
+
+AWS = FIXTURES / "multi_aws_eks"
+
+
+@pytest.mark.parametrize("variant", ["broken", "fixed"])
+@pytest.mark.parametrize("inputs", [("app", "net"), ("app/plan.json", "net/state.json")], ids=["hcl", "plan+state"])
+def test_eks_stack_finds_the_shared_vpc_by_tags_and_filters(variant, inputs):
+    """AWS: the app's EKS cluster reads the shared VPC (data aws_vpc by tags) and
+    its node subnets (data aws_subnet by vpc_id, zone and a tag filter); the
+    expectation to the net stack's internal load balancer fails at the data
+    VPC's route table, which routes only nodes_a's range back."""
+    base = AWS / variant
+    app, net = (base / part for part in inputs)
+    report = joined(app, net, config=base / "app" / ".vpclint.yaml")
+    assert report.errors == [] and report.unknowns == []
+    expected = {(r, a, str(Path(f).resolve()), line) for r, a, f, line in annotations(base / "net")}
+    assert found(report) == expected
+    assert len(expected) == (1 if variant == "broken" else 0)
+    if variant == "broken":
+        (finding,) = report.findings
+        assert finding.message == ("pods of aws_eks_cluster.main cannot reach aws_lb.data on tcp/443: return route "
+                                   "fails — aws_route_table.data has no route back to 10.0.2.0/24 through "
+                                   "aws_vpc_peering_connection.shared_data")
+
+
+def test_two_vpcs_sharing_the_tag_leave_the_cluster_external():
+    base = AWS / "ambiguous"
+    report = joined(base / "app", base / "net", config=base / "app" / ".vpclint.yaml")
+    assert report.findings == [] and report.errors == []
+    assert [(u.resource, u.reason.split(":")[0]) for u in report.unknowns] == [
+        ("data.aws_subnet.nodes_a", "its argument vpc_id reads data.aws_vpc.shared, which is not joined"),
+        ("data.aws_subnet.nodes_b", "its argument vpc_id reads data.aws_vpc.shared, which is not joined"),
+        ("data.aws_vpc.shared", "ambiguous")]
+    assert "aws_vpc.shared, aws_vpc.shared_old" in report.unknowns[2].reason

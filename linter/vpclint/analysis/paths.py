@@ -203,6 +203,9 @@ def _security(expectation: Expectation, pods: IPSet, shown: str) -> Hop:
     if not isinstance(target, Endpoint) or not groups:
         return Hop("security group", "unknown", f"the security groups of {target.address} are not known here",
                    target)
+    if port is None and target.kind == "load balancer":
+        return Hop("security group", "unknown", f"the ports {target.address} listens on are not known (give port: "
+                   "in the expectation)", target)
     ports = [PortRange(port, port)] if port is not None else None
     source = expectation.source
     gap = security.missing_any(groups, pods, expectation.protocol, ports, source if isinstance(source, Cluster) else None)

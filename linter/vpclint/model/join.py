@@ -318,8 +318,9 @@ class _State:
         """Whether ``res``'s attribute equals ``wanted``: True, False, None (cannot tell), or
         ``_ABSENT`` when the resource does not have it (an id not known before apply)."""
         have = _walk(res.values, attribute)
-        if have is None:
-            return False if attribute.startswith("tags.") and isinstance(res.values.get("tags"), dict) else _ABSENT
+        if have is None:  # a tag the resource does not carry, or an attribute it does not have (yet)
+            return False if attribute.startswith("tags.") and not isinstance(res.values.get("tags"), Unknown) \
+                else _ABSENT
         if isinstance(wanted, _AnyOf):
             answers = [self.compare(res, attribute, option, casefold) for option in wanted.options]
             return True if True in answers else (None if None in answers else answers[0] if answers else False)
@@ -337,7 +338,10 @@ class _State:
         """Two values that may be references: the same attribute of the same resource, or its known value."""
         a, b = self.known(a), self.known(b)
         if isinstance(a, Ref) and isinstance(b, Ref):
-            return True if (a.address, a.attr) == (b.address, b.attr) else None
+            if (a.address, a.attr) == (b.address, b.attr):
+                return True
+            managed = all(getattr(self.by_address.get(r.address), "mode", None) == "managed" for r in (a, b))
+            return False if managed and a.attr == b.attr == "id" else None  # two resources, two ids
         if isinstance(a, Unknown) or isinstance(b, Unknown):
             return None
         return a == b
