@@ -117,7 +117,8 @@ def test_a_with_path_that_cannot_be_read_is_exit_2_and_the_rest_is_linted(monkey
 def test_config_with_is_relative_to_the_config_file(tmp_path, monkeypatch):
     config = tmp_path / "cfg" / "vpclint.yaml"
     config.parent.mkdir()
-    config.write_text(f"with: [{os.path.relpath(MULTI / 'tfvars_ids' / 'broken' / 'net' / 'state.json', config.parent)}]\n")
+    state = MULTI / "tfvars_ids" / "broken" / "net" / "state.json"
+    config.write_text(f"with: [{os.path.relpath(state, config.parent)}]\n")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["check", str(MULTI / "tfvars_ids" / "broken" / "app"), "--config", str(config),
                                       "--no-cache", "--format", "json"])

@@ -279,11 +279,11 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
 
 def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[LoadResult, Model, list[UnknownNote]]:
     loaded = load_path(target, settings.load)
-    for extra in settings.with_paths:
-        if not _loaded_with(extra, target):
-            if extra not in settings.joined:
-                settings.joined[extra] = load_path(extra, settings.load)
-            merge(loaded, settings.joined[extra], display(extra))
+    joining = [extra for extra in settings.with_paths if not _loaded_with(extra, target)]
+    for extra in joining:
+        if extra not in settings.joined:
+            settings.joined[extra] = load_path(extra, settings.load)
+    merge(loaded, [(settings.joined[extra], display(extra)) for extra in joining])
     model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):

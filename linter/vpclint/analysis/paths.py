@@ -208,7 +208,8 @@ def _security(expectation: Expectation, pods: IPSet, shown: str) -> Hop:
                    "in the expectation)", target)
     ports = [PortRange(port, port)] if port is not None else None
     source = expectation.source
-    gap = security.missing_any(groups, pods, expectation.protocol, ports, source if isinstance(source, Cluster) else None)
+    cluster = source if isinstance(source, Cluster) else None
+    gap = security.missing_any(groups, pods, expectation.protocol, ports, cluster)
     names = ", ".join(g.address for g in groups)
     if gap is None:
         return Hop("security group", "unknown", f"the rules of {names} are not all known", groups[0])

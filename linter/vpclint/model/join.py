@@ -64,8 +64,8 @@ class Joined:
     unknowns: list[UnknownNote]
 
 
-def merge(primary: LoadResult, other: LoadResult, label: str) -> None:
-    """Add ``other`` (an input given with --with, named ``label``) to ``primary``.
+def merge(primary: LoadResult, others: Iterable[tuple[LoadResult, str]]) -> None:
+    """Add ``others`` (inputs given with --with, each with its label) to ``primary``.
 
     Two inputs that both manage an address hold two elements unless their
     ids match: the same id is the same resource (kept once); otherwise the
@@ -74,19 +74,22 @@ def merge(primary: LoadResult, other: LoadResult, label: str) -> None:
     """
     mine = {r.address: r for r in primary.resources}
     bases = {_INDEX.sub("", a) for a in mine}
-    same = {r.address for r in other.resources if r.address in mine and _same_id(r, mine[r.address])}
-    clash = {_INDEX.sub("", r.address) for r in other.resources if r.address not in same} & bases
-    renamed = LoadResult(errors=other.errors, unknowns=other.unknowns, comments=other.comments, files=other.files,
-                         manifests=other.manifests, outputs=other.outputs)
-    for res in other.resources:
-        if res.address in same:
-            continue
-        if clash:
-            values = _renamed(res.values, clash, label)
-            address = f"{label}:{res.address}" if _INDEX.sub("", res.address) in clash else res.address
-            res = replace(res, address=address, values=values)
-        renamed.resources.append(res)
-    primary.extend(renamed)
+    for other, label in others:
+        own = {r.address: _INDEX.sub("", r.address) for r in other.resources}
+        same = {a for a, r in zip(own, other.resources) if a in mine and _same_id(r, mine[a])}
+        clash = {base for address, base in own.items() if address not in same and base in bases}
+        added = LoadResult(errors=other.errors, unknowns=other.unknowns, comments=other.comments, files=other.files,
+                           manifests=other.manifests, outputs=other.outputs)
+        for res in other.resources:
+            if res.address in same:
+                continue
+            if clash:
+                address = f"{label}:{res.address}" if own[res.address] in clash else res.address
+                res = replace(res, address=address, values=_renamed(res.values, clash, label))
+            added.resources.append(res)
+            mine[res.address] = res
+            bases.add(_INDEX.sub("", res.address))
+        primary.extend(added)
 
 
 def _same_id(a: Resource, b: Resource) -> bool:

@@ -418,8 +418,8 @@ def _endpoints(b: Builder) -> None:
         v = res.values
         listed = v.get("subnets")  # a list, or unknown as a whole
         mapped = [m.get("subnet_id") for m in blocks(v.get("subnet_mapping"))]
-        subnets = b.resolve_all([*listed, *mapped] if isinstance(listed, list) else (mapped if listed is None else listed),
-                                res, "subnets")
+        given_subnets = [*listed, *mapped] if isinstance(listed, list) else (mapped if listed is None else listed)
+        subnets = b.resolve_all(given_subnets, res, "subnets")
         _endpoint(b, res, "load balancer", subnets, (v.get("security_groups"), "security_groups"), [],
                   v.get("arn"))
     for res in b.of_type("aws_lb_listener", "aws_alb_listener"):  # the ports a load balancer listens on
