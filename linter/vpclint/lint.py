@@ -292,7 +292,23 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
             loaded.errors.extend(more.errors)
             unknowns.extend(build_policies(model, more))
     model.expectations = expectations(model, settings.config, matched)
+    unknowns.extend(_undecided(model.expectations))
     return loaded, model, unknowns
+
+
+def _undecided(found: list[Expectation]) -> list[UnknownNote]:
+    """Expectations no hop fails but some hop cannot decide: silence about them
+    is not "it holds", so each says which hop and why."""
+    from vpclint.analysis.paths import trace
+
+    notes = []
+    for expectation in found:
+        hops = trace(expectation)
+        if not any(h.verdict == "fail" for h in hops):
+            notes.extend(UnknownNote(f"{expectation.address} ({expectation.source.address} -> "
+                                     f"{expectation.target.address})", h.name, h.detail)
+                         for h in hops if h.verdict == "unknown")
+    return notes
 
 
 @contextlib.contextmanager
