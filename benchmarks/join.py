@@ -26,7 +26,7 @@ import os
 import statistics
 import time
 
-from vpclint.lint import display
+from vpclint.findings import display_path
 from vpclint.load import LoadOptions, load_path
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
@@ -116,7 +116,7 @@ def separate(net: str, apps: list[str]) -> int:
 
 def joined(net: str, apps: list[str]) -> int:
     loaded = load_path(net, LoadOptions())
-    merge(loaded, [(load_path(path, LoadOptions()), display(path)) for path in apps])
+    merge(loaded, [(load_path(path, LoadOptions()), display_path(path)) for path in apps])
     model, _ = build_model(loaded.resources, None, loaded.unknowns, loaded.outputs)
     return sum(1 for c in model.clusters if c.network is not None and c.network.managed)
 

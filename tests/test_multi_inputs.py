@@ -141,19 +141,20 @@ def test_suppressions_and_baselines_work_across_inputs(tmp_path, monkeypatch):
     assert json.loads(result.output)["findings"] == [] and result.exit_code == 0
 
 
-def test_two_inputs_managing_one_address_are_two_elements_unless_their_ids_match(tmp_path):
+def test_two_inputs_managing_one_address_are_two_elements_unless_their_ids_match(tmp_path, monkeypatch):
     """app/ declares its own huaweicloud_vpc.demo (another VPC): the joined one is renamed, not merged."""
     shutil.copytree(MULTI / "tfvars_ids" / "broken", tmp_path / "stack")
     app = tmp_path / "stack" / "app" / "main.tf"
     app.write_text(app.read_text() + '\nresource "huaweicloud_vpc" "demo" {\n  name = "app-own"\n'
                                      '  cidr = "172.31.0.0/16"\n}\n')
-    state = tmp_path / "stack" / "net" / "state.json"
-    report = joined(tmp_path / "stack" / "app", state)
+    monkeypatch.chdir(tmp_path)
+    state = "stack/net/state.json"
+    report = joined(Path("stack/app"), Path(state))
     assert [(f.rule_id, f.resource) for f in report.findings] == [
         ("pod_cidr_route_missing", "huaweicloud_vpc_route_table.demo2")]
     (_, model), = report.models
     assert sorted(n.address for n in model.networks) == [
-        f"{state}:huaweicloud_vpc.demo", "huaweicloud_vpc.demo", "huaweicloud_vpc.demo2"]
+        "huaweicloud_vpc.demo", "huaweicloud_vpc.demo2", "stack/net/state.json:huaweicloud_vpc.demo"]
     cluster, = model.clusters
     assert cluster.network.address == f"{state}:huaweicloud_vpc.demo"  # by the id in tfvars, not the name
 
@@ -202,3 +203,18 @@ def test_two_vpcs_sharing_the_tag_leave_the_cluster_external():
         ("expect[0] (aws_eks_cluster.main -> aws_lb.data)", "the addresses pods of aws_eks_cluster.main carry are "
                                                             "not known")]  # silence about the expectation says why
     assert "aws_vpc.shared, aws_vpc.shared_old" in report.unknowns[2].reason
+
+
+def test_two_app_stacks_joined_to_one_network_report_its_findings_once(tmp_path):
+    """vpclint check app1 app2 --with net: the network's own finding is one finding, not one per PATH."""
+    base = tmp_path / "stacks"
+    shutil.copytree(MULTI / "by_name" / "broken", base)
+    shutil.copytree(base / "app", base / "app2")
+    net = base / "net" / "main.tf"
+    net.write_text(net.read_text().replace('  destination = "10.1.0.0/16"\n', '  destination = "10.9.0.0/16"\n'))
+    cfg = load_config(None)
+    report = lint(Settings(paths=[str(base / "app"), str(base / "app2")], config=cfg,
+                           with_paths=[str(base / "net")], load=LoadOptions(env={})))
+    assert sorted((f.rule_id, f.resource) for f in report.findings) == [
+        ("peering_route_missing", "huaweicloud_vpc_peering_connection.peering_demo"),
+        ("pod_cidr_route_missing", "huaweicloud_vpc_route_table.demo2")]

@@ -13,7 +13,7 @@ from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
-from vpclint.findings import SEVERITY_RANK, Finding
+from vpclint.findings import SEVERITY_RANK, Finding, display_path
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
@@ -191,12 +191,6 @@ def cidr_endpoint(model: Model, text: str) -> Range | None:
     return endpoint
 
 
-def display(path: str) -> str:
-    """``path`` as findings name files: relative to the current directory when below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
-
-
 def _loaded_with(path: str, target: str) -> bool:
     """Whether loading ``target`` already read ``path`` (itself, or a file directly in it)."""
     path, target = os.path.abspath(path), os.path.abspath(target)
@@ -283,7 +277,7 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
     for extra in joining:
         if extra not in settings.joined:
             settings.joined[extra] = load_path(extra, settings.load)
-    merge(loaded, [(settings.joined[extra], display(extra)) for extra in joining])
+    merge(loaded, [(settings.joined[extra], display_path(extra)) for extra in joining])
     model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):
@@ -335,6 +329,7 @@ def lint(settings: Settings) -> Report:
     matched: set[int] = set()
     discovered = [(path, discover(path, settings.recursive, settings.exclude)) for path in settings.paths]
     report.empty = [path for path, found in discovered if not found]
+    seen: set[tuple] = set()
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
@@ -346,6 +341,8 @@ def lint(settings: Settings) -> Report:
         findings, errors = run_rules(report.rules, model)
         if settings.inline_ignores:
             findings = suppressor.apply(loaded, findings)
+        if settings.with_paths:  # an input joined to several PATHs: its own findings once
+            findings = [f for f in findings if _first_time(f, seen)]
         _record_origins(report, target, loaded.resources, findings)
         report.findings.extend(findings)
         report.errors.extend(errors)
@@ -362,6 +359,14 @@ def lint(settings: Settings) -> Report:
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
+
+
+def _first_time(finding: Finding, seen: set[tuple]) -> bool:
+    key = finding.sort_key()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _record_origins(report: Report, target: str, resources, findings: list[Finding]) -> None:
