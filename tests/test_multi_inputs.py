@@ -26,6 +26,9 @@ from vpclint.resources import UnknownNote
 
 MULTI = FIXTURES / "multi_seed000"
 STYLES = {"by_name": "net", "remote_state": "net/state.json", "tfvars_ids": "net/state.json"}
+# how each style is linted: the app stack as written, joined to the network stack
+RUNS = {**{style: ("app", net) for style, net in STYLES.items()},
+        "by_name as a plan of app with the state of net": ("app/plan.json", "net/state.json")}
 
 
 def joined(app: Path, *with_paths: Path, config: Path | None = None):
@@ -35,10 +38,11 @@ def joined(app: Path, *with_paths: Path, config: Path | None = None):
 
 
 @pytest.mark.parametrize("variant", ["broken", "fixed"])
-@pytest.mark.parametrize("style", sorted(STYLES))
-def test_three_joining_styles_find_the_network_stacks_missing_route(style, variant):
-    base = MULTI / style / variant
-    report = joined(base / "app", base / STYLES[style], config=base / "app" / ".vpclint.yaml")
+@pytest.mark.parametrize("run", sorted(RUNS))
+def test_three_joining_styles_find_the_network_stacks_missing_route(run, variant):
+    base = MULTI / run.split()[0] / variant
+    app, net = RUNS[run]
+    report = joined(base / app, base / net, config=base / "app" / ".vpclint.yaml")
     assert report.errors == [] and report.unknowns == []
     expected = {(r, a, str(Path(f).resolve()), line) for r, a, f, line in annotations(base / "net")}
     assert found(report) == expected
