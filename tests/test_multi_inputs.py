@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, annotations, found
 from vpclint.cli import cli
+from vpclint.analysis.paths import trace
 from vpclint.config import load_config
 from vpclint.lint import Settings, lint
 from vpclint.load import LoadOptions
@@ -222,3 +223,39 @@ def test_two_app_stacks_joined_to_one_network_report_its_findings_once(tmp_path)
     assert sorted((f.rule_id, f.resource) for f in report.findings) == [
         ("peering_route_missing", "huaweicloud_vpc_peering_connection.peering_demo"),
         ("pod_cidr_route_missing", "huaweicloud_vpc_route_table.demo2")]
+
+
+CROSS = FIXTURES / "multi_batfish_cross_account"
+
+
+def test_batfish_cross_account_peering_two_account_states_joined_by_ids():
+    """AwsConfigurationVpcPeeringCrossAccountTest: SSH from A to B and back is
+    ACCEPTED. Each account's state knows the other's VPC or peering only by id."""
+    report = joined(CROSS / "account_a" / "state.json", CROSS / "account_b" / "state.json",
+                    config=CROSS / ".vpclint.yaml")
+    assert report.findings == [] and report.errors == [] and report.unknowns == []
+    (_, model), = report.models
+    assert [[(h.name, h.verdict) for h in trace(e)] for e in model.expectations] == [[
+        ("source addresses", "pass"), ("peering", "pass"), ("route from source subnet", "pass"),
+        ("return route", "pass"), ("security group", "pass"), ("network ACL", "pass"), ("whitelist", "pass")]] * 2
+    alone = joined(CROSS / "account_a" / "state.json", config=CROSS / ".vpclint.yaml")
+    assert [e.message.split(":")[0] for e in alone.errors] == ["expect[0]", "expect[1]"]
+
+
+def test_batfish_cross_account_peering_without_the_return_route(tmp_path):
+    shutil.copytree(CROSS, tmp_path / "cross")
+    state = tmp_path / "cross" / "account_b" / "state.json"
+    doc = json.loads(state.read_text())
+    (table,) = [r for r in doc["values"]["root_module"]["resources"] if r["address"] == "aws_route_table.b"]
+    table["values"]["route"] = []
+    state.write_text(json.dumps(doc))
+    report = joined(tmp_path / "cross" / "account_a" / "state.json", state, config=tmp_path / "cross" / ".vpclint.yaml")
+    assert sorted((f.rule_id, f.resource, Path(f.file).relative_to(tmp_path).as_posix(), f.line,
+                   f.message.split(":")[0]) for f in report.findings) == [
+        ("expected_path_blocked", "aws_route_table.b", "cross/account_b/main.tf", 23,
+         "aws_instance.a cannot reach aws_instance.b on tcp/22"),
+        ("expected_path_blocked", "aws_route_table.b", "cross/account_b/main.tf", 23,
+         "aws_instance.b cannot reach aws_instance.a on tcp/22"),
+        ("peering_route_missing", "aws_vpc_peering_connection.a_b", "cross/account_a/main.tf", 22,
+         "aws_vpc.b has no route through aws_vpc_peering_connection.a_b for 10.1.0.0/16, the CIDR of the VPC it "
+         "is peered with; add one to its route table (peering_route_missing)".split(":")[0])]

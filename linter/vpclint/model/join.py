@@ -122,7 +122,7 @@ def join(resources: list[Resource], outputs: Iterable[Output] = ()) -> Joined:
     data = [r for r in resources if r.mode == "data" and (r.type in table or r.type == REMOTE_STATE)]
     if not data:
         return Joined(resources, {}, [])
-    state = _State(resources, table, list(outputs))
+    state = _State(resources, list(outputs))
     pending = [r for r in data if r.type != REMOTE_STATE]
     # a data source may select by another's id (a subnet by vpc_id): join in rounds until none is added
     while pending:
@@ -145,14 +145,13 @@ def join(resources: list[Resource], outputs: Iterable[Output] = ()) -> Joined:
 
 
 class _State:
-    def __init__(self, resources: list[Resource], table: dict[str, Selector], outputs: list[Output]):
+    def __init__(self, resources: list[Resource], outputs: list[Output]):
         self.managed: dict[str, list[Resource]] = defaultdict(list)
         self.by_address: dict[str, Resource] = {}
         for res in resources:
             self.by_address[res.address] = res
             if res.mode == "managed":
                 self.managed[res.type].append(res)
-        self.table = table
         self.outputs: dict[str, list[Output]] = defaultdict(list)
         for output in outputs:
             self.outputs[output.name].append(output)
