@@ -259,3 +259,10 @@ def test_batfish_cross_account_peering_without_the_return_route(tmp_path):
         ("peering_route_missing", "aws_vpc_peering_connection.a_b", "cross/account_a/main.tf", 22,
          "aws_vpc.b has no route through aws_vpc_peering_connection.a_b for 10.1.0.0/16, the CIDR of the VPC it "
          "is peered with; add one to its route table")]
+
+
+def test_graph_draws_the_joined_network(monkeypatch):
+    monkeypatch.chdir(MULTI / "by_name" / "broken")
+    alone = CliRunner().invoke(cli, ["graph", "app"]).output
+    drawn = CliRunner().invoke(cli, ["graph", "app", "--with", "net"]).output
+    assert "no route back to pods 10.0.0.0/16" in drawn and "no route back" not in alone

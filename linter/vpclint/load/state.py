@@ -87,11 +87,12 @@ def _resources(path: str, root: Any, result: LoadResult) -> None:
             continue
         for entry in module.get("resources") or []:
             label = entry.get("address") if isinstance(entry, dict) else None
+            label = label if isinstance(label, str) else "resource"
             known = entry.get("values") if isinstance(entry, dict) else None
             try:
                 resource = _resource(entry, address, {} if known is None else known)
             except _SHAPE_ERRORS as exc:
-                result.errors.append(LoadError(path, None, f"{label or 'resource'}: unexpected state structure "
+                result.errors.append(LoadError(path, None, f"{label}: unexpected state structure "
                                                f"({exc}); resource skipped"))
                 continue
             if entry.get("deposed_key"):
