@@ -223,12 +223,19 @@ recursive: false
 # terraform's -var-file (relative to this file).
 # var_files: [envs/prod.tfvars]
 
-# Reachability expectations: the pods of a cluster must reach a resource.
+# Reachability expectations: the pods of a cluster (or an instance, a
+# subnet, a CIDR) must reach a resource (an instance, a managed service, a
+# load balancer, a subnet, a CIDR).
 # expect:
 #   - from: huaweicloud_cce_cluster.main
 #     to: huaweicloud_dcs_instance.cache
 #     port: 6379
 #     protocol: tcp
+
+# Inputs that join this network (directories, plans, states; relative to
+# this file), as --with: the network team's stack this one reads by data
+# source, terraform_remote_state or ids.
+# with: [../network/state.json]
 
 # The Kubernetes / Calico policies of a cluster's pods (manifest paths,
 # relative to this file, or Terraform addresses); without this, an input's
