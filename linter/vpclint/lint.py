@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, TextIO
 
+from netaddr import AddrFormatError, IPNetwork
+
 from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
@@ -17,8 +19,6 @@ from vpclint.findings import SEVERITY_RANK, Finding, display_path
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
-from netaddr import AddrFormatError, IPNetwork
-
 from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
