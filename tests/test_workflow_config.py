@@ -142,7 +142,7 @@ def test_init_examples_are_valid_when_uncommented(module: Path) -> None:
         lines.append(line)
     Path("full.yaml").write_text("\n".join(lines) + "\n")
     config = load_config("full.yaml")
-    assert config.rules["docker_bridge_overlap"] == {"enabled": False} and config.expect
+    assert config.rules["docker_bridge_overlap"] == {"enabled": False} and config.expect and config.with_paths
 
 
 def test_init_refuses_to_overwrite_unless_forced(module: Path) -> None:

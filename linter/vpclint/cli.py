@@ -85,12 +85,15 @@ def cli() -> None:
               help="Parse HCL files in N processes [default: one per CPU available].")
 @click.option("--no-inline-ignores", "no_inline_ignores", is_flag=True,
               help="Report findings that vpclint-ignore comments would suppress (an audit of the suppressions).")
+@click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="An input whose resources join PATH's network: a directory, plan or state JSON (repeatable; "
+                   "config key with:).")
 @click.option("--plan-sources", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
               help="The root module plans were made from: findings get its file:line and inline ignores "
                    "[default: each plan's directory, when it holds .tf files].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
           vars_, recursive, excludes, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
-          progress, jobs, no_inline_ignores, plan_sources) -> None:
+          progress, jobs, no_inline_ignores, plan_sources, with_paths) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
@@ -115,6 +118,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         workers=jobs,
         inline_ignores=not no_inline_ignores,
         exclude=[*config.exclude, *(os.path.normpath(p) for p in excludes)],
+        with_paths=[*config.with_paths, *with_paths],
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
@@ -222,12 +226,19 @@ recursive: false
 # terraform's -var-file (relative to this file).
 # var_files: [envs/prod.tfvars]
 
-# Reachability expectations: the pods of a cluster must reach a resource.
+# Reachability expectations: the pods of a cluster (or an instance, a
+# subnet, a CIDR) must reach a resource (an instance, a managed service, a
+# load balancer, a subnet, a CIDR).
 # expect:
 #   - from: huaweicloud_cce_cluster.main
 #     to: huaweicloud_dcs_instance.cache
 #     port: 6379
 #     protocol: tcp
+
+# Inputs that join this network (directories, plans, states; relative to
+# this file), as --with: the network team's stack this one reads by data
+# source, terraform_remote_state or ids.
+# with: [../network/state.json]
 
 # The Kubernetes / Calico policies of a cluster's pods (manifest paths,
 # relative to this file, or Terraform addresses); without this, an input's
@@ -261,7 +272,9 @@ def init(path, force) -> None:
 @click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
 @click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
-def graph(path, format_, config_path, var_file, vars_, output) -> None:
+@click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="An input whose resources join PATH's network (repeatable; config key with:).")
+def graph(path, format_, config_path, var_file, vars_, output, with_paths) -> None:
     """Draw the network of PATH: VPCs, subnets, clusters, peerings and the
     routes through them; what does not route is red."""
     from vpclint import graph as graphs
@@ -270,7 +283,7 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
         config = load_config(config_path)
     except RuleError as exc:
         _fail(exc)
-    settings = Settings(paths=[path], config=config,
+    settings = Settings(paths=[path], config=config, with_paths=[*config.with_paths, *with_paths],
                         load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, False))
     errors, drawn, secrets = [], [], Taint()
     for _, loaded, model, _ in models(settings, set()):

@@ -22,6 +22,7 @@ class Config:
     var_files: list[str] = field(default_factory=list)
     recursive: bool = False
     exclude: list[str] = field(default_factory=list)  # patterns, made relative to the current directory
+    with_paths: list[str] = field(default_factory=list)  # ``with:`` inputs joining the network, made relative
     eks_external_snat: bool = False
     expect: list[dict[str, Any]] = field(default_factory=list)
     expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
@@ -109,6 +110,7 @@ def load_config(path: str | None) -> Config:
                    if inside(f, ["var_files", i])],
         recursive=data.get("recursive", False),
         exclude=[os.path.normpath(os.path.join(base, p)) for p in data.get("exclude", [])],
+        with_paths=[os.path.normpath(os.path.join(base, p)) for p in data.get("with", [])],
         eks_external_snat=data.get("eks_external_snat", False),
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],

@@ -72,6 +72,15 @@ class UnknownNote:
     reason: str
 
 
+@dataclass(frozen=True)
+class Output:
+    """A root output of a state: what ``terraform_remote_state`` reads from it."""
+
+    file: str
+    name: str
+    value: Any
+
+
 @dataclass
 class LoadResult:
     resources: list[Resource] = field(default_factory=list)
@@ -87,6 +96,8 @@ class LoadResult:
     manifests: list[Any] = field(default_factory=list)
     # the strings this load marked as secret (taint.py): never quoted in any output, never cached
     secrets: set[str] = field(default_factory=set)
+    # the root outputs of state inputs (terraform_remote_state reads them)
+    outputs: list[Output] = field(default_factory=list)
 
     def extend(self, other: "LoadResult") -> None:
         self.resources.extend(other.resources)
@@ -97,3 +108,4 @@ class LoadResult:
         self.files.extend(other.files)
         self.manifests.extend(other.manifests)
         self.secrets.update(other.secrets)
+        self.outputs.extend(other.outputs)

@@ -38,7 +38,7 @@ class LoadOptions:
 
 
 def sniff(path: str) -> str:
-    """Return 'hcl-dir', 'hcl-file', 'plan', 'manifest' or 'unknown' for PATH."""
+    """Return 'hcl-dir', 'hcl-file', 'plan' (a plan or state JSON), 'manifest' or 'unknown' for PATH."""
     if os.path.isdir(path):
         return "hcl-dir"
     try:
@@ -65,7 +65,7 @@ def sniff(path: str) -> str:
 
 
 def load_path(path: str, options: LoadOptions) -> LoadResult:
-    """Load one PATH: an HCL root module directory, a .tf file or a plan JSON."""
+    """Load one PATH: an HCL root module directory, a .tf file, a plan or state JSON, or manifests."""
     kind = sniff(path)
     if kind in ("unknown", "special"):
         result = LoadResult()

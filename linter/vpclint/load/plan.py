@@ -24,7 +24,7 @@ from vpclint.taint import Taint
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
-NOT_A_PLAN = "not a Terraform plan (terraform show -json)"
+NOT_A_PLAN = "not a Terraform plan or state (terraform show -json)"
 _AFTER_APPLY = Unknown("known after apply")
 _SKIPPED_ACTIONS = (["delete"], ["forget"])
 _UNREADABLE = object()
@@ -43,7 +43,7 @@ class _Shape(ValueError):
 
 
 def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResult:
-    """Load one plan JSON file; every problem becomes a LoadError, nothing raises.
+    """Load one plan (or state) JSON file; every problem becomes a LoadError, nothing raises.
 
     Resources get the positions of their blocks in the configuration under
     ``options.plan_sources`` (default: the plan's directory, when it holds .tf files).
@@ -54,6 +54,10 @@ def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResu
     doc = _read_json(path, result)
     if doc is _UNREADABLE:
         return result
+    from vpclint.load.state import is_state, load_state
+
+    if is_state(doc):
+        return load_state(path, doc, options)
     if not isinstance(doc, dict) or "format_version" not in doc or not any(
         key in doc for key in ("planned_values", "resource_changes", "configuration")
     ):

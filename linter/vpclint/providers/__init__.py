@@ -15,6 +15,8 @@ from vpclint.providers import aws, azure, google, huaweicloud
 _PROVIDERS = (huaweicloud, aws, google, azure)
 ADAPTERS = tuple(module.adapt for module in _PROVIDERS)
 _SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
+# how each data source type selects the resource it reads (vpclint.model.join)
+DATA_SOURCES = {kind: selector for module in _PROVIDERS for kind, selector in module.DATA_SOURCES.items()}
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:
