@@ -15,7 +15,11 @@ secret the runner holds into an attribute vpclint complains about:
    value, arithmetic what it computes from one. At the boundary (lint.py: every finding's message, fix, address
    and path, every error, every unknown; the pictures) ``redact`` replaces
    each marked string, as written or as repr()/JSON quote it, with
-   ``REDACTED``. ``nonsensitive()`` unmarks nothing: in a pull request its
+   ``REDACTED``. A repository file's content is marked *softly*: its
+   address-shaped strings (rule 2) and map keys stay quotable, everything
+   else is hidden, so a credentials file a CI step left in the checkout
+   never shows while the CIDRs a module reads from its YAML still do.
+   ``nonsensitive()`` unmarks nothing: in a pull request its
    caller is the attacker. A load that marked a value of the runner's is
    never stored in the result cache.
 
@@ -90,23 +94,37 @@ class Taint:
 
     def __init__(self) -> None:
         self.values: set[str] = set()
+        # strings from files of the repository (file(), templatefile()): redacted like the rest, but an
+        # address-shaped one is never held here — a CIDR a module reads from its YAML is configuration,
+        # and rule 2 lets it be quoted; nor are map keys (a credentials file's secrets are its values,
+        # and a for_each over a file's map keeps readable addresses)
+        self.soft: set[str] = set()
         # a value of the runner's was marked (TF_VAR_*, a sensitive variable, sensitive()): the load is
         # never cached; marks from repository files and functions alone keep it cacheable
         self.runner = False
         self._index: tuple[dict[str, list[str]], set[str]] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.values)
+        return bool(self.values or self.soft)
 
     def clear(self) -> None:
         self.values.clear()
+        self.soft.clear()
         self.runner = False
         self._index = None
 
-    def mark(self, value: Any, runner: bool = False) -> Any:
+    def mark(self, value: Any, runner: bool = False, soft: bool = False) -> Any:
         """Mark every string and number in ``value`` (map keys too); returns ``value``.
 
-        ``runner``: the value is the runner's secret, not a repository file's content or derived."""
+        ``runner``: the value is the runner's secret, not a repository file's content or derived.
+        ``soft``: the value comes from a repository file only: its address-shaped strings and map keys
+        stay quotable."""
+        if soft:
+            for text in _leaves(value):
+                if text and not address_shaped(text) and text not in self.soft and text not in self.values:
+                    self.soft.add(text)
+                    self._index = None
+            return value
         for text in _leaves(value, keys=True):
             self.runner = self.runner or runner
             if text and text not in self.values:
@@ -114,17 +132,38 @@ class Taint:
                 self._index = None
         return value
 
+    def level(self, value: Any) -> int:
+        """2 when ``value`` holds a string marked outright, 1 when only a repository file's, else 0."""
+        if not self:
+            return 0
+        found = 0
+        for text in _leaves(value, keys=True):
+            if text in self.values:
+                return 2
+            if text in self.soft:
+                found = 1
+        return found
+
+    def propagate(self, source: Any, result: Any) -> Any:
+        """Mark ``result`` as ``source`` is marked: what is computed from a secret is secret."""
+        level = self.level(source)
+        return self.mark(result, soft=level == 1) if level else result
+
+    def exported(self) -> set[str]:
+        """Every string ``redact`` hides, for the LoadResult."""
+        return self.values | self.soft
+
     def update(self, texts: Any) -> None:
         for text in texts:
             self.mark(text)
 
     def tainted(self, value: Any) -> bool:
         """Whether ``value`` holds a marked string (a template that interpolates one is marked itself)."""
-        return bool(self.values) and any(text in self.values for text in _leaves(value, keys=True))
+        return self.level(value) > 0
 
     def redact(self, text: str | None) -> str | None:
         """``text`` with every marked string in it replaced by REDACTED (linear in ``text``)."""
-        if not self.values or not text:
+        if not self or not text:
             return text
         long, short = self._lookup()
         spans = []
@@ -153,7 +192,7 @@ class Taint:
         if self._index is None:
             long: dict[str, list[str]] = {}
             short: set[str] = set()
-            for text in self.values:
+            for text in self.values | self.soft:
                 for form in {text, repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}:
                     if len(form) >= MIN_SUBSTRING:
                         long.setdefault(form[:MIN_SUBSTRING], []).append(form)

@@ -62,7 +62,7 @@ def _load(loader: "Loader", files: list[str] | None) -> LoadResult:
     try:
         loaded = _run(loader, files)
     finally:
-        secrets, loader.runner_secrets = set(TAINT.values), TAINT.runner
+        secrets, loader.runner_secrets = TAINT.exported(), TAINT.runner
         TAINT.clear()
     loaded.secrets = secrets
     return loaded

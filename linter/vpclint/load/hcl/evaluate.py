@@ -528,8 +528,8 @@ def _binop(node: list, scope: Scope) -> Any:
         if isinstance(side, Unknown):
             return derived(side)
     result = _arith(operator, to_number(left), to_number(right))
-    if TAINT and TAINT.tainted([left, right]):  # a number computed from a secret is secret (taint.py)
-        TAINT.mark(result)
+    if TAINT:  # a number computed from a secret is secret (taint.py)
+        TAINT.propagate([left, right], result)
     return result
 
 
@@ -572,7 +572,7 @@ def _unop(node: list, scope: Scope) -> Any:
     if node[1] == "!":
         return not to_bool(value)
     result = norm_number(-to_number(value))
-    return TAINT.mark(result) if TAINT and TAINT.tainted(value) else result
+    return TAINT.propagate(value, result) if TAINT else result
 
 
 def _for_items(node: list, scope: Scope) -> Any:
@@ -644,7 +644,7 @@ def _tmpl(node: list, scope: Scope) -> Any:
     if unknown is not None:
         return derived(unknown)
     text = "".join(out)
-    return TAINT.mark(text) if out.tainted else text
+    return TAINT.mark(text, soft=out.tainted == 1) if out.tainted else text
 
 
 def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
@@ -658,8 +658,8 @@ def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
             if isinstance(value, Unknown):
                 return value
             text = to_str(value)
-            if TAINT and TAINT.tainted(value):  # a template around a secret is secret (taint.py)
-                out.tainted = True
+            if TAINT:  # a template around a secret is secret (taint.py)
+                out.tainted = max(out.tainted, TAINT.level(value))
             out.append(text)
         elif kind == "if":
             condition = evaluate(part[1], scope)

@@ -76,8 +76,8 @@ def function(name: str, unknown: str = "strict", scope: bool = False) -> Callabl
                 raise EvalError(f"{name}(): {exc}") from None
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, netaddr.AddrFormatError) as exc:
                 raise EvalError(f"{name}(): invalid arguments ({_quoting_nothing(exc)})") from None
-            if TAINT and TAINT.tainted(args):  # what is computed from a secret is secret (taint.py)
-                TAINT.mark(result)
+            if TAINT:  # what is computed from a secret is secret (taint.py)
+                TAINT.propagate(args, result)
             return result
 
         FUNCTIONS[name] = call

@@ -620,7 +620,9 @@ class ModuleInstance:
             if isinstance(exc, OSError):
                 self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
             raise EvalError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
-        return TAINT.mark(content)  # a file may hold anything the runner keeps: never quoted (taint.py)
+        # a file may hold what the runner keeps (a credentials file a CI step wrote into the checkout):
+        # never quoted, but for the addresses in it (taint.py)
+        return TAINT.mark(content, soft=True)
 
     def file_exists(self, path: str) -> Any:
         try:
