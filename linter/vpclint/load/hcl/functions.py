@@ -29,6 +29,7 @@ from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
     EvalError,
+    LimitError,
     Scope,
     a_type,
     check_size,
@@ -917,12 +918,17 @@ def _jsondecode(text):
 
 @function("yamldecode")
 def _yamldecode(text):
+    """Bounded as YAML files are: an alias bomb is refused before it is expanded."""
     import yaml
 
+    from vpclint.load.boundedyaml import YamlTooLarge, load_single
+
     try:
-        return from_json(yaml.safe_load(to_str(text)))
+        return from_json(load_single(to_str(text)))
     except yaml.YAMLError as exc:
         raise EvalError(f"invalid YAML: {exc}") from None
+    except YamlTooLarge as exc:  # more than vpclint evaluates, as for a file: not an error try() hides
+        raise LimitError(f"yamldecode(): {exc}") from None
 
 
 @function("base64encode")
