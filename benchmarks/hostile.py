@@ -6,7 +6,8 @@ Each input is written into a temporary directory and linted by one
 ``vpclint check --no-cache --format json`` process, timed with
 ``time.perf_counter`` and with peak memory from ``/usr/bin/time`` (maximum
 resident set size). A run past ``--timeout`` (default 600 s) is killed and
-shown as such. The inputs:
+shown as such; so is one that runs out of its address space (``--memory-gb``,
+default 3). The inputs:
 
 * ``regex-bomb``: ``regex("^(a|aa)+$", "aaa…a!")``, 105 bytes (Python's re
   backtracks for ever on it; RE2 is linear);
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,13 +36,16 @@ import yaml
 PYTHON = sys.executable
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, float | None, str]:
-    """(seconds, peak RSS in MB or None, stdout) of one process, whatever its exit status."""
+def measure(command: list[str], env: dict[str, str], memory: int) -> tuple[float, float | None, str]:
+    """(seconds, peak RSS in MB or None, stdout) of one process, whatever its
+    exit status; its address space is limited to ``memory`` bytes (an
+    unbounded input must not take the machine down)."""
     handle, rss_file = tempfile.mkstemp(prefix="rss-")
     os.close(handle)
     start = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file, *command], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (memory, memory)))
     seconds = time.perf_counter() - start
     try:
         with open(rss_file) as rss:
@@ -83,22 +88,23 @@ def network_policies(count: int) -> dict[str, str]:
     return {"policies.yaml": "\n---\n".join(yaml.safe_dump(d) for d in docs)}
 
 
-def run_one(name: str, files: dict[str, str], timeout: float, source: str | None) -> dict:
+def run_one(name: str, files: dict[str, str], timeout: float, source: str | None, memory: int) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"hostile-{name}-") as root:
         for filename, text in files.items():
             with open(os.path.join(root, filename), "w", encoding="utf-8") as handle:
                 handle.write(text)
         command = ["timeout", str(timeout), PYTHON, "-m", "vpclint", "check", "--no-cache", "--format", "json", root]
         env = {**os.environ, **({"PYTHONPATH": source} if source else {})}
-        seconds, peak, stdout = measure(command, env)
+        seconds, peak, stdout = measure(command, env, memory)
         try:
             report = json.loads(stdout)
             findings, errors = len(report["findings"]), len(report["errors"])
         except (json.JSONDecodeError, KeyError):
             findings = errors = None
+        status = "ok" if findings is not None else "killed" if seconds >= timeout - 0.5 else "no report"
         return {"input": name, "bytes": sum(len(t.encode()) for t in files.values()), "seconds": seconds,
                 "peak_mb": peak, "findings": findings, "errors": errors, "output_bytes": len(stdout.encode()),
-                "timed_out": seconds >= timeout - 0.5 and findings is None}
+                "status": status}
 
 
 def main() -> None:
@@ -106,20 +112,20 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--only", default="", help="comma-separated input names (default: all)")
     parser.add_argument("--sizes", default="1000,2000,4000,8000", help="NetworkPolicy document counts")
+    parser.add_argument("--memory-gb", type=float, default=3, help="address-space limit of each run")
     parser.add_argument("--source", help="another checkout's linter/ directory to measure (e.g. before a fix)")
     args = parser.parse_args()
     cases = [("regex-bomb", regex_bomb), ("yaml-bomb", yaml_bomb), ("count-2000", counted_subnets)]
     cases += [(f"policies-{n}", lambda n=n: network_policies(n)) for n in map(int, args.sizes.split(","))]
     wanted = set(filter(None, args.only.split(",")))
-    print(f"{'input':<16}{'bytes':>10}{'seconds':>10}{'peak MB':>10}{'findings':>10}{'errors':>8}{'output':>10}")
+    print(f"{'input':<16}{'bytes':>10}{'seconds':>10}{'peak MB':>10}{'findings':>10}{'errors':>8}{'output':>12}  status")
     for name, make in cases:
         if wanted and name not in wanted:
             continue
-        row = run_one(name, make(), args.timeout, args.source)
-        shown = "killed" if row["timed_out"] else f"{row['seconds']:.2f}"
+        row = run_one(name, make(), args.timeout, args.source, int(args.memory_gb * 1024 ** 3))
         peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] is not None else "?"
-        print(f"{name:<16}{row['bytes']:>10,}{shown:>10}{peak:>10}{str(row['findings']):>10}{str(row['errors']):>8}"
-              f"{row['output_bytes']:>10,}", flush=True)
+        print(f"{name:<16}{row['bytes']:>10,}{row['seconds']:>10.2f}{peak:>10}{str(row['findings']):>10}"
+              f"{str(row['errors']):>8}{row['output_bytes']:>12,}  {row['status']}", flush=True)
 
 
 if __name__ == "__main__":
