@@ -13,7 +13,7 @@ from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
-from vpclint.reporters import FORMATS, Context, display_path, error_text, escape
+from vpclint.reporters import FORMATS, Context, display_path, error_text, escape, render
 from vpclint.resources import LoadError
 from vpclint.taint import Taint
 
@@ -124,7 +124,7 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
     color = (not no_color and not output and format_ == "text" and sys.stdout.isatty()
              and "NO_COLOR" not in os.environ)
-    rendered = FORMATS[format_](report, Context(color=color, minimum_failure_severity=minimum))
+    rendered = render(format_, report, Context(color=color, minimum_failure_severity=minimum))
     if output:
         _write_output(output, rendered, report)
     else:

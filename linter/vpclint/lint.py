@@ -15,7 +15,7 @@ from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
-from vpclint.findings import SEVERITY_RANK, Finding, display_path
+from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
@@ -364,6 +364,7 @@ def lint(settings: Settings) -> Report:
             report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
     _redact(report, secrets)
     _filter(report, settings, suppressor)
+    report.findings = group_instances(report.findings)  # after the baseline, which records each instance
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report

@@ -21,6 +21,7 @@ import yaml
 
 from vpclint.engine.primitives import PRIMITIVES
 from vpclint.inputs import read_regular
+from vpclint.load.boundedyaml import YamlTooLarge, check_expansion  # one alias bound for every YAML reader
 from vpclint.resources import LoadError
 
 
@@ -65,16 +66,11 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-# a config or rule file whose aliases expand past this many values (a
-# "billion laughs" file) is refused before anything walks it
-MAX_YAML_VALUES = 100_000
-
-
 def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML safely; return the data and its node tree (for line numbers).
 
     Bounded: a file larger than ``vpclint.load.MAX_FILE_BYTES``, nested too
-    deeply for the parser or expanding past ``MAX_YAML_VALUES`` is an error.
+    deeply for the parser or expanding past ``boundedyaml.MAX_YAML_VALUES`` is an error.
     """
     from vpclint import load as _load
 
@@ -93,7 +89,7 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
-        _check_expansion(node, path)
+        check_expansion(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -104,27 +100,13 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
         if "maximum nesting depth" in problem:  # libyaml's words for it
             problem = "nested too deeply"
         raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
+    except YamlTooLarge as exc:
+        raise RuleError(LoadError(path, exc.line, str(exc))) from None
     except RecursionError:
         raise RuleError(LoadError(path, None, "invalid YAML: nested too deeply")) from None
     finally:
         loader.dispose()
     return data, node
-
-
-def _check_expansion(root: yaml.Node | None, path: str) -> None:
-    """Count values as the data will hold them (an alias repeats its anchor's)."""
-    stack, count = [root] if root is not None else [], 0
-    while stack:
-        node = stack.pop()
-        count += 1
-        if count > MAX_YAML_VALUES:
-            raise RuleError(LoadError(path, root.start_mark.line + 1, "file is too large once its YAML aliases are "
-                                      f"expanded (more than {MAX_YAML_VALUES} values); not read"))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
 
 
 def node_line(node: yaml.Node | None, path: list[Any]) -> int | None:
