@@ -378,7 +378,8 @@ class _Walk:
             return
         seen = seen | {id(table)}
         decided, uncertain = hub_decide(table, part)
-        where = f"{table.address} (of {hub.address}, serving {attachment.address})"
+        of = "" if table.address.startswith(f"{hub.address} ") else f" of {hub.address}"
+        where = f"{table.address}{of} (serving {attachment.address})"
         for piece, route in decided:
             shown = show_set(piece)
             if route is None or route.target_kind == "blackhole":
@@ -604,6 +605,38 @@ def hub_gaps(network: Network, hub: Hub | None = None) -> list[Gap]:
                 gaps.extend(Gap(back, route.target, network, leg.ranges, True)
                             for back in _back(leg.end, network, route.target, own))
     return _unique(gaps)
+
+
+_gaps: "weakref.WeakKeyDictionary[Network, list[Gap]]" = weakref.WeakKeyDictionary()
+
+
+def cached_gaps(network: Network) -> list[Gap]:
+    """``hub_gaps(network)``, computed once per (finished) model."""
+    found = _gaps.get(network)
+    if found is None:
+        found = _gaps[network] = hub_gaps(network)
+    return found
+
+
+def connected(hub: Hub) -> list[Hub]:
+    """``hub`` and every hub its peering attachments reach, in order found."""
+    found, queue = [hub], [hub]
+    while queue:
+        for attachment in queue.pop().attachments:
+            other = attachment.peer.hub if attachment.kind == "peering" and attachment.peer else None
+            if other is not None and other not in found:
+                found.append(other)
+                queue.append(other)
+    return found
+
+
+def gap_hub(gap: Gap) -> Hub:
+    """The hub a gap belongs to: the hub of the failing table or attachment,
+    else the hub the sender's route named."""
+    element = gap.hop.element
+    if isinstance(element, (HubRouteTable, Attachment)) and element.hub is not None:
+        return element.hub
+    return gap.hub
 
 
 def pod_gaps(network: Network, pods: IPSet) -> list[Gap]:

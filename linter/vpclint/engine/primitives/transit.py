@@ -47,13 +47,16 @@ def _flow(gap: transit.Gap) -> str:
 
 @primitive
 def hub_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
-    """The networks attached to ``hub`` send destinations to it, and the hub
-    (or a hub beyond it, or the way back) surely drops them."""
+    """Networks attached to ``hub`` or a hub peered with it send destinations
+    through it, and ``hub`` (or the way back to a network it serves) surely
+    drops them: each failure reported once, by the hub where it happens."""
     hub = _one(bindings, args["hub"])
     if not isinstance(hub, Hub):
         return
-    networks = list({id(a.network): a.network for a in hub.attachments if a.network is not None}.values())
-    found = [(gap, _flow(gap)) for network in networks for gap in transit.hub_gaps(network, hub)]
+    networks = list({id(a.network): a.network for each in transit.connected(hub) for a in each.attachments
+                     if a.network is not None}.values())
+    found = [(gap, _flow(gap)) for network in networks for gap in transit.cached_gaps(network)
+             if transit.gap_hub(gap) is hub]
     yield from _violations(found)
 
 
