@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from vpclint.model import (
-    Attachment, CidrLimits, Cluster, Element, Endpoint, Hub, HubRouteTable, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    Attachment, CidrLimits, Cluster, Element, Endpoint, Hub, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
