@@ -57,6 +57,7 @@ def test_batfish_tgw_peering_verdicts_hold_hop_by_hop() -> None:
     assert crossed == [("hub route table", "pass"), ("hub peering", "pass")]
     assert fish_bat.extra == {"hub": "aws_ec2_transit_gateway.fish",
                               "table": "aws_ec2_transit_gateway.fish (default route table)",
+                              "attachment": "aws_ec2_transit_gateway_vpc_attachment.fish",
                               "destination": ["10.10.1.0/24"]}
 
 
@@ -232,35 +233,22 @@ def test_an_attachment_with_no_association_drops_what_it_sends(tmp_path: Path) -
 
 
 def test_a_routing_loop_between_hubs_ends_the_path(tmp_path: Path) -> None:
-    """Two TGWs whose tables send 10.9.0.0/16 to each other over their peering."""
+    """TGW bat's default table sends bat2's range back over the peering (a
+    static route beats bat2's propagation): fish -> bat2 circles between the TGWs."""
     text = (BATFISH / "fixed" / "main.tf").read_text() + '''
-resource "aws_route" "bat_to_nowhere" {
-  provider               = aws.bat
-  route_table_id         = aws_route_table.bat.id
-  destination_cidr_block = "10.9.0.0/16"
-  transit_gateway_id     = aws_ec2_transit_gateway.bat.id
-}
-
 resource "aws_ec2_transit_gateway_route" "bat_loop" {
   provider                       = aws.bat
   transit_gateway_route_table_id = aws_ec2_transit_gateway.bat.association_default_route_table_id
-  destination_cidr_block         = "10.9.0.0/16"
+  destination_cidr_block         = "10.20.0.0/16"
   transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish.id
-}
-
-resource "aws_ec2_transit_gateway_route" "fish_loop" {
-  provider                       = aws.fish
-  transit_gateway_route_table_id = aws_ec2_transit_gateway.fish.association_default_route_table_id
-  destination_cidr_block         = "10.9.0.0/16"
-  transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment.bat_fish.id
 }
 '''
     (tmp_path / "main.tf").write_text(text)
     report = run(tmp_path)
     (finding,) = [f for f in report.findings if f.rule_id == "transit_route_missing"]
-    assert finding.resource == "aws_ec2_transit_gateway.bat"
-    assert "routing loop: 10.9.0.0/16 comes back to aws_ec2_transit_gateway.bat (default route table)" \
-        in finding.message
+    assert finding.resource == "aws_ec2_transit_gateway.fish"
+    assert finding.message.startswith("routing loop: 10.20.0.0/16 comes back to aws_ec2_transit_gateway.fish "
+                                      "(default route table)")
 
 
 def test_explain_and_rules_list_transit_route_missing() -> None:
