@@ -332,3 +332,21 @@ def test_aws_peering_attachment_has_one_side_per_tgw() -> None:
     (bat2_table,) = [t for t in bat.route_tables if t.address == "aws_ec2_transit_gateway_route_table.bat2"]
     (to_fish,) = bat2_table.routes
     assert to_fish.target is bat_side
+
+
+def test_a_hub_that_installs_its_routes_is_the_next_hop_where_it_is_more_specific() -> None:
+    """Azure vWAN / NCC style: the spoke learns what its hub table holds."""
+    from vpclint.model import Route, RouteTable
+    hub, table, (a, b) = _hub_model()
+    for network in (a, b):
+        network.attachments[0].installs_routes = True
+        network.route_tables.append(RouteTable(f"{network.address} table", network=network, default=True))
+    walked = transit.walk(a.route_tables[0], IPSet(["10.2.1.0/24"]))
+    assert [(leg.verdict, leg.end) for leg in walked] == [("pass", b)]
+    assert [h.name for h in walked[0].hops] == ["route", "hub route table", "hub attachment"]
+    # a route of the table's own, more specific than the hub's 10.2.0.0/16, wins
+    udr = Route("udr", destination=None, target_kind="appliance", target="10.1.0.4")
+    udr.destination = make_cidr(udr, "address_prefix", "route", "10.2.1.0/24")
+    a.route_tables[0].routes.append(udr)
+    walked = transit.walk(a.route_tables[0], IPSet(["10.2.1.0/24"]))
+    assert [(leg.verdict, leg.hops[-1].name) for leg in walked] == [("unknown", "route")]

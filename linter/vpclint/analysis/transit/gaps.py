@@ -12,7 +12,7 @@ from netaddr import IPNetwork, IPSet
 from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.index import BlockIndex
-from vpclint.analysis.transit.tables import connected, holds, vpc_lpm
+from vpclint.analysis.transit.tables import connected, holds, installed_route
 from vpclint.analysis.transit.walk import Leg, Walk, walk, walk_route
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Route, RouteTable
 
@@ -36,13 +36,12 @@ class Gap:
 def _hub_routes(network: Network) -> list[tuple[RouteTable, Route]]:
     """The routes of ``network`` (written, or installed by a hub) whose next hop is a hub."""
     found = []
+    installing = [a for a in network.attachments if a.installs_routes and a.hub is not None]
     for table in network.route_tables:
-        lpm = vpc_lpm(table)
-        if lpm is None:
-            continue
-        for _, _, route in lpm.entries:
+        for route in table.routes:
             if route.target_kind == "transit" and isinstance(route.target, Hub):
                 found.append((table, route))
+        found.extend((table, installed_route(a)) for a in installing)
     return found
 
 

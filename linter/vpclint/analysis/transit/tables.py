@@ -12,7 +12,7 @@ from netaddr import IPNetwork, IPSet
 
 from vpclint.analysis import routing
 from vpclint.analysis.index import BlockIndex
-from vpclint.model import Attachment, Hub, HubRouteTable, Network, Route, RouteTable
+from vpclint.model import Attachment, Hub, HubRouteTable, Network, Route, RouteTable, make_cidr
 from vpclint.values import Unknown
 
 
@@ -87,7 +87,6 @@ class Lpm:
     """
 
     def __init__(self, entries: list[tuple[IPNetwork, int, Any]]):
-        self.entries = entries
         self.blocks = BlockIndex()
         for block, rank, route in entries:
             self.blocks.add(block, (block, rank, route))
@@ -95,8 +94,12 @@ class Lpm:
 
     def decide(self, dest: IPSet) -> list[tuple[IPSet, Any]]:
         """(part, route) pairs, most specific first; route None for a part no route covers."""
+        return [(part, route) for part, route, _ in self.decide_prefixed(dest)]
+
+    def decide_prefixed(self, dest: IPSet) -> list[tuple[IPSet, Any, int]]:
+        """(part, route, the route's prefix length) triples; -1 for no route."""
         remaining = IPSet(dest)
-        parts: dict[int, tuple[IPSet, Any]] = {}
+        parts: dict[int, tuple[IPSet, Any, int]] = {}
         found = {id(entry): entry for entry in self.blocks.overlapping(remaining.iter_cidrs())}
         for block, _, route in sorted(found.values(), key=lambda e: (-e[0].prefixlen, e[1])):
             if not remaining:
@@ -106,10 +109,10 @@ class Lpm:
                 continue
             remaining -= part
             held = parts.get(id(route))
-            parts[id(route)] = (held[0] | part, route) if held else (part, route)
+            parts[id(route)] = (held[0] | part, route, held[2]) if held else (part, route, block.prefixlen)
         decided = list(parts.values())
         if remaining:
-            decided.append((remaining, None))
+            decided.append((remaining, None, -1))
         return decided
 
 
@@ -189,46 +192,77 @@ _installed: "weakref.WeakKeyDictionary[RouteTable, tuple]" = weakref.WeakKeyDict
 
 
 def vpc_lpm(table: RouteTable) -> Lpm | None:
-    """The table's routes, its network's local routes and the routes hubs
-    install in the network (rank 1: a route written in the table wins); None
-    when a destination is unknown."""
+    """The table's routes, its network's local routes and its routed
+    container CIDRs (delivered to the nodes: rank 1, a written route wins);
+    None when a destination is unknown."""
     network = table.network
-    attachments = network.attachments if network is not None else []
-    signature = (len(table.routes), None if network is None else (len(network.cidrs), len(attachments),
-                                                                  len(network.clusters)))
-    cached = _installed.get(table)
+    signature = (len(table.routes), None if network is None else (len(network.cidrs), len(network.clusters)))
+    cached = _vpc_lpms.get(table)
     if cached is not None and cached[0] == signature:
         return cached[1]
-    entries: list[tuple[IPNetwork, int, Any]] = []
     lpm: Lpm | None = None
     routes = routing._all_routes(table)
     if routes is not None and not any(r.destination is None or (r.destination.net is None and not r.destination.error)
                                       for r in routes):
-        entries = [(r.destination.range, 0, r) for r in routes if r.destination.net is not None]
+        entries: list[tuple[IPNetwork, int, Any]] = [(r.destination.range, 0, r) for r in routes
+                                                     if r.destination.net is not None]
         if network is not None:
             entries.extend((c.range, 1, Route(c.address, c.resource, destination=c, target_kind="local"))
                            for c in routed_pods(network))
-        for attachment in attachments:
-            if attachment.installs_routes:
-                entries.extend((block, 1, Route(f"{attachment.address} (installed routes)", attachment.resource,
-                                                target_kind="transit", target=attachment.hub))
-                               for block in _installed_blocks(attachment))
         lpm = Lpm(entries)
-    _installed[table] = (signature, lpm)
+    _vpc_lpms[table] = (signature, lpm)
     return lpm
 
 
-def _installed_blocks(attachment: Attachment) -> list[IPNetwork]:
-    """The destinations the attachment's associated table holds, except its own."""
-    table = association_of(attachment)
-    if not isinstance(table, HubRouteTable) or table.hub is None:
-        return []
-    blocks: list[IPNetwork] = []
-    lpm = _hub_index(table.hub).tables.get(id(table))
-    for block, _, route in (lpm.entries if lpm is not None else []):
-        if route.target is not attachment:
-            blocks.append(block)
-    return blocks
+_vpc_lpms: "weakref.WeakKeyDictionary[RouteTable, tuple]" = weakref.WeakKeyDictionary()
+_installed: "weakref.WeakKeyDictionary[Attachment, Route]" = weakref.WeakKeyDictionary()
+
+
+def installed_route(attachment: Attachment) -> Route:
+    """The route a hub installs in an attachment's network (``installs_routes``):
+    every destination its associated table holds goes to the hub."""
+    route = _installed.get(attachment)
+    if route is None:
+        route = Route(f"{attachment.address} (routes the hub installs)", attachment.resource,
+                      target_kind="transit", target=attachment.hub)
+        route.destination = make_cidr(route, "destination", "route", "0.0.0.0/0")
+        _installed[attachment] = route
+    return route
+
+
+def vpc_decide(table: RouteTable) -> Any:
+    """A function splitting a destination by how ``table`` routes it: (part,
+    route) pairs, route None for no route; None when the table's routes are
+    not known. A route a hub installs (Azure vWAN, NCC) wins where its
+    destination in the hub table is more specific than the table's own."""
+    lpm = vpc_lpm(table)
+    if lpm is None:
+        return None
+    network = table.network
+    installing = [a for a in (network.attachments if network is not None else []) if a.installs_routes]
+
+    def decide(dest: IPSet) -> list[tuple[IPSet, Any]]:
+        decided = lpm.decide_prefixed(dest)
+        for attachment in installing:
+            hub_table = association_of(attachment)
+            hub_lpm = _hub_index(hub_table.hub).tables.get(id(hub_table)) \
+                if isinstance(hub_table, HubRouteTable) and hub_table.hub is not None else None
+            if hub_lpm is None:
+                continue
+            overlaid = []
+            for part, route, prefix in decided:
+                for piece, hub_route, hub_prefix in hub_lpm.decide_prefixed(part):
+                    wins = hub_route is not None and hub_route.target is not attachment and hub_prefix > prefix
+                    overlaid.append((piece, installed_route(attachment), hub_prefix) if wins
+                                    else (piece, route, prefix))
+            decided = overlaid
+        merged: dict[int, tuple[IPSet, Any]] = {}
+        for part, route, _ in decided:
+            held = merged.get(id(route))
+            merged[id(route)] = (held[0] | part, route) if held else (part, route)
+        return list(merged.values())
+
+    return decide
 
 
 def routed_pods(network: Network) -> list:

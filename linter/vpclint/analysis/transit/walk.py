@@ -13,7 +13,7 @@ from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.security import show_set
 from vpclint.analysis.transit.fixes import hub_route_fix, owner, toward, vpc_hub_route_fix
-from vpclint.analysis.transit.tables import Propagated, association_of, holds, hub_decide, vpc_lpm
+from vpclint.analysis.transit.tables import Propagated, association_of, holds, hub_decide, vpc_decide
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable
 from vpclint.values import Ref, Unknown
 
@@ -53,12 +53,12 @@ class Walk:
             self.end(dest, hops + [Hop("route", "unknown", "the path is too long to follow", table)], "unknown")
             return
         seen = seen | {id(table)}
-        lpm = vpc_lpm(table)
-        if lpm is None or not table.complete or (network is not None and not network.routes_complete):
+        decide = vpc_decide(table)
+        if decide is None or not table.complete or (network is not None and not network.routes_complete):
             self.end(dest, hops + [Hop("route", "unknown", f"{table.address} has routes not known", table)],
                      "unknown")
             return
-        for part, route in lpm.decide(dest):
+        for part, route in decide(dest):
             shown = show_set(part)
             if route is None:
                 fix = vpc_hub_route_fix(table, [str(c) for c in part.iter_cidrs()], self.via) if self.via else None
@@ -228,8 +228,8 @@ def walk(table: RouteTable, dest: IPSet, via: Hub | None = None) -> list[Leg]:
 def walk_route(table: RouteTable, route: Route, within: IPSet | None = None) -> list[Leg]:
     """The parts of ``route``'s destination (those ``within``, if given) that
     ``table`` sends by ``route`` (a route to a hub), hop by hop from the hub on."""
-    lpm = vpc_lpm(table)
-    if lpm is None or route.destination is None or route.destination.net is None:
+    decide = vpc_decide(table)
+    if decide is None or route.destination is None or route.destination.net is None:
         return []
     found = Walk(route.target if isinstance(route.target, Hub) else None)
     dest = IPSet([route.destination.range])
@@ -237,7 +237,7 @@ def walk_route(table: RouteTable, route: Route, within: IPSet | None = None) -> 
         dest &= within
     if not dest:
         return []
-    for part, chosen in lpm.decide(dest):
+    for part, chosen in decide(dest):
         if chosen is route:
             found.into_hub(table, route, part, [], frozenset({id(table)}))
     return found.legs
