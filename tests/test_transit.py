@@ -350,3 +350,30 @@ def test_a_hub_that_installs_its_routes_is_the_next_hop_where_it_is_more_specifi
     a.route_tables[0].routes.append(udr)
     walked = transit.walk(a.route_tables[0], IPSet(["10.2.1.0/24"]))
     assert [(leg.verdict, leg.hops[-1].name) for leg in walked] == [("unknown", "route")]
+
+
+def test_pod_ingress_through_a_hub_is_judged_like_through_a_peering(tmp_path: Path) -> None:
+    """The server's group admits vpc-demo's CIDR, but pods reach it through the ER with their container CIDR."""
+    fixed = FIXTURES / "seed000_cross_vpc_er" / "fixed" / "main.tf"
+    text = fixed.read_text().replace("remote_ip_prefix  = huaweicloud_cce_cluster.demo.container_network_cidr",
+                                     "remote_ip_prefix  = huaweicloud_vpc.demo.cidr")
+    (tmp_path / "main.tf").write_text(text)
+    report = run(tmp_path)
+    line = text.splitlines().index('resource "huaweicloud_networking_secgroup" "server" {') + 1
+    assert found(report) == {("pod_ingress_missing", "huaweicloud_networking_secgroup.server",
+                              str((tmp_path / "main.tf").resolve()), line)}
+    assert "arrives from 10.0.0.0/16" in report.findings[0].message
+
+
+def test_a_tgw_peering_nobody_accepts_is_pending(tmp_path: Path) -> None:
+    text = (BATFISH / "fixed" / "main.tf").read_text()
+    start = text.index('resource "aws_ec2_transit_gateway_peering_attachment_accepter" "bat_fish"')
+    end = text.index("}\n", start) + 2
+    text = text[:start] + text[end:]
+    text = text.replace("aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish.id",
+                        "aws_ec2_transit_gateway_peering_attachment.bat_fish.id")
+    (tmp_path / "main.tf").write_text(text)
+    report = run(tmp_path)
+    messages = sorted(f.message for f in report.findings if f.rule_id == "transit_route_missing")
+    assert messages and all("aws_ec2_transit_gateway_peering_attachment.bat_fish" in m and "is pending" in m
+                            for m in messages)

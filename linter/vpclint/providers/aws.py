@@ -89,6 +89,10 @@ SNIPPETS = {
   destination_cidr_block = "{destination}"
   transit_gateway_id     = {hub}.id
 }}""",
+    "hub_accepter": """resource "aws_ec2_transit_gateway_peering_attachment_accepter" "{name}" {{
+  provider                      = aws.peer # the peer transit gateway's account and region
+  transit_gateway_attachment_id = {attachment}.id
+}}""",
     "accepter": """resource "aws_vpc_peering_connection_accepter" "{name}" {{
   provider                  = aws.accepter # the peer VPC's account or region
   vpc_peering_connection_id = {peering}.id
@@ -298,12 +302,16 @@ def _tgw_peerings(b: Builder, hubs: HubMapper) -> None:
             state: Any = "active"
         elif isinstance(remote_hub, Hub) and remote_hub.managed:
             state = "pending"  # the peer TGW is managed here, its accepter is not
+            local.missing = (f"nothing accepts it: a TGW peering needs an accepter on {remote_hub.address}'s side, "
+                             "even within one account")
+            local.remedy = SNIPPETS["hub_accepter"].format(name=res.name + "_accepter", attachment=res.address)
         else:
             state = Unknown("accepted outside this configuration, or still pending")
         local.state = state
         remote = Attachment(accepter.address if accepter else f"{res.address} (accepter side)", accepter or res,
                             hub=remote_hub if isinstance(remote_hub, Hub) else None, kind="peering",
-                            exports="none", propagate_default=False, peer=local, state=state)
+                            exports="none", propagate_default=False, peer=local, state=state,
+                            missing=local.missing, remedy=local.remedy)
         local.peer = remote
         b.model.attachments.append(remote)
         if accepter is not None:

@@ -18,7 +18,7 @@ part with the hops it crossed and how it ended.
 
 from vpclint.analysis.transit.fixes import hub_route_fix, owner, toward, vpc_hub_route_fix  # noqa: F401
 from vpclint.analysis.transit.gaps import (  # noqa: F401
-    Gap, cached_gaps, gap_hub, hub_gaps, pod_gaps, sent_to_hub,
+    Gap, cached_gaps, gap_hub, hub_gaps, pod_gaps, reached, sent_to_hub,
 )
 from vpclint.analysis.transit.tables import (  # noqa: F401
     association_of, connected, exported, hub_decide, propagation_tables,

@@ -208,3 +208,25 @@ def sent_to_hub(table: RouteTable, ranges: IPSet) -> bool:
     the same destination would duplicate a route the table has."""
     legs = walk(table, ranges)
     return bool(legs) and all(any(h.name.startswith("hub") for h in leg.hops) for leg in legs)
+
+
+_reached: "weakref.WeakKeyDictionary[Network, list[Network]]" = weakref.WeakKeyDictionary()
+
+
+def reached(network: Network | None) -> list[Network]:
+    """The networks ``network``'s routes that name one network behind a hub
+    deliver to (pods show them the address they show a peered VPC)."""
+    if network is None:
+        return []
+    found = _reached.get(network)
+    if found is None:
+        found = []
+        for table, route in _hub_routes(network):
+            named = _named(route, network)
+            if named is None:
+                continue
+            for leg in walk_route(table, route, named[1]):
+                if leg.verdict == "pass" and leg.end is not None and leg.end is not network and leg.end not in found:
+                    found.append(leg.end)
+        _reached[network] = found
+    return found

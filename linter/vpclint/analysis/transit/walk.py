@@ -128,8 +128,9 @@ class Walk:
             known = isinstance(attachment.state, str)
             verdict = "fail" if known else "unknown"
             state = attachment.state if known else "not known to be active"
-            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}",
-                                       attachment)], verdict)
+            why = f": {attachment.missing}" if attachment.missing else ""
+            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}{why}",
+                                       attachment, fix=attachment.remedy or None)], verdict)
             return
         table = association_of(attachment)
         if not isinstance(table, HubRouteTable):
@@ -179,8 +180,9 @@ class Walk:
             known = isinstance(attachment.state, str)
             verdict = "fail" if known else "unknown"
             state = attachment.state if known else "not known to be active"
-            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}", attachment)],
-                     verdict)
+            why = f": {attachment.missing}" if attachment.missing else ""
+            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}{why}",
+                                       attachment, fix=attachment.remedy or None)], verdict)
             return
         if attachment.kind == "peering":
             peer = attachment.peer
