@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, TextIO
 from netaddr import AddrFormatError, IPNetwork
 
 from vpclint import baseline as baselines
+from vpclint.analysis.paths import path_unknowns
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
@@ -290,23 +291,8 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
             loaded.errors.extend(more.errors)
             unknowns.extend(build_policies(model, more))
     model.expectations = expectations(model, settings.config, matched)
-    unknowns.extend(_undecided(model.expectations))
+    unknowns.extend(path_unknowns(model))  # paths no hop fails but some hop cannot decide
     return loaded, model, unknowns
-
-
-def _undecided(found: list[Expectation]) -> list[UnknownNote]:
-    """Expectations no hop fails but some hop cannot decide: silence about them
-    is not "it holds", so each says which hop and why."""
-    from vpclint.analysis.paths import trace
-
-    notes = []
-    for expectation in found:
-        hops = trace(expectation)
-        if not any(h.verdict == "fail" for h in hops):
-            notes.extend(UnknownNote(f"{expectation.address} ({expectation.source.address} -> "
-                                     f"{expectation.target.address})", h.name, h.detail)
-                         for h in hops if h.verdict == "unknown")
-    return notes
 
 
 @contextlib.contextmanager

@@ -2,37 +2,26 @@
 
 From the pods of a cluster (or an instance, a subnet, a CIDR) to an endpoint
 (or a subnet, a CIDR): the addresses the source carries, the peering (when
-the target sits in a peered VPC), the route out of the source's subnets, the
-return route in the target's VPC, the target's security groups, network ACL
-and whitelist. Each hop's verdict is pass, fail or
-unknown; the first failing hop is what ``expected_path_blocked`` reports.
+the target sits in a peered VPC) or, where a transit hub is involved or no
+peering connects, every next hop out of the source's subnets and back
+(``analysis.transit``), else the route out of the source's subnets and the
+return route in the target's VPC; then the target's security groups, network
+ACL and whitelist. Each hop's verdict is pass, fail or unknown; the first
+failing hop is what ``expected_path_blocked`` reports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import weakref
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security
+from vpclint.analysis import routing, security, transit
+from vpclint.analysis.hops import Hop
 from vpclint.model import Cluster, Element, Endpoint, Expectation, PortRange, Range, SecurityGroup, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
-
-
-@dataclass
-class Hop:
-    name: str
-    verdict: str  # pass, fail, unknown
-    detail: str
-    element: Element | None = None
-    fix: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        address = self.element.terraform_address if self.element is not None else None
-        return {"hop": self.name, "verdict": self.verdict, "resource": address, "detail": self.detail}
+from vpclint.resources import UnknownNote
 
 
 def _dest_ranges(target: Element) -> IPSet | None:
@@ -58,6 +47,16 @@ def _source_subnets(source: Element) -> list[Subnet]:
     return [subnet] if subnet is not None else []
 
 
+def _source_tables(source: Element) -> list:
+    """The route tables serving the source's subnets, each once."""
+    tables = []
+    for subnet in _source_subnets(source):
+        table = routing.serving_table(subnet)
+        if table is not None and table not in tables:
+            tables.append(table)
+    return tables
+
+
 def _source_ranges(source: Element) -> IPSet | None:
     """The addresses a source that is not a cluster sends from: the range it
     is, a subnet's range, an instance's subnet's range."""
@@ -75,14 +74,24 @@ def _route_out_of_several(source: Element, target: Range) -> list[Hop]:
     send it into none of them cannot reach it."""
     dest = _dest_ranges(target)
     names = ", ".join(n.name for n in target.networks)
+    undecided = [Hop("networks", "unknown", f"{target.address} lies in the address space of several networks "
+                     f"({names}); which one it means is not known", target)]
+    if source.network.attachments or any(n.attachments for n in target.networks):
+        # through hubs: the walk follows every next hop; only a range no part of which gets anywhere fails
+        tables = _source_tables(source)
+        legs = [leg for table in tables for leg in transit.walk(table, dest)]
+        if not legs or any(leg.verdict != "fail" for leg in legs):
+            return undecided
+        failed = [leg.failure for leg in legs]
+        return [Hop("route from source subnet", "fail", "; ".join(h.detail for h in failed), failed[0].element,
+                    fix=failed[0].fix, extra=failed[0].extra)]
     failed = []
     for network in target.networks:
         peering = routing.peering_between(source.network, network) if network is not source.network else None
         hops = _route_out(source, dest, peering) if peering is not None else []
         fail = next((h for h in hops if h.verdict == "fail"), None)
         if fail is None:
-            return [Hop("networks", "unknown", f"{target.address} lies in the address space of several networks "
-                        f"({names}); which one it means is not known", target)]
+            return undecided
         failed.append(fail)
     return [Hop("route from source subnet", "fail", "; ".join(h.detail for h in failed), failed[0].element,
                 fix=failed[0].fix)]
@@ -96,7 +105,33 @@ def _networks_unknown(source: Element, target: Element) -> Hop:
     return Hop("networks", "unknown", "the VPC of the source or of the target is not known", source)
 
 
+_traces: "weakref.WeakKeyDictionary[Expectation, list[Hop]]" = weakref.WeakKeyDictionary()
+
+
 def trace(expectation: Expectation) -> list[Hop]:
+    """The hops of ``expectation``'s path (traced once per finished model)."""
+    hops = _traces.get(expectation)
+    if hops is None:
+        hops = _traces[expectation] = _trace(expectation)
+    return hops
+
+
+def path_unknowns(model) -> list[UnknownNote]:
+    """Expectations no hop fails but some hop cannot decide (a next hop
+    vpclint does not follow, a CIDR outside every network, a cluster in a
+    network the inputs do not hold): silence about them is not "it holds",
+    so each says which hop and why, for ``unknowns``."""
+    notes = []
+    for expectation in model.expectations:
+        hops = trace(expectation)
+        if not any(h.verdict == "fail" for h in hops):
+            notes.extend(UnknownNote(f"{expectation.address} ({expectation.source.address} -> "
+                                     f"{expectation.target.address})", h.name, h.detail)
+                         for h in hops if h.verdict == "unknown")
+    return notes
+
+
+def _trace(expectation: Expectation) -> list[Hop]:
     source, target = expectation.source, expectation.target
     hops: list[Hop] = []
     source_net = source.network
@@ -127,24 +162,31 @@ def trace(expectation: Expectation) -> list[Hop]:
         hops.append(_egress_policy(expectation, dest))
     if not same:
         peering = routing.peering_between(source_net, dest_net)
-        if peering is None:
+        hubs = source_net.attachments or dest_net.attachments
+        if peering is None and not hubs:
             if not (source_net.managed and dest_net.managed):  # a VPC read or passed in: peered elsewhere, maybe
                 hops.append(Hop("peering", "unknown", f"{source_net.name if not source_net.managed else dest_net.name}"
                                 " is managed elsewhere: its peerings are not known here", target))
                 return hops
-            hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
-                            target))
-            return hops
-        if peering.state != "active":
-            verdict = "unknown" if not isinstance(peering.state, str) else "fail"
-            state = peering.state if isinstance(peering.state, str) else "unknown"
-            hops.append(Hop("peering", verdict, f"{peering.address} is {state}", peering))
-            if verdict == "fail":
+            chain = _chain(source, target, dest, pods)
+            if chain and chain[0].name == "route" and chain[0].verdict == "fail":  # no route at all
+                hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
+                                target))
                 return hops
+            hops.extend(chain)
+        elif peering is None or hubs:
+            hops.extend(_chain(source, target, dest, pods))
         else:
-            hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
-        hops.extend(_route_out(source, dest, peering))
-        hops.append(_route_back(target, pods, peering))
+            if peering.state != "active":
+                verdict = "unknown" if not isinstance(peering.state, str) else "fail"
+                state = peering.state if isinstance(peering.state, str) else "unknown"
+                hops.append(Hop("peering", verdict, f"{peering.address} is {state}", peering))
+                if verdict == "fail":
+                    return hops
+            else:
+                hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
+            hops.extend(_route_out(source, dest, peering))
+            hops.append(_route_back(target, pods, peering))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
     hops.append(_security(expectation, pods, shown))
@@ -153,15 +195,49 @@ def trace(expectation: Expectation) -> list[Hop]:
     return hops
 
 
+def _chain(source, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
+    """The path hop by hop through whatever connects the two VPCs (peerings,
+    hubs), out from the source subnets' tables and back from the target's."""
+    if dest is None:
+        return [Hop("route from source subnet", "unknown", "the target's address range is not known", source)]
+    tables = _source_tables(source)
+    if not tables:
+        return [Hop("route from source subnet", "unknown", "the source subnets' route tables are not known", source)]
+    hops: list[Hop] = []
+    for table in tables:
+        hops.extend(_legs(transit.walk(table, dest), target.network, ""))
+    subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
+    back = routing.serving_table(subnet) if subnet is not None else routing.default_table(target.network)
+    if back is None:
+        hops.append(Hop("return route", "unknown", "the target's route table is not known", target))
+    else:
+        hops.extend(_legs(transit.walk(back, pods), source.network, "return "))
+    return hops
+
+
+def _legs(legs: list, goal, prefix: str) -> list[Hop]:
+    """The hops of every leg (each once); a leg delivered elsewhere than ``goal`` is unknown."""
+    hops: list[Hop] = []
+    seen: set[tuple] = set()
+    for leg in legs:
+        crossed = list(leg.hops)
+        if leg.verdict == "pass" and leg.end is not goal:
+            crossed.append(Hop("delivery", "unknown", f"{security.show_set(leg.ranges)} is delivered in "
+                               f"{leg.end.name if leg.end else 'another network'}, not in "
+                               f"{goal.name if goal else 'the VPC expected'}", leg.end))
+        for hop in crossed:
+            key = (hop.name, id(hop.element), hop.detail)
+            if key not in seen:
+                seen.add(key)
+                hops.append(Hop(prefix + hop.name, hop.verdict, hop.detail, hop.element, hop.fix, hop.extra))
+    return hops
+
+
 def _route_out(source, dest: IPSet | None, peering) -> list[Hop]:
     if dest is None:
         return [Hop("route from source subnet", "unknown", "the target's address range is not known", source)]
     hops = []
-    tables = []
-    for subnet in _source_subnets(source):
-        table = routing.serving_table(subnet)
-        if table is not None and table not in tables:
-            tables.append(table)
+    tables = _source_tables(source)
     if not tables:
         return [Hop("route from source subnet", "unknown", "the source subnets' route tables are not known", source)]
     for table in tables:

@@ -1,0 +1,73 @@
+"""expect: between any two endpoints (issue 14) through transit hubs (issue 13):
+an instance reaching an instance in another VPC over a transit gateway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, found, run
+from vpclint.analysis.paths import trace
+
+SCENARIO = FIXTURES / "transit_expect_instances"
+
+
+def _report(directory: Path):
+    report = run(directory, config=SCENARIO / "fixed" / ".vpclint.yaml")
+    assert report.errors == []
+    return report
+
+
+def _hops(report):
+    ((_, model),) = report.models
+    (expectation,) = model.expectations
+    return trace(expectation)
+
+
+def test_instance_to_instance_through_a_tgw_fails_at_the_hub_table_that_lacks_the_route() -> None:
+    report = _report(SCENARIO / "broken")
+    path = str((SCENARIO / "broken" / "main.tf").resolve())
+    assert found(report) == {("expected_path_blocked", "aws_ec2_transit_gateway_route_table.apps", path, 76),
+                             ("transit_route_missing", "aws_ec2_transit_gateway_route_table.apps", path, 76)}
+    (blocked,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert blocked.message == (
+        "aws_instance.app cannot reach aws_instance.db on tcp/5432: hub route table fails — "
+        "aws_ec2_transit_gateway_route_table.apps of aws_ec2_transit_gateway.hub (serving "
+        "aws_ec2_transit_gateway_vpc_attachment.apps) has no route for 10.2.1.0/24")
+    failing = next(h for h in _hops(report) if h.verdict == "fail")
+    assert failing.extra == {"hub": "aws_ec2_transit_gateway.hub", "table": "aws_ec2_transit_gateway_route_table.apps",
+                             "attachment": "aws_ec2_transit_gateway_vpc_attachment.apps",
+                             "destination": ["10.2.1.0/24"]}
+    assert report.unknowns == []  # a failing path is a finding, not also an unknown
+
+
+def test_instance_to_instance_through_a_tgw_holds_hop_by_hop_when_the_hub_table_learns_the_route() -> None:
+    report = _report(SCENARIO / "fixed")
+    assert report.findings == [] and report.unknowns == []
+    assert [(h.name, h.verdict, h.element.address) for h in _hops(report)] == [
+        ("source addresses", "pass", "aws_instance.app"),
+        ("route", "pass", "aws_vpc.apps (main route table)"),
+        ("hub route table", "pass", "aws_ec2_transit_gateway_route_table.apps"),
+        ("hub attachment", "pass", "aws_ec2_transit_gateway_vpc_attachment.data"),
+        ("return route", "pass", "aws_vpc.data (main route table)"),
+        ("return hub route table", "pass", "aws_ec2_transit_gateway_route_table.data"),
+        ("return hub attachment", "pass", "aws_ec2_transit_gateway_vpc_attachment.apps"),
+        ("security group", "pass", "aws_security_group.db"),
+        ("network ACL", "pass", "aws_instance.db"),
+        ("whitelist", "pass", "aws_instance.db"),
+    ]
+
+
+def test_a_reply_sent_to_an_appliance_is_unknown_and_listed_once(tmp_path: Path) -> None:
+    """The data VPC sends the replies to a network interface (an appliance
+    vpclint does not follow): no finding, one note under unknowns."""
+    text = (SCENARIO / "fixed" / "main.tf").read_text()
+    (tmp_path / "main.tf").write_text(text.replace(
+        '''  destination_cidr_block = "10.1.0.0/16"
+  transit_gateway_id     = aws_ec2_transit_gateway.hub.id''',
+        '''  destination_cidr_block = "10.1.0.0/16"
+  network_interface_id   = "eni-0123456789abcdef0"'''))
+    report = _report(tmp_path)
+    assert report.findings == []
+    assert [(u.resource, u.attribute) for u in report.unknowns] == [
+        ("expect[0] (aws_instance.app -> aws_instance.db)", "return route")]
+    assert "sends 10.1.1.0/24 to a" in report.unknowns[0].reason
