@@ -71,3 +71,36 @@ def test_a_reply_sent_to_an_appliance_is_unknown_and_listed_once(tmp_path: Path)
     assert [(u.resource, u.attribute) for u in report.unknowns] == [
         ("expect[0] (aws_instance.app -> aws_instance.db)", "return route")]
     assert "sends 10.1.1.0/24 to a" in report.unknowns[0].reason
+
+
+def _through_data_source(source: Path, root: Path) -> Path:
+    """``source``'s HCL with the apps VPC's route naming the TGW through a data
+    source that selects it by tag (as a spoke stack would)."""
+    text = (source / "main.tf").read_text().replace(
+        'resource "aws_ec2_transit_gateway" "hub" {\n', 'resource "aws_ec2_transit_gateway" "hub" {\n'
+        '  tags                            = { Name = "core" }\n').replace(
+        '''  destination_cidr_block = "10.2.0.0/16"
+  transit_gateway_id     = aws_ec2_transit_gateway.hub.id''',
+        '''  destination_cidr_block = "10.2.0.0/16"
+  transit_gateway_id     = data.aws_ec2_transit_gateway.core.id''')
+    assert "data.aws_ec2_transit_gateway.core.id" in text
+    (root / "main.tf").write_text(text + '''
+data "aws_ec2_transit_gateway" "core" {
+  filter {
+    name   = "tag:Name"
+    values = ["core"]
+  }
+}
+''')
+    return root
+
+
+def test_a_transit_gateway_read_by_a_data_source_joins_the_one_its_tag_selects(tmp_path: Path) -> None:
+    (tmp_path / "fixed").mkdir()
+    (tmp_path / "broken").mkdir()
+    fixed = _report(_through_data_source(SCENARIO / "fixed", tmp_path / "fixed"))
+    assert fixed.findings == [] and fixed.unknowns == []
+    broken = _report(_through_data_source(SCENARIO / "broken", tmp_path / "broken"))
+    (blocked,) = [f for f in broken.findings if f.rule_id == "expected_path_blocked"]
+    assert blocked.resource == "aws_ec2_transit_gateway_route_table.apps"
+    assert "has no route for 10.2.1.0/24" in blocked.message

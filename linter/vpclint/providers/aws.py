@@ -69,6 +69,8 @@ DATA_SOURCES = {
                                 unsupported=("subnet_id", "gateway_id")),
     "aws_security_group": Selector("aws_security_group", {"id": "id", "name": "name", "vpc_id": "vpc_id"},
                                    **_TAGGED, filters={"group-id": "id", "group-name": "name", "vpc-id": "vpc_id"}),
+    "aws_ec2_transit_gateway": Selector("aws_ec2_transit_gateway", {"id": "id"}, **_TAGGED,
+                                        filters={"transit-gateway-id": "id"}),
 }
 
 SNIPPETS = {
