@@ -104,3 +104,32 @@ def test_a_transit_gateway_read_by_a_data_source_joins_the_one_its_tag_selects(t
     (blocked,) = [f for f in broken.findings if f.rule_id == "expected_path_blocked"]
     assert blocked.resource == "aws_ec2_transit_gateway_route_table.apps"
     assert "has no route for 10.2.1.0/24" in blocked.message
+
+
+def test_a_cidr_in_two_networks_behind_a_hub_and_a_peering_fails_only_when_it_gets_nowhere(tmp_path: Path) -> None:
+    """10.2.1.0/28 lies in the data VPC (behind the TGW) and in data2 (peered
+    with apps, which routes nothing through the peering): unknown while the
+    hub delivers it in one of them, blocked at the hub table when it does not."""
+    config = tmp_path / "vpclint.yaml"
+    config.write_text("expect:\n  - {from: aws_instance.app, to: 10.2.1.0/28, port: 5432}\n")
+    verdicts = {}
+    for name in ("fixed", "broken"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text((SCENARIO / name / "main.tf").read_text() + '''
+resource "aws_vpc" "data2" {
+  cidr_block = "10.2.0.0/16"
+}
+
+resource "aws_vpc_peering_connection" "apps_data2" {
+  vpc_id      = aws_vpc.apps.id
+  peer_vpc_id = aws_vpc.data2.id
+  auto_accept = true
+}
+''')
+        report = run(tmp_path / name, config=config)
+        assert report.errors == []
+        verdicts[name] = ([(f.rule_id, f.resource) for f in report.findings if f.rule_id == "expected_path_blocked"],
+                          [(u.attribute, u.reason) for u in report.unknowns])
+    assert verdicts["fixed"] == ([], [("networks", "10.2.1.0/28 lies in the address space of several networks "
+                                       "(aws_vpc.data, aws_vpc.data2); which one it means is not known")])
+    assert verdicts["broken"] == ([("expected_path_blocked", "aws_ec2_transit_gateway_route_table.apps")], [])
