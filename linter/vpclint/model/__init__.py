@@ -162,6 +162,8 @@ class Network(Element):
     # True where a network has no CIDR of its own and its subnets' ranges are
     # its address space (GCP): ``cidrs`` then holds those subnet ranges
     addressed_by_subnets: bool = False
+    # its attachments to transit hubs (vpclint.model.transit)
+    attachments: list[Any] = field(default_factory=list)
 
     @property
     def peers(self) -> list["Network"]:
@@ -216,8 +218,9 @@ class Peering(Element):
 @dataclass(eq=False)
 class Route(Element):
     destination: Cidr | None = None
-    target_kind: str = ""  # peering, local, gateway, nat, instance, ... or "unknown"
-    target: Any = None  # the target element (a Peering), an external id string, or Unknown
+    # peering, transit (a hub), local, gateway, nat, instance, ... or "unknown"
+    target_kind: str = ""
+    target: Any = None  # the target element (a Peering, a Hub), an external id string, or Unknown
 
 
 @dataclass(eq=False)
@@ -357,3 +360,10 @@ class Model:
     policies: list[Any] = field(default_factory=list)
     # reachability expectations from the config (expect:)
     expectations: list[Any] = field(default_factory=list)
+    # transit hubs (vpclint.model.transit)
+    hubs: list[Any] = field(default_factory=list)
+    hub_route_tables: list[Any] = field(default_factory=list)
+    attachments: list[Any] = field(default_factory=list)
+
+
+from vpclint.model.transit import Attachment, Hub, HubRoute, HubRouteTable  # noqa: E402  (they build on Element)

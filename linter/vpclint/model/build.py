@@ -260,3 +260,12 @@ def _link_back(model: Model) -> None:
     for cluster in model.clusters:
         if cluster.network is not None:
             cluster.network.clusters.append(cluster)
+    linked = {id(e) for hub in model.hubs for e in (*hub.route_tables, *hub.attachments)}
+    for table in model.hub_route_tables:
+        if table.hub is not None and id(table) not in linked:
+            table.hub.route_tables.append(table)
+    for attachment in model.attachments:
+        if attachment.hub is not None and id(attachment) not in linked:
+            attachment.hub.attachments.append(attachment)
+        if attachment.network is not None:
+            attachment.network.attachments.append(attachment)
