@@ -55,6 +55,7 @@ from vpclint.providers.azure.network import (
     map_networks, map_peerings, map_route_tables, map_security_groups, map_subnets,
 )
 from vpclint.providers.azure.services import map_endpoints
+from vpclint.providers.azure.transit import map_firewalls, map_virtual_hubs
 
 __all__ = ["PROVIDER", "SNIPPETS", "adapt"]
 
@@ -65,7 +66,9 @@ def adapt(b: Builder) -> None:
     map_networks(b, st)
     map_subnets(b, st)
     map_peerings(b, st)
+    map_firewalls(b, st)
     map_route_tables(b, st)
     map_security_groups(b, st)
     map_clusters(b, st)
     map_endpoints(b, st)
+    map_virtual_hubs(b, st)

@@ -45,6 +45,8 @@ class State:
         self.nic: dict[str, tuple[Subnet | None, list[SecurityGroup]]] = {}
         self.inline: list[tuple[Resource, dict, Subnet]] = []  # VNets' inline subnet blocks
         self.unnamed: set[str] = set()  # kinds with an element whose name is unknown
+        # where a UDR reaches a firewall hub: its private address, or its subnet's range
+        self.firewall_addresses: list[tuple[Any, Any]] = []
 
     def add(self, kind: str, element: Element, res: Resource, name: Any = None) -> None:
         name = res.values.get("name") if name is None else name

@@ -17,6 +17,7 @@ from vpclint.providers.azure.base import (
     AZURE_LOAD_BALANCER, PROVIDER, RANGE, SUBNET_PREFIX, VNET_SPACE, State,
 )
 from vpclint.providers.azure.fixes import SNIPPETS
+from vpclint.providers.azure.transit import firewall_at
 from vpclint.providers.common import (
     blocks, both, given, managed_first, maybe_reverse, partly_unknown, port_ranges, protocol, sole_network,
     text_list,
@@ -246,7 +247,11 @@ def map_route_tables(b: Builder, st: State) -> None:
             table.complete = False  # its system routes differ per VNet
         b.model.route_tables.append(table)
     for route, address, table in appliances:
-        route.target = _appliance(route, address, table)
+        firewall = firewall_at(st, address)
+        if firewall is not None:
+            route.target_kind, route.target = "transit", firewall
+        else:
+            route.target = _appliance(route, address, table)
 
 
 def _add_udr(table: RouteTable, route: Route | None, v: dict, appliances: list) -> None:
@@ -258,7 +263,8 @@ def _add_udr(table: RouteTable, route: Route | None, v: dict, appliances: list) 
 
 def _appliance(route: Route, address: Any, table: RouteTable) -> Any:
     """Where a route to a virtual appliance leads: the peering to the VNet
-    that holds the appliance, else unknown (the appliance forwards it)."""
+    that holds the appliance, for destinations in that VNet; else unknown
+    (the appliance forwards it where vpclint cannot see)."""
     try:
         ip = IPAddress(address) if isinstance(address, str) else None
     except (AddrFormatError, ValueError):
@@ -266,7 +272,8 @@ def _appliance(route: Route, address: Any, table: RouteTable) -> Any:
     if ip is not None and table.network is not None:
         for system in (r for r in table.routes if r.target_kind == "peering" and isinstance(r.target, Peering)):
             if system.destination is not None and system.destination.net is not None \
-                    and ip in system.destination.range:
+                    and ip in system.destination.range and route.destination is not None \
+                    and route.destination.net is not None and route.destination.range in system.destination.range:
                 route.target_kind = "peering"
                 return system.target
     route.target_kind = "unknown"
