@@ -70,6 +70,27 @@ SNIPPETS = {
   group_name = "{name}"
   ip_address = [{sources}]
 }}""",
+    "hub_route": """resource "huaweicloud_er_static_route" "{name}" {{
+  route_table_id = {table}.id
+  destination    = "{destination}"
+  attachment_id  = {attachment}.id
+}}""",
+    "hub_default_route": """resource "huaweicloud_er_static_route" "{name}" {{
+  route_table_id = {hub}.default_association_route_table_id
+  destination    = "{destination}"
+  attachment_id  = {attachment}.id
+}}""",
+    "hub_vpc_route": """route {{
+  destination = "{destination}"
+  type        = "er"
+  nexthop     = {hub}.id
+}}""",
+    "hub_vpc_default_route": """resource "huaweicloud_vpc_route" "{name}" {{
+  vpc_id      = {network}.id
+  destination = "{destination}"
+  type        = "er"
+  nexthop     = {hub}.id
+}}""",
     "accepter": """resource "huaweicloud_vpc_peering_connection_accepter" "{name}" {{
   provider                  = huaweicloud.peer # the peer tenant
   vpc_peering_connection_id = {peering}.id
