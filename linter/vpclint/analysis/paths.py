@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security, transit
+from vpclint.analysis import firewall, routing, security, transit
 from vpclint.analysis.hops import Hop
-from vpclint.model import Element, Endpoint, Expectation, PortRange, Subnet
+from vpclint.model import Element, Endpoint, Expectation, HubRouteTable, PortRange, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
-from vpclint.providers import route_fix
+from vpclint.providers import route_fix, snippet
 
 
 def _dest_ranges(target: Element) -> IPSet | None:
@@ -51,14 +51,14 @@ def trace(expectation: Expectation) -> list[Hop]:
         peering = routing.peering_between(source_net, dest_net)
         hubs = source_net.attachments or dest_net.attachments
         if peering is None and not hubs:
-            chain = _chain(cluster, target, dest, pods)
+            chain = _chain(cluster, target, dest, pods, expectation)
             if chain and chain[0].name == "route" and chain[0].verdict == "fail":  # no route at all
                 hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
                                 target))
                 return hops
             hops.extend(chain)
         elif peering is None or hubs:
-            hops.extend(_chain(cluster, target, dest, pods))
+            hops.extend(_chain(cluster, target, dest, pods, expectation))
         else:
             if peering.state != "active":
                 verdict = "unknown" if not isinstance(peering.state, str) else "fail"
@@ -78,9 +78,10 @@ def trace(expectation: Expectation) -> list[Hop]:
     return hops
 
 
-def _chain(cluster, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
+def _chain(cluster, target, dest: IPSet | None, pods: IPSet, expectation: Expectation) -> list[Hop]:
     """The path hop by hop through whatever connects the two VPCs (peerings,
-    hubs), out from the node subnets' tables and back from the target's."""
+    hubs), out from the node subnets' tables and back from the target's; a
+    firewall crossed on the way lets the flow through by its policy."""
     if dest is None:
         return [Hop("route from source subnet", "unknown", "the target's address range is not known", cluster)]
     tables = []
@@ -92,13 +93,47 @@ def _chain(cluster, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
         return [Hop("route from source subnet", "unknown", "the node subnets' route tables are not known", cluster)]
     hops: list[Hop] = []
     for table in tables:
-        hops.extend(_legs(transit.walk(table, dest), target.network, ""))
+        legs = transit.walk(table, dest)
+        hops.extend(_legs(legs, target.network, ""))
+        hops.extend(_firewalls(legs, pods, expectation))
     subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
     back = routing.serving_table(subnet) if subnet is not None else routing.default_table(target.network)
     if back is None:
         hops.append(Hop("return route", "unknown", "the target's route table is not known", target))
     else:
         hops.extend(_legs(transit.walk(back, pods), cluster.network, "return "))
+    return hops
+
+
+def _firewalls(legs: list, pods: IPSet, expectation: Expectation) -> list[Hop]:
+    """A hop for each firewall hub the delivered legs cross: its policy's verdict on the flow."""
+    hops: list[Hop] = []
+    label = f"{expectation.protocol}/{expectation.port}" if expectation.port is not None else expectation.protocol
+    for leg in legs:
+        hubs = {id(h.element.hub): h.element.hub for h in leg.hops
+                if isinstance(h.element, HubRouteTable) and h.element.hub is not None}
+        for hub in hubs.values():
+            if hub.kind != "firewall" or hub.policy is None:
+                continue
+            policy = hub.policy
+            shown = security.show_set(leg.ranges)
+            verdict = firewall.evaluate(policy, pods, leg.ranges, expectation.protocol, expectation.port)
+            if verdict.verdict == "fail":
+                by = verdict.deciding.resource.address if verdict.deciding is not None else "no rule (denied by default)"
+                fix = snippet(policy, "firewall_rule", policy=policy.terraform_address,
+                              protocol=expectation.protocol, sources=", ".join(
+                                  f'"{c}"' for c in verdict.denied.iter_cidrs()),
+                              destinations=", ".join(f'"{c}"' for c in leg.ranges.iter_cidrs()),
+                              ports=str(expectation.port) if expectation.port is not None else "*")
+                hops.append(Hop("firewall policy", "fail", f"{policy.address} of {hub.address} does not allow "
+                                f"{security.show_set(verdict.denied)} to {shown} on {label} ({by})",
+                                policy, fix=fix))
+            elif verdict.verdict == "unknown":
+                hops.append(Hop("firewall policy", "unknown", f"whether {policy.address} of {hub.address} allows "
+                                f"{label} to {shown} is not known", policy))
+            else:
+                hops.append(Hop("firewall policy", "pass", f"{policy.address} of {hub.address} allows {label} "
+                                f"to {shown}", policy))
     return hops
 
 

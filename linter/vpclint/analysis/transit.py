@@ -29,7 +29,7 @@ from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.index import BlockIndex
 from vpclint.analysis.security import show_set
-from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable
+from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable, make_cidr
 from vpclint.providers import snippet
 from vpclint.values import Unknown
 
@@ -244,6 +244,8 @@ def _vpc_lpm(table: RouteTable) -> _Lpm | None:
         for attachment in attachments:
             if attachment.installs_routes:
                 entries.extend((block, 1, Route(f"{attachment.address} (installed routes)", attachment.resource,
+                                                destination=make_cidr(attachment, "installed routes", "route",
+                                                                      str(block)),
                                                 target_kind="transit", target=attachment.hub))
                                for block in _installed_blocks(attachment))
         lpm = _Lpm(entries)
@@ -292,6 +294,8 @@ class _Walk:
             return
         for part, route in lpm.decide(dest):
             shown = show_set(part)
+            if route is None and self.installed_gap(table, part, hops):
+                continue
             if route is None:
                 fix = vpc_hub_route_fix(table, [str(c) for c in part.iter_cidrs()], self.via) if self.via else None
                 self.end(part, hops + [Hop("route", "fail", f"{table.address} has no route for {shown}", table,
@@ -310,6 +314,32 @@ class _Walk:
                 self.end(part, hops + [Hop("route", "unknown", f"{table.address} sends {shown} to a "
                                            f"{route.target_kind} ({_show_target(route.target)}), which vpclint "
                                            "does not follow", table)], "unknown")
+
+    def installed_gap(self, table: RouteTable, part: IPSet, hops: list[Hop]) -> bool:
+        """A network whose routes a hub installs (Azure vWAN, NCC) misses a
+        destination because the hub table serving it lacks it: that table is
+        the failing hop, and the fix belongs to the hub, never to the VPC."""
+        network = table.network
+        for attachment in (network.attachments if network is not None else []):
+            hub_table = association_of(attachment)
+            if not attachment.installs_routes or not isinstance(hub_table, HubRouteTable) or hub_table.hub is None:
+                continue
+            hub = hub_table.hub
+            uncertain = _hub_index(hub).uncertain.get(id(hub_table))
+            verdict = "unknown" if uncertain else "fail"
+            goal = owner(hub, part)
+            filtered = _filtered(hub, part)
+            if filtered:
+                fix = "\n".join(f"remove {r} from the export filters of {a.terraform_address} (it exports no route "
+                                f"to {r})" for a, r in filtered)
+            else:
+                fix = hub_route_fix(hub_table, [str(c) for c in part.iter_cidrs()], toward(hub, goal))
+            detail = (f"{hub_table.address} (serving {attachment.address}, whose routes {hub.address} installs in "
+                      f"{network.name}) has no route for {show_set(part)}" + (f"; {uncertain}" if uncertain else ""))
+            self.end(part, hops + [Hop("hub route table", verdict, detail, hub_table, fix=fix,
+                                       extra=_hub_missing(hub, hub_table, part))], verdict)
+            return True
+        return False
 
     def peering(self, table: RouteTable, peering: Peering, part: IPSet, hops: list[Hop], seen: frozenset) -> None:
         shown = show_set(part)
@@ -502,6 +532,22 @@ def owner(hub: Hub, part: IPSet) -> Network | None:
     return None
 
 
+def _filtered(hub: Hub, part: IPSet) -> list[tuple[Attachment, str]]:
+    """The attachments of ``hub`` whose export filters drop ranges of ``part``
+    their network holds (an NCC spoke's exclude/include_export_ranges)."""
+    found = []
+    for attachment in hub.attachments:
+        if attachment.network is None or (attachment.export_include is None and not attachment.export_exclude):
+            continue
+        unfiltered = Attachment(attachment.address, attachment.resource, hub=hub, network=attachment.network,
+                                exports=attachment.exports, state=attachment.state)
+        everything, kept = exported(unfiltered), exported(attachment)
+        if everything is None or kept is None:
+            continue
+        found.extend((attachment, str(r)) for r in (everything - kept).iter_cidrs() if IPSet([r]) & part)
+    return found
+
+
 def toward(hub: Hub, goal: Network | None) -> Attachment | None:
     """The attachment of ``hub`` that leads to ``goal``: its own attachment
     of the network, else a peering attachment whose other hub has one."""
@@ -595,6 +641,7 @@ def hub_gaps(network: Network, hub: Hub | None = None) -> list[Gap]:
         return []
     gaps: list[Gap] = []
     own = routing.as_set(network.cidrs)
+    exports = {id(a.hub): exported(a) for a in network.attachments if a.kind == "vpc"}
     for table, route in _hub_routes(network):
         if hub is not None and route.target is not hub:
             continue
@@ -602,8 +649,12 @@ def hub_gaps(network: Network, hub: Hub | None = None) -> list[Gap]:
             if leg.verdict == "fail":
                 gaps.append(Gap(leg, route.target, network, leg.ranges, False))
             elif leg.verdict == "pass" and leg.end is not None and leg.end is not network:
+                # replies come back to what the network announces to the hub: a range its
+                # attachment filters out of export (an NCC spoke's) was kept home on purpose
+                announced = exports.get(id(route.target))
+                mine = own & announced if own is not None and announced is not None else own
                 gaps.extend(Gap(back, route.target, network, leg.ranges, True)
-                            for back in _back(leg.end, network, route.target, own))
+                            for back in _back(leg.end, network, route.target, mine))
     return _unique(gaps)
 
 

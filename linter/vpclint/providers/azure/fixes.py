@@ -32,8 +32,69 @@ def _whitelist_fields(fields: dict) -> dict:
     return fields
 
 
+def _vpc_hub_fields(fields: dict) -> dict:
+    """A UDR reaches a firewall by its private address; a virtual hub programs
+    the VNet itself, so there the fix is the hub's, not a UDR."""
+    hub = fields.get("hub", "")
+    fields["hop"] = (f"{hub}.ip_configuration[0].private_ip_address" if ".azurerm_firewall." in f".{hub}"
+                     else '"<the address of the appliance that forwards it>"')
+    return fields
+
+
+def _firewall_rule_fields(fields: dict) -> dict:
+    """A firewall without a policy of its own takes classic rule collections."""
+    fields["protocol"] = {"tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "all": "Any"}.get(fields.get("protocol"), "Any")
+    fields["classic"] = ""
+    if ".azurerm_firewall_policy." not in f".{fields.get('policy', '')}":
+        fields["classic"] = (f"# {fields.get('policy')} has no firewall policy: with one, add this group; without,\n"
+                             "# an azurerm_firewall_network_rule_collection with the same rule\n")
+    return fields
+
+
+_HUB_ROUTE = """# or propagate the connection that leads there to this table's labels
+resource "azurerm_virtual_hub_route_table_route" "{{name}}" {{{{
+  route_table_id    = {table}
+  name              = "{{name}}"
+  destinations_type = "CIDR"
+  destinations      = ["{{destination}}"]
+  next_hop_type     = "ResourceId"
+  next_hop          = {{attachment}}.id
+}}}}"""
+
+_VPC_HUB_ROUTE = """resource "azurerm_route" "{{name}}" {{{{
+  name                   = "{{name}}"
+  resource_group_name    = {table}.resource_group_name
+  route_table_name       = {table}.name
+  address_prefix         = "{{destination}}"
+  next_hop_type          = "VirtualAppliance"
+  next_hop_in_ip_address = {{hop}}
+}}}}"""
+
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
 SNIPPETS = {
+    "hub_route": _HUB_ROUTE.format(table="{table}.id"),
+    "hub_default_route": _HUB_ROUTE.format(table="{hub}.default_route_table_id"),
+    "hub_vpc_route": Template(_VPC_HUB_ROUTE.format(table="{table}"), _vpc_hub_fields),
+    "hub_vpc_default_route": Template("""# {network} has no route table of its own: create an azurerm_route_table with
+# this route and associate it with the subnets
+""" + _VPC_HUB_ROUTE.format(table="azurerm_route_table.{name}"), _vpc_hub_fields),
+    "firewall_rule": Template("""{classic}resource "azurerm_firewall_policy_rule_collection_group" "{name}" {{
+  name               = "{name}"
+  firewall_policy_id = {policy}.id
+  priority           = 100 # before any group that denies this flow
+  network_rule_collection {{
+    name     = "{name}"
+    priority = 100
+    action   = "Allow"
+    rule {{
+      name                  = "{name}"
+      protocols             = ["{protocol}"]
+      source_addresses      = [{sources}]
+      destination_addresses = [{destinations}]
+      destination_ports     = ["{ports}"]
+    }}
+  }}
+}}""", _firewall_rule_fields),
     "route": """# Azure has no next hop "peering": the peering's system route carries {destination},
 # and a user-defined route in {table} overrides it. Remove that route, or send
 # {destination} to an appliance in the peered VNet:
