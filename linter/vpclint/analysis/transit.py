@@ -31,7 +31,7 @@ from vpclint.analysis.index import BlockIndex
 from vpclint.analysis.security import show_set
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable, make_cidr
 from vpclint.providers import snippet
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 MAX_HOPS = 32
 
@@ -231,7 +231,8 @@ def _vpc_lpm(table: RouteTable) -> _Lpm | None:
     when a destination is unknown."""
     network = table.network
     attachments = network.attachments if network is not None else []
-    signature = (len(table.routes), None if network is None else (len(network.cidrs), len(attachments)))
+    signature = (len(table.routes), None if network is None else (len(network.cidrs), len(attachments),
+                                                                  len(network.clusters)))
     cached = _installed.get(table)
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -241,6 +242,9 @@ def _vpc_lpm(table: RouteTable) -> _Lpm | None:
     if routes is not None and not any(r.destination is None or (r.destination.net is None and not r.destination.error)
                                       for r in routes):
         entries = [(r.destination.range, 0, r) for r in routes if r.destination.net is not None]
+        if network is not None:
+            entries.extend((c.range, 1, Route(c.address, c.resource, destination=c, target_kind="local"))
+                           for c in _routed_pods(network))
         for attachment in attachments:
             if attachment.installs_routes:
                 entries.extend((block, 1, Route(f"{attachment.address} (installed routes)", attachment.resource,
@@ -355,7 +359,7 @@ class _Walk:
             self.end(part, step + [Hop("peering", "unknown", f"the other end of {peering.address} is not known",
                                        peering)], "unknown")
             return
-        inside = routing.as_set(other.cidrs)
+        inside = _holds(other)
         if inside is None:
             self.end(part, step + [Hop("peering", "unknown", f"the CIDRs of {other.name} are not known", peering)],
                      "unknown")
@@ -455,7 +459,7 @@ class _Walk:
                                        f"{attachment.kind if attachment.kind != 'vpc' else 'network'} vpclint does "
                                        "not follow", attachment)], "unknown")
             return
-        inside = routing.as_set(network.cidrs)
+        inside = _holds(network)
         if inside is not None and not part - inside:
             self.end(part, hops + [Hop("hub attachment", "pass", f"{attachment.address} delivers {shown} in "
                                        f"{network.name}", attachment)], "pass", network)
@@ -473,6 +477,20 @@ class _Walk:
                                        f"arrives from {attachment.address} is not known", network)], "unknown")
             return
         self.table(tables[0], part, step, seen)
+
+
+def _routed_pods(network: Network) -> list:
+    """The container CIDRs of the network's clusters whose pods keep them:
+    the network routes them to the nodes itself (CCE's vpc-router adds
+    those routes), so they are delivered there like its own CIDRs."""
+    return [c for cluster in network.clusters if cluster.pod_addressing == "routed"
+            for c in cluster.container_cidrs if c.net is not None]
+
+
+def _holds(network: Network) -> IPSet | None:
+    """What is delivered once in ``network``: its CIDRs and routed container CIDRs."""
+    own = routing.as_set(network.cidrs)
+    return None if own is None else own | IPSet(c.range for c in _routed_pods(network))
 
 
 def walk(table: RouteTable, dest: IPSet, via: Hub | None = None) -> list[Leg]:
@@ -497,6 +515,8 @@ def walk_route(table: RouteTable, route: Route) -> list[Leg]:
 
 
 def _show_target(target: Any) -> str:
+    if isinstance(target, Ref):
+        return target.address
     if isinstance(target, Unknown):
         return f"unknown: {target.reason}"
     if hasattr(target, "address"):
@@ -696,9 +716,19 @@ def pod_gaps(network: Network, pods: IPSet) -> list[Gap]:
     gaps: list[Gap] = []
     for table, route in _hub_routes(network):
         for leg in walk_route(table, route):
-            if leg.verdict == "pass" and leg.end is not None and leg.end is not network:
+            there = leg.end
+            if leg.verdict != "pass" or there is None or there is network or not there.managed:
+                continue
+            gaps.extend(Gap(back, route.target, network, leg.ranges, True)
+                        for back in _back(there, network, route.target, pods))
+            # the hub's part, even while the VPC route before it is missing too
+            arrived = next((h.element for h in reversed(leg.hops) if isinstance(h.element, Attachment)
+                            and h.element.network is there), None)
+            if arrived is not None:
+                found = _Walk(arrived.hub)
+                found.hub(arrived, pods, [], frozenset())
                 gaps.extend(Gap(back, route.target, network, leg.ranges, True)
-                            for back in _back(leg.end, network, route.target, pods))
+                            for back in found.legs if back.verdict == "fail")
     return _unique(gaps)
 
 
@@ -713,14 +743,9 @@ def _unique(gaps: list[Gap]) -> list[Gap]:
     return found
 
 
-def carried(network: Network, ranges: IPSet, goal: Network | None) -> bool:
-    """Whether a table of ``network`` sends all of ``ranges`` through a hub
-    towards ``goal``: delivered there, or beyond what vpclint can follow
-    after the hub (a route that seems missing beside it is then not needed)."""
-    for table in network.route_tables:
-        legs = walk(table, ranges)
-        through_hub = [leg for leg in legs if any(h.name.startswith("hub") for h in leg.hops)]
-        if through_hub and len(through_hub) == len(legs) and all(
-                (leg.verdict == "pass" and leg.end is goal) or leg.verdict == "unknown" for leg in legs):
-            return True
-    return False
+def sent_to_hub(table: RouteTable, ranges: IPSet) -> bool:
+    """Whether ``table`` sends all of ``ranges`` to a hub: the way there is
+    the hub's (``transit_route_missing`` judges it), and a peering route for
+    the same destination would duplicate a route the table has."""
+    legs = walk(table, ranges)
+    return bool(legs) and all(any(h.name.startswith("hub") for h in leg.hops) for leg in legs)
