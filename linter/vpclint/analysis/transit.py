@@ -331,13 +331,7 @@ class _Walk:
             hub = hub_table.hub
             uncertain = _hub_index(hub).uncertain.get(id(hub_table))
             verdict = "unknown" if uncertain else "fail"
-            goal = owner(hub, part)
-            filtered = _filtered(hub, part)
-            if filtered:
-                fix = "\n".join(f"remove {r} from the export filters of {a.terraform_address} (it exports no route "
-                                f"to {r})" for a, r in filtered)
-            else:
-                fix = hub_route_fix(hub_table, [str(c) for c in part.iter_cidrs()], toward(hub, goal))
+            fix = hub_fix(hub, hub_table, part)
             detail = (f"{hub_table.address} (serving {attachment.address}, whose routes {hub.address} installs in "
                       f"{network.name}) has no route for {show_set(part)}" + (f"; {uncertain}" if uncertain else ""))
             self.end(part, hops + [Hop("hub route table", verdict, detail, hub_table, fix=fix,
@@ -420,7 +414,7 @@ class _Walk:
                 what = "has no route for" if route is None else f"drops ({route.address}, a blackhole route)"
                 verdict = "unknown" if uncertain else "fail"
                 detail = f"{where} {what} {shown}" + (f"; {uncertain}" if uncertain else "")
-                fix = hub_route_fix(table, [str(c) for c in piece.iter_cidrs()], toward(hub, owner(hub, piece)))
+                fix = hub_fix(hub, table, piece)
                 self.end(piece, hops + [Hop("hub route table", verdict, detail, table, fix=fix,
                                             extra=_hub_missing(hub, table, piece))], verdict)
                 continue
@@ -550,6 +544,16 @@ def owner(hub: Hub, part: IPSet) -> Network | None:
             if ranges and not part - IPSet(c.range for c in ranges):
                 return network
     return None
+
+
+def hub_fix(hub: Hub, table: HubRouteTable, part: IPSet) -> str:
+    """What adds ``part`` to ``table``: dropping the export filter that keeps
+    it out (NCC), else a static route to the attachment that leads there."""
+    filtered = _filtered(hub, part)
+    if filtered:
+        return "\n".join(f"remove {r} from the export filters of {a.terraform_address} (it exports no route "
+                         f"to {r})" for a, r in filtered)
+    return hub_route_fix(table, [str(c) for c in part.iter_cidrs()], toward(hub, owner(hub, part)))
 
 
 def _filtered(hub: Hub, part: IPSet) -> list[tuple[Attachment, str]]:
@@ -724,7 +728,7 @@ def pod_gaps(network: Network, pods: IPSet) -> list[Gap]:
             # the hub's part, even while the VPC route before it is missing too
             arrived = next((h.element for h in reversed(leg.hops) if isinstance(h.element, Attachment)
                             and h.element.network is there), None)
-            if arrived is not None:
+            if arrived is not None and not arrived.installs_routes:  # else the way back above is the hub's
                 found = _Walk(arrived.hub)
                 found.hub(arrived, pods, [], frozenset())
                 gaps.extend(Gap(back, route.target, network, leg.ranges, True)
