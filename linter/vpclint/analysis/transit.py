@@ -29,7 +29,7 @@ from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.index import BlockIndex
 from vpclint.analysis.security import show_set
-from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable, make_cidr
+from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable
 from vpclint.providers import snippet
 from vpclint.values import Ref, Unknown
 
@@ -199,8 +199,9 @@ _hub_indexes: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionar
 
 
 def _hub_index(hub: Hub) -> _HubIndex:
-    signature = (len(hub.attachments), len(hub.route_tables), sum(len(t.routes) for t in hub.route_tables),
-                 sum(len(a.network.cidrs) for a in hub.attachments if a.network is not None))
+    # what the index is built from, cheaply: a sum over every attachment's CIDRs
+    # on each lookup made a hub with n spokes cost n per hop (n² per estate)
+    signature = (len(hub.attachments), len(hub.route_tables), sum(len(t.routes) for t in hub.route_tables))
     cached = _hub_indexes.get(hub)
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -247,11 +248,11 @@ def _vpc_lpm(table: RouteTable) -> _Lpm | None:
                            for c in _routed_pods(network))
         for attachment in attachments:
             if attachment.installs_routes:
-                entries.extend((block, 1, Route(f"{attachment.address} (installed routes)", attachment.resource,
-                                                destination=make_cidr(attachment, "installed routes", "route",
-                                                                      str(block)),
-                                                target_kind="transit", target=attachment.hub))
-                               for block in _installed_blocks(attachment))
+                # one route for all the blocks the hub installs (a VNet on a hub of n
+                # spokes holds n of them): its destinations are its entries' blocks
+                installed = Route(f"{attachment.address} (installed routes)", attachment.resource,
+                                  target_kind="transit", target=attachment.hub)
+                entries.extend((block, 1, installed) for block in _installed_blocks(attachment))
         lpm = _Lpm(entries)
     _installed[table] = (signature, lpm)
     return lpm
@@ -495,17 +496,38 @@ def walk(table: RouteTable, dest: IPSet, via: Hub | None = None) -> list[Leg]:
     return found.legs
 
 
-def walk_route(table: RouteTable, route: Route) -> list[Leg]:
-    """The parts of ``route``'s destination that ``table`` sends by ``route`` (a
-    route to a hub), hop by hop from the hub on."""
+def walk_hub_routes(table: RouteTable, routes: list[tuple[Route, IPSet]]) -> list[tuple[Route, Leg]]:
+    """The parts of their destinations that ``table`` sends by ``routes``
+    (routes to hubs), hop by hop from the hub on, merged per hub: one walk
+    from each hub, not one per route (a VNet a hub programs holds a route
+    per spoke of the hub)."""
     lpm = _vpc_lpm(table)
-    if lpm is None or route.destination is None or route.destination.net is None:
+    wanted = {id(r): r for r, _ in routes}
+    if lpm is None or not wanted:
         return []
-    found = _Walk(route.target if isinstance(route.target, Hub) else None)
-    for part, chosen in lpm.decide(IPSet([route.destination.range])):
-        if chosen is route:
-            found.into_hub(table, route, part, [], frozenset({id(table)}))
-    return found.legs
+    merged: dict[int, tuple[IPSet, Route]] = {}
+    destinations = IPSet()
+    for _, held in routes:
+        destinations |= held
+    for part, chosen in lpm.decide(destinations):
+        if chosen is not None and id(chosen) in wanted:
+            held = merged.get(id(chosen.target))
+            merged[id(chosen.target)] = (held[0] | part, held[1]) if held else (part, chosen)
+    found: list[tuple[Route, Leg]] = []
+    for part, route in merged.values():
+        each = _Walk(route.target if isinstance(route.target, Hub) else None)
+        each.into_hub(table, route, part, [], frozenset({id(table)}))
+        found.extend((route, leg) for leg in each.legs)
+    return found
+
+
+def _by_table(network: Network, hub: Hub | None = None) -> list[tuple[RouteTable, list[tuple[Route, IPSet]]]]:
+    """The network's routes to hubs (to ``hub`` only, when given), by table."""
+    tables: dict[int, tuple[RouteTable, list[tuple[Route, IPSet]]]] = {}
+    for table, route, held in _hub_routes(network):
+        if hub is None or route.target is hub:
+            tables.setdefault(id(table), (table, []))[1].append((route, held))
+    return list(tables.values())
 
 
 def _show_target(target: Any) -> str:
@@ -635,16 +657,19 @@ class Gap:
         return self.leg.hops[-1]
 
 
-def _hub_routes(network: Network) -> list[tuple[RouteTable, Route]]:
-    """The routes of ``network`` (written, or installed by a hub) whose next hop is a hub."""
+def _hub_routes(network: Network) -> list[tuple[RouteTable, Route, IPSet]]:
+    """The routes of ``network`` (written, or installed by a hub) whose next
+    hop is a hub, each with its destinations."""
     found = []
     for table in network.route_tables:
         lpm = _vpc_lpm(table)
         if lpm is None:
             continue
-        for _, _, route in lpm.entries:
+        blocks: dict[int, tuple[Route, list[IPNetwork]]] = {}
+        for block, _, route in lpm.entries:
             if route.target_kind == "transit" and isinstance(route.target, Hub):
-                found.append((table, route))
+                blocks.setdefault(id(route), (route, []))[1].append(block)
+        found.extend((table, route, IPSet(held)) for route, held in blocks.values())
     return found
 
 
@@ -666,10 +691,8 @@ def hub_gaps(network: Network, hub: Hub | None = None) -> list[Gap]:
     gaps: list[Gap] = []
     own = routing.as_set(network.cidrs)
     exports = {id(a.hub): exported(a) for a in network.attachments if a.kind == "vpc"}
-    for table, route in _hub_routes(network):
-        if hub is not None and route.target is not hub:
-            continue
-        for leg in walk_route(table, route):
+    for table, routes in _by_table(network, hub):
+        for route, leg in walk_hub_routes(table, routes):
             if leg.verdict == "fail":
                 gaps.append(Gap(leg, route.target, network, leg.ranges, False))
             elif leg.verdict == "pass" and leg.end is not None and leg.end is not network:
@@ -718,8 +741,8 @@ def pod_gaps(network: Network, pods: IPSet) -> list[Gap]:
     """Where the way back to ``pods`` (container CIDRs of a cluster in
     ``network``) fails from the networks its hub routes deliver to."""
     gaps: list[Gap] = []
-    for table, route in _hub_routes(network):
-        for leg in walk_route(table, route):
+    for table, routes in _by_table(network):
+        for route, leg in walk_hub_routes(table, routes):
             there = leg.end
             if leg.verdict != "pass" or there is None or there is network or not there.managed:
                 continue

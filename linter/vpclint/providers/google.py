@@ -18,6 +18,7 @@ The network model of GCP as this adapter maps it:
 | ``google_compute_network_peering`` ×2 | one ``Peering``; active only when both networks peer with each other, ``reverse`` names the second resource |
 | subnet routes, peering routes | an implicit route table per network (``"<network> (routes)"``) with a route per peer range whose target is the peering |
 | ``google_compute_route`` | a route in that table; exported over a peering (``export_custom_routes`` on its side, ``import_custom_routes`` on the other) unless it has tags or goes to the internet gateway |
+| ``google_network_connectivity_hub`` / ``_spoke`` | a transit ``Hub`` (one table; ``STAR``: a center and an edge table) and an ``Attachment`` per spoke: a VPC spoke exports every subnet range of its network, secondary ranges included, less its export filters, and the hub programs what it learns into every spoke network |
 | ``google_compute_firewall`` | rules of a ``SecurityGroup`` per (network, target set): the rules without targets plus those whose target tags or service accounts match; priorities lower first, deny before allow |
 | ``google_container_cluster`` / ``_node_pool`` | a ``Cluster`` (above); ``master_ipv4_cidr_block`` must be a /28 |
 | ``google_sql_database_instance`` (``private_network``), ``google_redis_instance`` (``authorized_network``), ``google_compute_instance`` | ``Endpoint``\\ s |

@@ -25,15 +25,18 @@ The network model of Azure as this adapter maps it:
 | ``azapi_resource`` of type ``Microsoft.Network/virtualNetworks`` (``/subnets``, ``/virtualNetworkPeerings``), ``networkSecurityGroups`` (``/securityRules``), ``routeTables`` (``/routes``), as Azure Verified Modules write them | presented as the azurerm resource each means (same address and position) and mapped by the same steps; a subnet body's ``networkSecurityGroup``/``routeTable`` is its association; a body or type not known before apply makes routes and rules partial |
 | ``azapi_resource`` of type ``Microsoft.ContainerService/managedClusters`` (``/agentPools``), as Azure Verified Modules write AKS | the same ``Cluster``, from the ARM body's ``properties.networkProfile`` (``networkPlugin``, ``networkPluginMode``, ``podCidr(s)``, ``serviceCidr(s)``, ``dnsServiceIP``) and ``agentPoolProfiles`` (``vnetSubnetID``, ``podSubnetID``); without an explicit ``networkPlugin`` the addressing is unknown (the API's default depends on its version) |
 | ``azurerm_redis_cache`` (+ ``azurerm_redis_firewall_rule``), ``azurerm_postgresql_flexible_server`` (+ firewall rules), ``azurerm_mssql_server`` (+ firewall rules), virtual machines | ``Endpoint``\\ s; firewall rules' start/end ranges become ``Whitelist`` entries |
+| ``azurerm_virtual_hub`` (+ route tables, hub connections), ``azurerm_firewall`` in a VNet (+ its policy or classic rule collections) | transit ``Hub``\\ s, their tables and attachments (``vpclint.providers.azure.transit`` has the table) |
 
 Other facts kept here: the ``VirtualNetwork`` service tag is the VNet's
 address space plus the spaces of the VNets peered with it (when both sides
 allow virtual network access) — prefixes learned through gateways are left
 out, since pod traffic never carries them; ``AzureLoadBalancer`` is
 168.63.129.16; other service tags name public Azure ranges, which pod
-traffic never carries either; a UDR to a virtual appliance crosses a
-peering when the appliance sits in the peered VNet, and is unknown
-otherwise (the appliance forwards it somewhere); a deny rule limited to
+traffic never carries either; a UDR to a virtual appliance goes to an
+Azure Firewall's hub when the address is the firewall's, crosses a
+peering when the appliance sits in the peered VNet and the destination
+lies there too, and is unknown otherwise (the appliance forwards it
+somewhere); a deny rule limited to
 some destinations or source ports is left out (it may not apply). Cache,
 PostgreSQL and SQL firewall rules filter clients of the public endpoint,
 which carry the cluster's outbound public address: only a cache injected
