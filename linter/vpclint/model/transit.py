@@ -112,8 +112,11 @@ class Attachment(Element):
     subnets: list[Subnet] = field(default_factory=list)
     # kind "peering": this side's counterpart on the other hub
     peer: "Attachment | None" = None
-    # "active", "pending" (an accepter is missing), or Unknown
+    # "active", "pending" (an accepter is missing), or Unknown; with
+    # "pending": what keeps it so, in words, and the HCL that completes it
     state: Any = "active"
+    missing: str = ""
+    remedy: str = ""
     association: Any = None  # explicit: a HubRouteTable or Unknown; None = not given
     associate_default: Any = True  # True, False or Unknown
     propagations: list[Any] = field(default_factory=list)  # HubRouteTables, Unknown for one not resolved

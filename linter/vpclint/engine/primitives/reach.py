@@ -114,7 +114,7 @@ def ingress_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
     if not isinstance(cluster, Cluster) or cluster.network is None:
         return
     network_ranges = _cluster_ranges(cluster)
-    peers = cluster.peer_networks
+    peers = [*cluster.peer_networks, *transit.reached(cluster.network)]  # peered, or through a hub
     peer_set = set(peers)  # elements hash by identity
     # only groups near the cluster with a rule admitting some of its addresses
     # can answer (a superset of the rules _meant_for keeps), found by index
@@ -172,7 +172,7 @@ def whitelist_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iterato
     if not isinstance(cluster, Cluster) or cluster.network is None:
         return
     network_ranges = _cluster_ranges(cluster)
-    peers = cluster.peer_networks
+    peers = [*cluster.peer_networks, *transit.reached(cluster.network)]  # peered, or through a hub
     peer_set = set(peers)  # elements hash by identity
     for endpoint in nearby(bindings["model"]).endpoints_near(cluster, peers):
         whitelist = endpoint.whitelist
