@@ -429,3 +429,13 @@ resource "google_network_connectivity_hub" "corp" {
     assert (core.association, core.propagations) == (center, [center, edge])
     assert (branch.association, branch.propagations) == (edge, [center])
     assert isinstance(other.association, Unknown)
+
+
+def test_hubs_whose_wan_is_not_known_here_are_not_linked(tmp_path: Path) -> None:
+    external = '"/subscriptions/0/resourceGroups/net/providers/Microsoft.Network/virtualWans/shared"'
+    text = (hub("weu", "10.255.0.0/23") + hub("neu", "10.255.2.0/23")).replace("azurerm_virtual_wan.corp.id", external)
+    model = model_of(tmp_path, text + vnet("apps", "10.1.0.0/16") + connection("apps", "weu"))
+    weu, neu = model.hubs
+    assert [a for a in model.attachments if a.kind == "peering"] == []
+    assert routes(neu.route_tables[0]) == []
+    assert by_address(model.attachments, "azurerm_virtual_hub_connection.apps").propagations == [weu.route_tables[0]]

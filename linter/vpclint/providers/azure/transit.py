@@ -46,7 +46,6 @@ class _Wan:
 def map_virtual_hubs(b: Builder, st: State) -> None:
     wans: dict[int, _Wan] = defaultdict(_Wan)
     wan_of: dict[int, _Wan] = {}
-    loose = _Wan()  # hubs whose WAN is not known here
     for res in b.of_type("azurerm_virtual_wan"):
         b.register(Element(res.address, res))
     for res in b.of_type("azurerm_virtual_hub"):
@@ -61,7 +60,8 @@ def map_virtual_hubs(b: Builder, st: State) -> None:
         if isinstance(known_id, str):
             b.register(default, f"{known_id}/hubRouteTables/defaultRouteTable")
         wan_element = b.resolve(v.get("virtual_wan_id"), res, "virtual_wan_id")
-        wan = wans[id(wan_element)] if wan_element is not None else loose
+        # a hub whose WAN is not known here is connected to no other that we know of
+        wan = wans[id(wan_element)] if wan_element is not None else wans[id(hub)]
         wan.hubs.append(hub)
         wan.defaults[id(hub)] = default
         wan.labels[id(default)] = {"default"}
@@ -81,14 +81,13 @@ def map_virtual_hubs(b: Builder, st: State) -> None:
                 route.destination = b.cidr(route, "route.address_prefixes", "route", prefix, RANGE)
                 default.routes.append(route)
     tables = _route_tables(b, wan_of)
-    for wan in (*wans.values(), loose):
+    for wan in wans.values():
         for table, labels in tables:
             if wan_of.get(id(table.hub)) is wan:
                 wan.labels[id(table)] = labels
                 if isinstance(table.resource.values.get("name"), str):
                     wan.tables[id(table.hub)][table.resource.values["name"].lower()] = table
-        if wan is not loose:
-            _link_hubs(b, wan)
+        _link_hubs(b, wan)
     connections = _connections(b, st, wan_of)
     _table_routes(b, tables, connections)
     _opaque_hubs(b)
@@ -241,6 +240,8 @@ def _connections(b: Builder, st: State, wan_of: dict[int, _Wan]) -> dict[int, At
                 table.routes.extend(statics)
         if attachment.network is not None:
             for table, via in remote:
+                if via is None:
+                    continue
                 for cidr in attachment.network.cidrs:
                     table.routes.append(HubRoute(res.address, res, destination=cidr, target=via))
                 for route in statics:
