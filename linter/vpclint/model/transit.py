@@ -56,7 +56,13 @@ resource type):
    resolve): a route that seems missing may then exist.
 
 ``vpclint.model.build`` links back (``hub.attachments``,
-``hub.route_tables``, ``network.attachments``).
+``hub.route_tables``, ``network.attachments``). ``vpclint.providers.hubs``
+(``HubMapper``) does the resolving every adapter needs: tables (a reference
+to the hub itself names its implicit default table), the side of a peering
+attachment on a given hub, associations, propagations, static routes, and
+notes for ``unknowns`` when a link does not resolve. An attachment whose
+state is "pending" says why in ``missing`` and gives the HCL that completes
+it in ``remedy``. The walk over all this is ``vpclint.analysis.transit``.
 """
 
 from __future__ import annotations

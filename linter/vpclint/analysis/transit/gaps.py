@@ -75,8 +75,7 @@ _components: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionary
 
 
 def _component(hub: Hub) -> _Component:
-    hubs = connected(hub)
-    signature = tuple((id(h), len(h.attachments)) for h in hubs)
+    signature = len(hub.attachments)
     cached = _components.get(hub)
     if cached is None or cached[0] != signature:
         cached = _components[hub] = (signature, _Component(hub))

@@ -284,8 +284,15 @@ def holds(network: Network) -> IPSet | None:
     return None if own is None else own | IPSet(c.range for c in routed_pods(network))
 
 
+_connected: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionary()
+
+
 def connected(hub: Hub) -> list[Hub]:
-    """``hub`` and every hub its peering attachments reach, in order found."""
+    """``hub`` and every hub its peering attachments reach, in order found
+    (once per hub of a finished model: a hub has thousands of attachments)."""
+    cached = _connected.get(hub)
+    if cached is not None and cached[0] == len(hub.attachments):
+        return cached[1]
     found, queue = [hub], [hub]
     while queue:
         for attachment in queue.pop().attachments:
@@ -293,4 +300,5 @@ def connected(hub: Hub) -> list[Hub]:
             if other is not None and other not in found:
                 found.append(other)
                 queue.append(other)
+    _connected[hub] = (len(hub.attachments), found)
     return found
