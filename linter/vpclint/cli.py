@@ -236,6 +236,10 @@ recursive: false
 # EKS: the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true, so pods keep
 # their own address towards peered VPCs.
 # eks_external_snat: false
+
+# ACK Flannel: nodes masquerade pod traffic leaving the pod CIDR (the
+# default); false when pods keep their pod_cidr address towards peers.
+# ack_flannel_ip_masq: true
 """
 
 

@@ -10,9 +10,9 @@ import re
 from typing import Iterable
 
 from vpclint.model import Element
-from vpclint.providers import aws, azure, google, huaweicloud
+from vpclint.providers import alibaba, aws, azure, google, huaweicloud
 
-_PROVIDERS = (huaweicloud, aws, google, azure)
+_PROVIDERS = (huaweicloud, aws, google, azure, alibaba)
 ADAPTERS = tuple(module.adapt for module in _PROVIDERS)
 _SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
 

@@ -1,0 +1,297 @@
+"""Alibaba Cloud VPCs, vSwitches, route tables and entries, VPC peerings
+and CEN transit routers (see the package docstring for the facts)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from vpclint.model import (
+    Attachment, Element, Hub, HubRoute, HubRouteTable, Network, Peering, Route, RouteTable, Subnet,
+)
+from vpclint.model.build import Builder
+from vpclint.providers.alibaba.common import PROVIDER, RANGE, SNIPPETS, VPC_CIDR, VSWITCH_CIDR
+from vpclint.providers.common import blocks, given
+from vpclint.values import Ref, Unknown
+
+# nexthop_type → the model's target kind; any other type is a hop vpclint does not follow
+_NEXT_HOPS = {"vpcpeer": "peering", "attachment": "transit", "instance": "instance", "havip": "instance",
+              "networkinterface": "interface", "natgateway": "nat", "vpngateway": "vpn",
+              "routerinterface": "gateway", "ipv4gateway": "gateway", "ipv6gateway": "gateway",
+              "gatewayendpoint": "endpoint", "ecr": "gateway"}
+_ACCOUNT = re.compile(r"(^|\.)data\.alicloud_account\.[^.]+$")
+_ROUTING_TYPES = ("alicloud_route_table", "alicloud_route_entry", "alicloud_route_table_attachment")
+_CEN_TYPES = ("alicloud_cen_transit_router_vpc_attachment", "alicloud_cen_transit_router_route_table",
+              "alicloud_cen_transit_router_route_table_association",
+              "alicloud_cen_transit_router_route_table_propagation", "alicloud_cen_transit_router_route_entry",
+              "alicloud_cen_transit_router_peer_attachment", "alicloud_cen_route_entry")
+
+
+def adapt(b: Builder) -> None:
+    _networks(b)
+    _vswitches(b)
+    _peerings(b)
+    _transit_routers(b)
+    _route_tables(b)
+    _publish_to_cen(b)
+
+
+def _networks(b: Builder) -> None:
+    for res in b.of_type("alicloud_vpc"):
+        v = res.values
+        net = Network(res.address, res, provider=PROVIDER, managed=True)
+        net.cidrs.append(b.cidr(net, "cidr_block", "network", v.get("cidr_block"), VPC_CIDR))
+        if given(v.get("secondary_cidr_blocks")):
+            net.cidrs.extend(b.cidrs(net, "secondary_cidr_blocks", "network", v.get("secondary_cidr_blocks"),
+                                     VPC_CIDR))
+        b.model.networks.append(b.register(net, v.get("route_table_id")))
+        # the system route table: no resource of its own; it serves every
+        # vSwitch without a custom table and holds Flannel's node routes
+        table = RouteTable(f"{res.address} (system route table)", res, network=net, default=True)
+        b.register(table, v.get("route_table_id"))
+        b.model.route_tables.append(b.default_table(net, table))
+    for res in b.of_type("alicloud_vpc_ipv4_cidr_block"):
+        v = res.values
+        net = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        if isinstance(net, Network):
+            cidr = b.cidr(net, "secondary_cidr_block", "network", v.get("secondary_cidr_block"), VPC_CIDR)
+            cidr.origin = Element(res.address, res)
+            net.cidrs.append(cidr)
+        elif isinstance(v.get("vpc_id"), Unknown):  # any VPC here may hold this range
+            for other in b.model.networks:
+                if other.provider == PROVIDER:
+                    other.cidrs.append(b.cidr(other, "secondary_cidr_block", "network", Unknown(
+                        f"{res.address} adds a CIDR to a VPC that is not known yet")))
+
+
+def _vswitches(b: Builder) -> None:
+    for res in b.of_type("alicloud_vswitch"):
+        v = res.values
+        subnet = Subnet(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                        zone=v.get("zone_id") if given(v.get("zone_id")) else v.get("availability_zone"))
+        subnet.cidr = b.cidr(subnet, "cidr_block", "subnet", v.get("cidr_block"), VSWITCH_CIDR)
+        b.model.subnets.append(b.register(subnet))
+
+
+def _same_account(uid: Any) -> Any:
+    """Whether ``accepting_ali_uid`` names this account: True when unset or
+    read from ``data.alicloud_account``, False for any other value, else unknown."""
+    if isinstance(uid, Ref) and _ACCOUNT.search(uid.address):
+        return True
+    if isinstance(uid, Unknown):
+        return Unknown("accepting_ali_uid is unknown")
+    return not given(uid)
+
+
+def _peerings(b: Builder) -> None:
+    peerings = []
+    for res in b.of_type("alicloud_vpc_peer_connection"):
+        v = res.values
+        peering = Peering(res.address, res, local=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                          peer=b.resolve(v.get("accepting_vpc_id"), res, "accepting_vpc_id"))
+        same = _same_account(v.get("accepting_ali_uid"))
+        peering.cross_account = same if isinstance(same, Unknown) else not same
+        region = v.get("accepting_region_id")
+        peering.cross_region = region if isinstance(region, Unknown) else Unknown(
+            "whether accepting_region_id is another region depends on the provider's region")
+        b.model.peerings.append(b.register(peering))
+        peerings.append(peering)
+    for res in b.of_type("alicloud_vpc_peer_connection_accepter"):
+        target = b.resolve(res.values.get("instance_id"), res, "instance_id")
+        if isinstance(target, Peering):
+            target.accepter = Element(res.address, res)
+    for peering in peerings:
+        if peering.accepter is not None or peering.cross_account is False:
+            peering.state = "active"  # accepted by the accepter, or by the system within one account
+        elif peering.cross_account is True and isinstance(peering.peer, Network) and peering.peer.managed:
+            peering.state = "pending"  # the accepter account's VPC is managed here, its acceptance is not
+            peering.missing = ("it is cross-account (accepting_ali_uid) and nothing accepts it: the accepter "
+                               "account must accept it")
+            peering.remedy = SNIPPETS["accepter"].format(name=peering.resource.name + "_accepter",
+                                                         peering=peering.address)
+        elif peering.cross_account is True:
+            peering.state = Unknown("the accepter account may accept it outside this configuration")
+        else:
+            peering.state = peering.cross_account
+
+
+def _hub_of(value: Any) -> Any:
+    """The transit router a route's ``nexthop_id`` leads to (it names a VPC
+    connection, whose hub it is), else the value as it is."""
+    if isinstance(value, Attachment):
+        return value.hub if value.hub is not None else Unknown("the VPC connection's transit router is unknown")
+    return value
+
+
+def _route(b: Builder, res, destination: Any, nexthop_type: Any, nexthop_id: Any) -> Route:
+    kind = _NEXT_HOPS.get(str(nexthop_type).lower(), "unknown") if isinstance(nexthop_type, str) else "unknown"
+    route = Route(res.address, res, target_kind=kind)
+    route.destination = b.cidr(route, "destination_cidrblock", "route", destination, RANGE)
+    if kind in ("peering", "transit"):
+        route.target = _hub_of(b.resolve(nexthop_id, res, "nexthop_id")) or nexthop_id
+    else:
+        route.target = nexthop_id
+    if kind == "unknown":
+        b.note(res, "nexthop_type", f"next hop type {nexthop_type!r} is not modelled: paths through it are unknown")
+    return route
+
+
+def _table(b: Builder, value: Any, res, attribute: str) -> Any:
+    """The route table ``value`` names; a VPC's ``route_table_id`` is its system table."""
+    table = b.resolve(value, res, attribute)
+    if isinstance(table, Network):
+        table = b.default_table(table)
+    return table
+
+
+def _route_tables(b: Builder) -> None:
+    b.incomplete(PROVIDER, "routes", _ROUTING_TYPES)
+    for res in b.of_type("alicloud_route_table"):
+        v = res.values
+        table = RouteTable(res.address, res, network=b.resolve(v.get("vpc_id"), res, "vpc_id"))
+        if table.network is None and isinstance(v.get("vpc_id"), Unknown):
+            b.incomplete(PROVIDER, "routes")  # a table (and its routes) this model cannot place
+        b.model.route_tables.append(b.register(table))
+    for res in b.of_type("alicloud_route_entry"):
+        v = res.values
+        table = _table(b, v.get("route_table_id"), res, "route_table_id")
+        if isinstance(table, RouteTable):
+            table.routes.append(_route(b, res, v.get("destination_cidrblock"), v.get("nexthop_type"),
+                                       v.get("nexthop_id")))
+        elif isinstance(v.get("route_table_id"), Unknown):
+            b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
+    for res in b.of_type("alicloud_route_table_attachment"):
+        subnet = b.resolve(res.values.get("vswitch_id"), res, "vswitch_id")
+        table = _table(b, res.values.get("route_table_id"), res, "route_table_id")
+        if isinstance(subnet, Subnet) and isinstance(table, RouteTable):
+            subnet.route_table = table
+        elif any(isinstance(res.values.get(k), Unknown) for k in ("vswitch_id", "route_table_id")):
+            b.incomplete(PROVIDER, "routes")
+
+
+def _transit_routers(b: Builder) -> None:
+    """CEN Enterprise Edition transit routers as hubs: VPC connections,
+    route tables, associations, propagations and static routes."""
+    for res in b.of_type("alicloud_cen_transit_router"):
+        v = res.values
+        hub = Hub(res.address, res, provider=PROVIDER, kind="transit_router",
+                  complete=not b.uncounted.intersection(_CEN_TYPES))
+        # the system table exists without a resource; which attachments it
+        # serves depends on how each was created (console defaults, deprecated flags)
+        system = HubRouteTable(f"{res.address} (system route table)", res, hub=hub)
+        hub.default_association = hub.default_propagation = system
+        b.model.hubs.append(b.register(hub, v.get("transit_router_id")))
+        b.model.hub_route_tables.append(system)
+    for res in b.of_type("alicloud_cen_transit_router_route_table"):
+        v = res.values
+        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
+        table = HubRouteTable(res.address, res, hub=hub if isinstance(hub, Hub) else None)
+        b.model.hub_route_tables.append(b.register(table, v.get("transit_router_route_table_id")))
+    for res in b.of_type("alicloud_cen_transit_router_vpc_attachment"):
+        v = res.values
+        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
+        attachment = Attachment(res.address, res, hub=hub if isinstance(hub, Hub) else None, kind="vpc",
+                                network=b.resolve(v.get("vpc_id"), res, "vpc_id"), exports="network",
+                                installs_routes=v.get("auto_publish_route_enabled") is True)
+        attachment.subnets = [s for s in (b.resolve(m.get("vswitch_id"), res, "zone_mappings.vswitch_id")
+                                          for m in blocks(v.get("zone_mappings"))) if isinstance(s, Subnet)]
+        attachment.associate_default = _flag(v.get("route_table_association_enabled"), "association")
+        attachment.propagate_default = _flag(v.get("route_table_propagation_enabled"), "propagation")
+        if isinstance(v.get("auto_publish_route_enabled"), Unknown) and isinstance(attachment.network, Network):
+            attachment.network.routes_complete = False  # the transit router may write routes into it
+        b.model.attachments.append(b.register(attachment, v.get("transit_router_attachment_id")))
+    for res in b.of_type("alicloud_cen_transit_router_peer_attachment"):
+        v = res.values
+        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
+        peer_hub = b.resolve(v.get("peer_transit_router_id"), res, "peer_transit_router_id")
+        local = Attachment(res.address, res, hub=hub if isinstance(hub, Hub) else None, kind="peering",
+                           exports="unknown", associate_default=Unknown("set by the transit router's defaults"),
+                           propagate_default=Unknown("set by the transit router's defaults"))
+        remote = Attachment(f"{res.address} (peer side)", res, hub=peer_hub if isinstance(peer_hub, Hub) else None,
+                            kind="peering", exports="unknown", peer=local, associate_default=local.associate_default,
+                            propagate_default=local.propagate_default)
+        local.peer = remote
+        b.model.attachments.extend([b.register(local, v.get("transit_router_attachment_id")), remote])
+    _hub_links(b)
+
+
+def _flag(value: Any, what: str) -> Any:
+    """A deprecated ``route_table_*_enabled`` flag: True, False, or unknown when unset."""
+    if isinstance(value, bool) or isinstance(value, Unknown):
+        return value
+    return Unknown(f"without an explicit {what}, whether the system route table applies depends on how the "
+                   "connection was created")
+
+
+def _hub_links(b: Builder) -> None:
+    for res in b.of_type("alicloud_cen_transit_router_route_table_association",
+                         "alicloud_cen_transit_router_route_table_propagation"):
+        v = res.values
+        attachment = b.resolve(v.get("transit_router_attachment_id"), res, "transit_router_attachment_id")
+        table = b.resolve(v.get("transit_router_route_table_id"), res, "transit_router_route_table_id")
+        if not isinstance(attachment, Attachment):
+            if isinstance(v.get("transit_router_attachment_id"), Unknown):
+                _hubs_incomplete(b)
+            continue
+        if not isinstance(table, HubRouteTable):
+            table = Unknown("a transit router route table outside this configuration")
+        if res.type.endswith("_association"):
+            attachment.association = table
+        else:
+            attachment.propagations.append(table)
+    for res in b.of_type("alicloud_cen_transit_router_route_entry"):
+        v = res.values
+        table = b.resolve(v.get("transit_router_route_table_id"), res, "transit_router_route_table_id")
+        if not isinstance(table, HubRouteTable):
+            if isinstance(v.get("transit_router_route_table_id"), Unknown):
+                _hubs_incomplete(b)
+            continue
+        kind = v.get("transit_router_route_entry_next_hop_type")
+        route = HubRoute(res.address, res)
+        route.destination = b.cidr(route, "transit_router_route_entry_destination_cidr_block", "route",
+                                   v.get("transit_router_route_entry_destination_cidr_block"), RANGE)
+        if kind == "BlackHole":
+            route.target_kind = "blackhole"
+        elif kind == "Attachment":
+            hop = v.get("transit_router_route_entry_next_hop_id")
+            route.target = b.resolve(hop, res, "transit_router_route_entry_next_hop_id") or hop
+            route.target_kind = "attachment" if isinstance(route.target, Attachment) else "unknown"
+        else:
+            route.target_kind, route.target = "unknown", Unknown(f"next hop type {kind!r}")
+        table.routes.append(route)
+
+
+def _hubs_incomplete(b: Builder) -> None:
+    """Links that cannot be placed: every transit router's tables may hold more."""
+    for hub in b.model.hubs:
+        if hub.provider == PROVIDER:
+            hub.complete = False
+    for table in b.model.hub_route_tables:
+        if table.hub is not None and table.hub.provider == PROVIDER:
+            table.complete = False
+
+
+def _publish_to_cen(b: Builder) -> None:
+    """``alicloud_cen_route_entry`` publishes a route of a VPC's table to CEN:
+    the tables its VPC connections propagate into learn it, as a route to
+    that connection."""
+    for res in b.of_type("alicloud_cen_route_entry"):
+        v = res.values
+        table = _table(b, v.get("route_table_id"), res, "route_table_id")
+        network = table.network if isinstance(table, RouteTable) else None
+        attachments = [a for a in b.model.attachments if network is not None and a.network is network]
+        if not attachments:
+            if isinstance(v.get("route_table_id"), Unknown):
+                _hubs_incomplete(b)
+            continue
+        for attachment in attachments:
+            for hub_table in [*attachment.propagations, *_default_propagation(attachment)]:
+                if isinstance(hub_table, HubRouteTable):
+                    route = HubRoute(res.address, res, target=attachment)
+                    route.destination = b.cidr(route, "cidr_block", "route", v.get("cidr_block"), RANGE)
+                    hub_table.routes.append(route)
+
+
+def _default_propagation(attachment: Attachment) -> list:
+    hub = attachment.hub
+    return [hub.default_propagation] if attachment.propagate_default is True and hub is not None else []
