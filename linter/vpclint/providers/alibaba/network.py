@@ -14,11 +14,13 @@ from vpclint.providers.alibaba.common import PROVIDER, RANGE, SNIPPETS, VPC_CIDR
 from vpclint.providers.common import blocks, given
 from vpclint.values import Ref, Unknown
 
-# nexthop_type → the model's target kind; any other type is a hop vpclint does not follow
-_NEXT_HOPS = {"vpcpeer": "peering", "attachment": "transit", "instance": "instance", "havip": "instance",
-              "networkinterface": "interface", "natgateway": "nat", "vpngateway": "vpn",
-              "routerinterface": "gateway", "ipv4gateway": "gateway", "ipv6gateway": "gateway",
-              "gatewayendpoint": "endpoint", "ecr": "gateway"}
+# nexthop_type → the model's target kind: a peering, a transit router, or a
+# gateway to the internet or to cloud services that never leads into another
+# VPC; any other hop (an ECS instance, HaVip or ENI that may forward, a VPN,
+# NAT — a VPC NAT gateway forwards privately —, a router interface, an ECR)
+# is one vpclint does not follow: paths through it are unknown
+_NEXT_HOPS = {"vpcpeer": "peering", "attachment": "transit", "ipv4gateway": "gateway", "ipv6gateway": "gateway",
+              "gatewayendpoint": "endpoint"}
 _ACCOUNT = re.compile(r"(^|\.)data\.alicloud_account\.[^.]+$")
 _ROUTING_TYPES = ("alicloud_route_table", "alicloud_route_entry", "alicloud_route_table_attachment")
 _CEN_TYPES = ("alicloud_cen_transit_router_vpc_attachment", "alicloud_cen_transit_router_route_table",
@@ -44,7 +46,7 @@ def _networks(b: Builder) -> None:
         if given(v.get("secondary_cidr_blocks")):
             net.cidrs.extend(b.cidrs(net, "secondary_cidr_blocks", "network", v.get("secondary_cidr_blocks"),
                                      VPC_CIDR))
-        b.model.networks.append(b.register(net, v.get("route_table_id")))
+        b.model.networks.append(b.register(net))
         # the system route table: no resource of its own; it serves every
         # vSwitch without a custom table and holds Flannel's node routes
         table = RouteTable(f"{res.address} (system route table)", res, network=net, default=True)
@@ -129,10 +131,12 @@ def _route(b: Builder, res, destination: Any, nexthop_type: Any, nexthop_id: Any
     route.destination = b.cidr(route, "destination_cidrblock", "route", destination, RANGE)
     if kind in ("peering", "transit"):
         route.target = _hub_of(b.resolve(nexthop_id, res, "nexthop_id")) or nexthop_id
+    elif kind == "unknown":
+        reason = f"next hop type {nexthop_type!r} is not modelled: paths through it are unknown"
+        route.target = Unknown(reason)
+        b.note(res, "nexthop_type", reason)
     else:
         route.target = nexthop_id
-    if kind == "unknown":
-        b.note(res, "nexthop_type", f"next hop type {nexthop_type!r} is not modelled: paths through it are unknown")
     return route
 
 
