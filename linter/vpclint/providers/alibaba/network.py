@@ -34,6 +34,7 @@ def adapt(b: Builder) -> None:
     _vswitches(b)
     _peerings(b)
     _transit_routers(b)
+    _cen_basic(b)
     _route_tables(b)
     _publish_to_cen(b)
 
@@ -217,6 +218,36 @@ def _transit_routers(b: Builder) -> None:
         local.peer = remote
         b.model.attachments.extend([b.register(local, v.get("transit_router_attachment_id")), remote])
     _hub_links(b)
+
+
+def _cen_basic(b: Builder) -> None:
+    """A CEN instance with networks attached directly (``alicloud_cen_instance_attachment``,
+    the edition without transit routers): every network learns the others'
+    system routes, and CEN writes them into the networks' route tables — one
+    hub with one table that all attachments associate with and propagate into."""
+    for res in b.of_type("alicloud_cen_instance"):
+        b.register(Element(res.address, res))
+    hubs: dict[int, Hub] = {}
+    for res in b.of_type("alicloud_cen_instance_attachment"):
+        v = res.values
+        cen = b.resolve(v.get("instance_id"), res, "instance_id")
+        if cen is None:
+            continue
+        hub = hubs.get(id(cen))
+        if hub is None:
+            hub = hubs[id(cen)] = Hub(cen.address, cen.resource, provider=PROVIDER, kind="cen",
+                                      complete=not b.uncounted.intersection(("alicloud_cen_instance_attachment",)))
+            table = HubRouteTable(f"{cen.address} (routes)", cen.resource, hub=hub)
+            hub.default_association = hub.default_propagation = table
+            b.model.hubs.append(hub)
+            b.model.hub_route_tables.append(table)
+        vpc = v.get("child_instance_type", "VPC") == "VPC"
+        attachment = Attachment(res.address, res, hub=hub, kind="vpc" if vpc else "other", installs_routes=vpc,
+                                network=b.resolve(v.get("child_instance_id"), res, "child_instance_id") if vpc else None,
+                                exports="network" if vpc else "unknown")
+        if given(v.get("child_instance_owner_id")):
+            attachment.state = Unknown("a network of another account attaches only once its owner grants it")
+        b.model.attachments.append(b.register(attachment))
 
 
 def _flag(value: Any, what: str) -> Any:
