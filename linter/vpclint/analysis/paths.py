@@ -9,29 +9,13 @@ unknown; the first failing hop is what ``expected_path_blocked`` reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security
+from vpclint.analysis import routing, security, transit
+from vpclint.analysis.hops import Hop
 from vpclint.model import Element, Endpoint, Expectation, PortRange, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
-
-
-@dataclass
-class Hop:
-    name: str
-    verdict: str  # pass, fail, unknown
-    detail: str
-    element: Element | None = None
-    fix: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        address = self.element.terraform_address if self.element is not None else None
-        return {"hop": self.name, "verdict": self.verdict, "resource": address, "detail": self.detail}
 
 
 def _dest_ranges(target: Element) -> IPSet | None:
@@ -65,25 +49,74 @@ def trace(expectation: Expectation) -> list[Hop]:
     hops.append(_egress_policy(expectation, dest))
     if not same:
         peering = routing.peering_between(source_net, dest_net)
-        if peering is None:
-            hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
-                            target))
-            return hops
-        if peering.state != "active":
-            verdict = "unknown" if not isinstance(peering.state, str) else "fail"
-            state = peering.state if isinstance(peering.state, str) else "unknown"
-            hops.append(Hop("peering", verdict, f"{peering.address} is {state}", peering))
-            if verdict == "fail":
+        hubs = source_net.attachments or dest_net.attachments
+        if peering is None and not hubs:
+            chain = _chain(cluster, target, dest, pods)
+            if chain and chain[0].name == "route" and chain[0].verdict == "fail":  # no route at all
+                hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
+                                target))
                 return hops
+            hops.extend(chain)
+        elif peering is None or hubs:
+            hops.extend(_chain(cluster, target, dest, pods))
         else:
-            hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
-        hops.extend(_route_out(cluster, dest, peering))
-        hops.append(_route_back(target, pods, peering))
+            if peering.state != "active":
+                verdict = "unknown" if not isinstance(peering.state, str) else "fail"
+                state = peering.state if isinstance(peering.state, str) else "unknown"
+                hops.append(Hop("peering", verdict, f"{peering.address} is {state}", peering))
+                if verdict == "fail":
+                    return hops
+            else:
+                hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
+            hops.extend(_route_out(cluster, dest, peering))
+            hops.append(_route_back(target, pods, peering))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
     hops.append(_security(expectation, pods, shown))
     hops.append(_network_acl(expectation, pods, shown))
     hops.append(_whitelist(target, pods, shown))
+    return hops
+
+
+def _chain(cluster, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
+    """The path hop by hop through whatever connects the two VPCs (peerings,
+    hubs), out from the node subnets' tables and back from the target's."""
+    if dest is None:
+        return [Hop("route from source subnet", "unknown", "the target's address range is not known", cluster)]
+    tables = []
+    for subnet in cluster.node_subnets:
+        table = routing.serving_table(subnet)
+        if table is not None and table not in tables:
+            tables.append(table)
+    if not tables:
+        return [Hop("route from source subnet", "unknown", "the node subnets' route tables are not known", cluster)]
+    hops: list[Hop] = []
+    for table in tables:
+        hops.extend(_legs(transit.walk(table, dest), target.network, ""))
+    subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
+    back = routing.serving_table(subnet) if subnet is not None else routing.default_table(target.network)
+    if back is None:
+        hops.append(Hop("return route", "unknown", "the target's route table is not known", target))
+    else:
+        hops.extend(_legs(transit.walk(back, pods), cluster.network, "return "))
+    return hops
+
+
+def _legs(legs: list, goal, prefix: str) -> list[Hop]:
+    """The hops of every leg (each once); a leg delivered elsewhere than ``goal`` is unknown."""
+    hops: list[Hop] = []
+    seen: set[tuple] = set()
+    for leg in legs:
+        crossed = list(leg.hops)
+        if leg.verdict == "pass" and leg.end is not goal:
+            crossed.append(Hop("delivery", "unknown", f"{security.show_set(leg.ranges)} is delivered in "
+                               f"{leg.end.name if leg.end else 'another network'}, not in "
+                               f"{goal.name if goal else 'the VPC expected'}", leg.end))
+        for hop in crossed:
+            key = (hop.name, id(hop.element), hop.detail)
+            if key not in seen:
+                seen.add(key)
+                hops.append(Hop(prefix + hop.name, hop.verdict, hop.detail, hop.element, hop.fix, hop.extra))
     return hops
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 from typing import Any
 
 from vpclint.model import (
-    CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    Attachment, CidrLimits, Cluster, Element, Endpoint, Hub, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
 from vpclint.providers.common import (
-    blocks, first, from_to, given, partly_unknown, protocol, sole_network, text_list,
+    blocks, first, flag, from_to, given, partly_unknown, protocol, sole_network, text_list,
 )
+from vpclint.providers.hubs import HubMapper
 from vpclint.resources import Resource
 from vpclint.values import Unknown
 
@@ -68,6 +69,26 @@ SNIPPETS = {
   to_port           = {to_port}
   cidr_ipv4         = "{source}"
 }}""",
+    "hub_route": """resource "aws_ec2_transit_gateway_route" "{name}" {{
+  transit_gateway_route_table_id = {table}.id
+  destination_cidr_block         = "{destination}"
+  transit_gateway_attachment_id  = {attachment}.id
+}}""",
+    "hub_default_route": """resource "aws_ec2_transit_gateway_route" "{name}" {{
+  transit_gateway_route_table_id = {hub}.association_default_route_table_id
+  destination_cidr_block         = "{destination}"
+  transit_gateway_attachment_id  = {attachment}.id
+}}""",
+    "hub_vpc_route": """resource "aws_route" "{name}" {{
+  route_table_id         = {table}.id
+  destination_cidr_block = "{destination}"
+  transit_gateway_id     = {hub}.id
+}}""",
+    "hub_vpc_default_route": """resource "aws_route" "{name}" {{
+  route_table_id         = {network}.main_route_table_id
+  destination_cidr_block = "{destination}"
+  transit_gateway_id     = {hub}.id
+}}""",
     "accepter": """resource "aws_vpc_peering_connection_accepter" "{name}" {{
   provider                  = aws.accepter # the peer VPC's account or region
   vpc_peering_connection_id = {peering}.id
@@ -83,6 +104,7 @@ def adapt(b: Builder) -> None:
     _networks(b)
     _subnets(b)
     _peerings(b)
+    _transit_gateways(b)
     _route_tables(b)
     _security_groups(b)
     _network_acls(b)
@@ -175,9 +197,107 @@ def _route(b: Builder, res, address: str, values: dict, dest_key: str) -> Route 
             if key == "gateway_id" and target == "local":
                 kind = "local"
             route.target_kind = kind
-            route.target = (b.resolve(target, res, key) or target) if kind == "peering" else target
+            linked = kind == "peering" or key == "transit_gateway_id"
+            route.target = (b.resolve(target, res, key) or target) if linked else target
             break
     return route
+
+
+_TGW = "aws_ec2_transit_gateway"
+_TRANSIT_TYPES = (_TGW, f"{_TGW}_vpc_attachment", f"{_TGW}_vpc_attachment_accepter", f"{_TGW}_peering_attachment",
+                  f"{_TGW}_peering_attachment_accepter", f"{_TGW}_route_table", f"{_TGW}_route_table_association",
+                  f"{_TGW}_route_table_propagation", f"{_TGW}_route", f"{_TGW}_default_route_table_association",
+                  f"{_TGW}_default_route_table_propagation")
+
+
+def _transit_gateways(b: Builder) -> None:
+    """Transit gateways (AWS tgw-transit-gateways, tgw-peering): by default
+    every attachment associates with and propagates into the TGW's default
+    table (``default_route_table_association`` / ``_propagation``
+    "enable"; an attachment opts out with
+    ``transit_gateway_default_route_table_association`` / ``_propagation``
+    false); a propagation installs the VPC's CIDRs, primary and secondary;
+    a peering attachment propagates nothing (static routes only), needs its
+    accepter, and each side is associated on its own TGW."""
+    hubs = HubMapper(b, PROVIDER, _TRANSIT_TYPES)
+    for res in b.of_type(_TGW):
+        v = res.values
+        hub = hubs.hub(res, "transit_gateway")
+        for key, attr, id_key in (("default_association", "default_route_table_association",
+                                   "association_default_route_table_id"),
+                                  ("default_propagation", "default_route_table_propagation",
+                                   "propagation_default_route_table_id")):
+            enabled = flag(v.get(attr), True)
+            setattr(hub, key, hubs.implicit_table(hub, v.get(id_key)) if enabled is True else
+                    (None if enabled is False else enabled))
+    for res in b.of_type(f"{_TGW}_default_route_table_association", f"{_TGW}_default_route_table_propagation"):
+        hub = b.resolve(res.values.get("transit_gateway_id"), res, "transit_gateway_id")
+        table = hubs.find_table(res.values.get("transit_gateway_route_table_id"), res,
+                                "transit_gateway_route_table_id")
+        if isinstance(hub, Hub):
+            setattr(hub, "default_association" if res.type.endswith("association") else "default_propagation",
+                    table if table is not None else Unknown("the default table is not known"))
+    for res in b.of_type(f"{_TGW}_route_table"):
+        hubs.table(res, b.resolve(res.values.get("transit_gateway_id"), res, "transit_gateway_id"))
+    for res in b.of_type(f"{_TGW}_vpc_attachment"):
+        v = res.values
+        hubs.attachment(res, b.resolve(v.get("transit_gateway_id"), res, "transit_gateway_id"), "vpc",
+                        network=b.resolve(v.get("vpc_id"), res, "vpc_id"),
+                        subnets=[s for s in b.resolve_all(v.get("subnet_ids"), res, "subnet_ids")
+                                 if isinstance(s, Subnet)],
+                        associate_default=flag(v.get("transit_gateway_default_route_table_association"), True),
+                        propagate_default=flag(v.get("transit_gateway_default_route_table_propagation"), True))
+    for res in b.of_type(f"{_TGW}_vpc_attachment_accepter"):  # on a shared TGW the owner's switches apply
+        v = res.values
+        attachment = b.resolve(v.get("transit_gateway_attachment_id"), res, "transit_gateway_attachment_id")
+        if isinstance(attachment, Attachment):
+            attachment.associate_default = flag(v.get("transit_gateway_default_route_table_association"), True)
+            attachment.propagate_default = flag(v.get("transit_gateway_default_route_table_propagation"), True)
+    _tgw_peerings(b, hubs)
+    for res in b.of_type(f"{_TGW}_route_table_association"):
+        hubs.associate(res, res.values.get("transit_gateway_attachment_id"),
+                       res.values.get("transit_gateway_route_table_id"),
+                       ("transit_gateway_attachment_id", "transit_gateway_route_table_id"))
+    for res in b.of_type(f"{_TGW}_route_table_propagation"):
+        hubs.propagate(res, res.values.get("transit_gateway_attachment_id"),
+                       res.values.get("transit_gateway_route_table_id"),
+                       ("transit_gateway_attachment_id", "transit_gateway_route_table_id"))
+    for res in b.of_type(f"{_TGW}_route"):
+        v = res.values
+        hubs.static_route(res, v.get("transit_gateway_route_table_id"), v.get("destination_cidr_block"),
+                          v.get("transit_gateway_attachment_id"), flag(v.get("blackhole"), False),
+                          ("transit_gateway_route_table_id", "destination_cidr_block", "transit_gateway_attachment_id"))
+
+
+def _tgw_peerings(b: Builder, hubs: HubMapper) -> None:
+    """A TGW peering attachment: one side on each TGW, both associated by
+    their TGW's default association (the accepter too) unless moved."""
+    accepters: dict[str, Resource] = {}
+    for res in b.of_type(f"{_TGW}_peering_attachment_accepter"):
+        target = res.values.get("transit_gateway_attachment_id")
+        key = getattr(target, "address", target)
+        if isinstance(key, str):
+            accepters[key] = res
+    for res in b.of_type(f"{_TGW}_peering_attachment"):
+        v = res.values
+        local = hubs.attachment(res, b.resolve(v.get("transit_gateway_id"), res, "transit_gateway_id"), "peering",
+                                exports="none", propagate_default=False)
+        remote_hub = b.resolve(v.get("peer_transit_gateway_id"), res, "peer_transit_gateway_id")
+        accepter = accepters.get(res.address) or accepters.get(v.get("id") if isinstance(v.get("id"), str) else "")
+        if accepter is not None:
+            state: Any = "active"
+        elif isinstance(remote_hub, Hub) and remote_hub.managed:
+            state = "pending"  # the peer TGW is managed here, its accepter is not
+        else:
+            state = Unknown("accepted outside this configuration, or still pending")
+        local.state = state
+        remote = Attachment(accepter.address if accepter else f"{res.address} (accepter side)", accepter or res,
+                            hub=remote_hub if isinstance(remote_hub, Hub) else None, kind="peering",
+                            exports="none", propagate_default=False, peer=local, state=state)
+        local.peer = remote
+        b.model.attachments.append(remote)
+        if accepter is not None:
+            b.alias(accepter.address, local)  # the accepter's id is the attachment's: resolved by side
 
 
 _ROUTING_TYPES = ("aws_route_table", "aws_default_route_table", "aws_route", "aws_route_table_association",

@@ -162,3 +162,18 @@ class Template:
         if self.shape is not None:
             fields = self.shape(dict(fields))
         return self.text.format(**fields)
+
+
+def flag(value: Any, default: Any) -> Any:
+    """A switch written as a bool, "true"/"false" or "enable"/"disable": True,
+    False, ``default`` when unset, an Unknown as it is (anything else too)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or isinstance(value, Unknown):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "enable", "enabled"):
+        return True
+    if text in ("false", "disable", "disabled"):
+        return False
+    return Unknown(f"{value!r} is not a switch vpclint knows")

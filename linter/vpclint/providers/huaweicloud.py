@@ -26,11 +26,14 @@ from __future__ import annotations
 from typing import Any
 
 from vpclint.model import (
-    CidrLimits, Cluster, Element, Endpoint, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    CidrLimits, Cluster, Element, Endpoint, HubRouteTable, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet, Whitelist,
 )
 from vpclint.model.build import Builder
-from vpclint.providers.common import blocks, from_to, given, partly_unknown, port_ranges, protocol, text_list
+from vpclint.providers.common import (
+    blocks, flag, from_to, given, partly_unknown, port_ranges, protocol, text_list,
+)
+from vpclint.providers.hubs import HubMapper
 from vpclint.values import Unknown
 
 PROVIDER = "huaweicloud"
@@ -70,6 +73,27 @@ SNIPPETS = {
   group_name = "{name}"
   ip_address = [{sources}]
 }}""",
+    "hub_route": """resource "huaweicloud_er_static_route" "{name}" {{
+  route_table_id = {table}.id
+  destination    = "{destination}"
+  attachment_id  = {attachment}.id
+}}""",
+    "hub_default_route": """resource "huaweicloud_er_static_route" "{name}" {{
+  route_table_id = {hub}.default_association_route_table_id
+  destination    = "{destination}"
+  attachment_id  = {attachment}.id
+}}""",
+    "hub_vpc_route": """route {{
+  destination = "{destination}"
+  type        = "er"
+  nexthop     = {hub}.id
+}}""",
+    "hub_vpc_default_route": """resource "huaweicloud_vpc_route" "{name}" {{
+  vpc_id      = {network}.id
+  destination = "{destination}"
+  type        = "er"
+  nexthop     = {hub}.id
+}}""",
     "accepter": """resource "huaweicloud_vpc_peering_connection_accepter" "{name}" {{
   provider                  = huaweicloud.peer # the peer tenant
   vpc_peering_connection_id = {peering}.id
@@ -85,6 +109,7 @@ def adapt(b: Builder) -> None:
     _networks(b)
     _subnets(b)
     _peerings(b)
+    _enterprise_routers(b)
     _route_tables(b)
     _security_groups(b)
     _network_acls(b)
@@ -151,10 +176,69 @@ def _peerings(b: Builder) -> None:
             peering.state = peering.cross_account
 
 
+_ER = "huaweicloud_er"
+_ER_TYPES = (f"{_ER}_instance", f"{_ER}_vpc_attachment", f"{_ER}_route_table", f"{_ER}_association",
+             f"{_ER}_propagation", f"{_ER}_static_route")
+# what auto_create_vpc_routes adds to the VPC's default route table (er_vpc_attachment.md)
+_ER_AUTO_ROUTES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+def _enterprise_routers(b: Builder) -> None:
+    """Enterprise Routers (usermanual-er er_01_0030, er_01_0035): an
+    attachment forwards by the one table it is associated with; a VPC
+    attachment propagates the VPC's CIDR blocks. Terraform's defaults
+    differ from AWS: ``enable_default_association`` / ``_propagation`` are
+    false; when true, new attachments go to the default tables
+    (``default_association_route_table_id`` / ``_propagation_``, else the
+    one the ER creates). ``auto_create_vpc_routes`` adds 10/8, 172.16/12 and
+    192.168/16 to the ER in the VPC's default route table."""
+    hubs = HubMapper(b, PROVIDER, _ER_TYPES)
+    defaults = []
+    for res in b.of_type(f"{_ER}_instance"):
+        defaults.append((res, hubs.hub(res, "enterprise_router")))
+    for res in b.of_type(f"{_ER}_route_table"):
+        hubs.table(res, b.resolve(res.values.get("instance_id"), res, "instance_id"))
+    for res, hub in defaults:
+        v = res.values
+        for key, switch, id_key in (("default_association", "enable_default_association",
+                                     "default_association_route_table_id"),
+                                    ("default_propagation", "enable_default_propagation",
+                                     "default_propagation_route_table_id")):
+            enabled = flag(v.get(switch), False)
+            if enabled is True:
+                table = b.resolve(v.get(id_key)) if given(v.get(id_key)) else None
+                setattr(hub, key, table if isinstance(table, HubRouteTable) else hubs.implicit_table(hub, v.get(id_key)))
+            else:
+                setattr(hub, key, None if enabled is False else enabled)
+    for res in b.of_type(f"{_ER}_vpc_attachment"):
+        v = res.values
+        hub = b.resolve(v.get("instance_id"), res, "instance_id")
+        network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        subnet = b.resolve(v.get("subnet_id"), res, "subnet_id")
+        hubs.attachment(res, hub, "vpc", network=network, subnets=[subnet] if isinstance(subnet, Subnet) else [])
+        auto = flag(v.get("auto_create_vpc_routes"), False)
+        table = b.default_table(network)
+        if auto is True and table is not None and hub is not None:
+            table.routes.extend(_route(b, res, res.address, dest, "er", v.get("instance_id")) for dest in _ER_AUTO_ROUTES)
+        elif isinstance(auto, Unknown) and table is not None:
+            table.complete = False
+    for res in b.of_type(f"{_ER}_association"):
+        hubs.associate(res, res.values.get("attachment_id"), res.values.get("route_table_id"),
+                       ("attachment_id", "route_table_id"))
+    for res in b.of_type(f"{_ER}_propagation"):
+        hubs.propagate(res, res.values.get("attachment_id"), res.values.get("route_table_id"),
+                       ("attachment_id", "route_table_id"))
+    for res in b.of_type(f"{_ER}_static_route"):
+        v = res.values
+        hubs.static_route(res, v.get("route_table_id"), v.get("destination"), v.get("attachment_id"),
+                          flag(v.get("is_blackhole"), False), ("route_table_id", "destination", "attachment_id"))
+
+
 def _route(b: Builder, res, owner_address: str, dest, type_, nexthop) -> Route:
-    route = Route(owner_address, res, target_kind=str(type_).lower() if isinstance(type_, str) else "unknown")
+    kind = str(type_).lower() if isinstance(type_, str) else "unknown"
+    route = Route(owner_address, res, target_kind="transit" if kind == "er" else kind)
     route.destination = b.cidr(route, "destination", "route", dest)
-    if route.target_kind == "peering":
+    if route.target_kind in ("peering", "transit"):
         route.target = b.resolve(nexthop, res, "nexthop") or nexthop
     else:
         route.target = nexthop
