@@ -43,9 +43,43 @@ SNIPPETS = {
   cidr_ip           = "{source}"
 }}""", lambda fields: {**fields, "port_range": "-1/-1" if fields.get("protocol") in ("all", "icmp")
                        else f"{fields.get('from_port')}/{fields.get('to_port')}"}),
+    "hub_route": """resource "alicloud_cen_transit_router_route_entry" "{name}" {{
+  transit_router_route_table_id                     = {table}.transit_router_route_table_id
+  transit_router_route_entry_destination_cidr_block = "{destination}"
+  transit_router_route_entry_next_hop_type          = "Attachment"
+  transit_router_route_entry_next_hop_id            = {attachment}.transit_router_attachment_id
+}}""",
+    "hub_default_route": Template("{body}", lambda fields: {"body": _system_table_route(fields)}),
+    "hub_vpc_route": """resource "alicloud_route_entry" "{name}" {{
+  route_table_id        = {table}.id
+  destination_cidrblock = "{destination}"
+  nexthop_type          = "Attachment"
+  nexthop_id            = <the VPC connection to {hub}>.transit_router_attachment_id
+}}""",
+    "hub_vpc_default_route": """resource "alicloud_route_entry" "{name}" {{
+  route_table_id        = {network}.route_table_id
+  destination_cidrblock = "{destination}"
+  nexthop_type          = "Attachment"
+  nexthop_id            = <the VPC connection of {network} to {hub}>.transit_router_attachment_id
+}}""",
     "whitelist": "security_ips = [<the entries it has>, {sources}]",
     "accepter": """resource "alicloud_vpc_peer_connection_accepter" "{name}" {{
   provider    = alicloud.accepting # the accepter account
   instance_id = {peering}.id
 }}""",
 }
+
+
+def _system_table_route(fields: dict) -> str:
+    """A route in a hub's implicit table: a transit router's system table is
+    read by data source; CEN without transit routers learns what is published."""
+    if ".alicloud_cen_instance." in f".{fields['hub']}":
+        return (f'resource "alicloud_cen_route_entry" "{fields["name"]}" {{\n'
+                f'  instance_id    = {fields["hub"]}.id\n'
+                f'  route_table_id = <the route table of the VPC attached by {fields["attachment"]}>\n'
+                f'  cidr_block     = "{fields["destination"]}"\n}}')
+    return (f'resource "alicloud_cen_transit_router_route_entry" "{fields["name"]}" {{\n'
+            f'  transit_router_route_table_id                     = <the system route table of {fields["hub"]}>\n'
+            f'  transit_router_route_entry_destination_cidr_block = "{fields["destination"]}"\n'
+            f'  transit_router_route_entry_next_hop_type          = "Attachment"\n'
+            f'  transit_router_route_entry_next_hop_id            = {fields["attachment"]}.transit_router_attachment_id\n}}')

@@ -12,6 +12,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.providers.alibaba.common import PROVIDER, RANGE, SNIPPETS, VPC_CIDR, VSWITCH_CIDR
 from vpclint.providers.common import blocks, given
+from vpclint.providers.hubs import HubMapper
 from vpclint.values import Ref, Unknown
 
 # nexthop_type → the model's target kind: a peering, a transit router, or a
@@ -176,48 +177,68 @@ def _route_tables(b: Builder) -> None:
 
 def _transit_routers(b: Builder) -> None:
     """CEN Enterprise Edition transit routers as hubs: VPC connections,
-    route tables, associations, propagations and static routes."""
+    inter-region connections, route tables, associations, propagations and
+    static routes."""
+    hubs = HubMapper(b, PROVIDER, _CEN_TYPES)
     for res in b.of_type("alicloud_cen_transit_router"):
-        v = res.values
-        hub = Hub(res.address, res, provider=PROVIDER, kind="transit_router",
-                  complete=not b.uncounted.intersection(_CEN_TYPES))
+        hub = hubs.hub(res, "transit_router")
+        b.register(hub, res.values.get("transit_router_id"))
         # the system table exists without a resource; which attachments it
         # serves depends on how each was created (console defaults, deprecated flags)
-        system = HubRouteTable(f"{res.address} (system route table)", res, hub=hub)
-        hub.default_association = hub.default_propagation = system
-        b.model.hubs.append(b.register(hub, v.get("transit_router_id")))
-        b.model.hub_route_tables.append(system)
+        hub.default_association = hub.default_propagation = hubs.implicit_table(hub)
     for res in b.of_type("alicloud_cen_transit_router_route_table"):
         v = res.values
-        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
-        table = HubRouteTable(res.address, res, hub=hub if isinstance(hub, Hub) else None)
-        b.model.hub_route_tables.append(b.register(table, v.get("transit_router_route_table_id")))
+        table = hubs.table(res, b.resolve(v.get("transit_router_id"), res, "transit_router_id"))
+        b.register(table, v.get("transit_router_route_table_id"))
     for res in b.of_type("alicloud_cen_transit_router_vpc_attachment"):
         v = res.values
-        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
-        attachment = Attachment(res.address, res, hub=hub if isinstance(hub, Hub) else None, kind="vpc",
-                                network=b.resolve(v.get("vpc_id"), res, "vpc_id"), exports="network",
-                                installs_routes=v.get("auto_publish_route_enabled") is True)
-        attachment.subnets = [s for s in (b.resolve(m.get("vswitch_id"), res, "zone_mappings.vswitch_id")
-                                          for m in blocks(v.get("zone_mappings"))) if isinstance(s, Subnet)]
-        attachment.associate_default = _flag(v.get("route_table_association_enabled"), "association")
-        attachment.propagate_default = _flag(v.get("route_table_propagation_enabled"), "propagation")
-        if isinstance(v.get("auto_publish_route_enabled"), Unknown) and isinstance(attachment.network, Network):
-            attachment.network.routes_complete = False  # the transit router may write routes into it
-        b.model.attachments.append(b.register(attachment, v.get("transit_router_attachment_id")))
+        network = b.resolve(v.get("vpc_id"), res, "vpc_id")
+        subnets = [s for s in (b.resolve(m.get("vswitch_id"), res, "zone_mappings.vswitch_id")
+                               for m in blocks(v.get("zone_mappings"))) if isinstance(s, Subnet)]
+        attachment = hubs.attachment(res, b.resolve(v.get("transit_router_id"), res, "transit_router_id"), "vpc",
+                                     network=network, subnets=subnets, exports="network",
+                                     installs_routes=v.get("auto_publish_route_enabled") is True,
+                                     associate_default=_flag(v.get("route_table_association_enabled"), "association"),
+                                     propagate_default=_flag(v.get("route_table_propagation_enabled"), "propagation"))
+        b.register(attachment, v.get("transit_router_attachment_id"))
+        if isinstance(v.get("auto_publish_route_enabled"), Unknown) and isinstance(network, Network):
+            network.routes_complete = False  # the transit router may write routes into it
     for res in b.of_type("alicloud_cen_transit_router_peer_attachment"):
         v = res.values
-        hub = b.resolve(v.get("transit_router_id"), res, "transit_router_id")
+        unknown = Unknown("set by the transit routers' defaults")
+        local = hubs.attachment(res, b.resolve(v.get("transit_router_id"), res, "transit_router_id"), "peering",
+                                exports="unknown", associate_default=unknown, propagate_default=unknown)
+        b.register(local, v.get("transit_router_attachment_id"))
         peer_hub = b.resolve(v.get("peer_transit_router_id"), res, "peer_transit_router_id")
-        local = Attachment(res.address, res, hub=hub if isinstance(hub, Hub) else None, kind="peering",
-                           exports="unknown", associate_default=Unknown("set by the transit router's defaults"),
-                           propagate_default=Unknown("set by the transit router's defaults"))
-        remote = Attachment(f"{res.address} (peer side)", res, hub=peer_hub if isinstance(peer_hub, Hub) else None,
-                            kind="peering", exports="unknown", peer=local, associate_default=local.associate_default,
-                            propagate_default=local.propagate_default)
-        local.peer = remote
-        b.model.attachments.extend([b.register(local, v.get("transit_router_attachment_id")), remote])
-    _hub_links(b)
+        local.peer = Attachment(f"{res.address} (peer side)", res, hub=peer_hub if isinstance(peer_hub, Hub) else None,
+                                kind="peering", exports="unknown", peer=local, associate_default=unknown,
+                                propagate_default=unknown)
+        b.model.attachments.append(local.peer)
+    for res in b.of_type("alicloud_cen_transit_router_route_table_association"):
+        v = res.values
+        hubs.associate(res, v.get("transit_router_attachment_id"), v.get("transit_router_route_table_id"),
+                       ("transit_router_attachment_id", "transit_router_route_table_id"))
+    for res in b.of_type("alicloud_cen_transit_router_route_table_propagation"):
+        v = res.values
+        hubs.propagate(res, v.get("transit_router_attachment_id"), v.get("transit_router_route_table_id"),
+                       ("transit_router_attachment_id", "transit_router_route_table_id"))
+    for attachment in b.model.attachments:
+        # the API leaves a connection out of the system table unless asked
+        # (RouteTable*Enabled); one routed by explicit resources is not asked
+        if attachment.hub is not None and attachment.hub.kind == "transit_router":
+            if attachment.association is not None and isinstance(attachment.associate_default, Unknown):
+                attachment.associate_default = False
+            if attachment.propagations and isinstance(attachment.propagate_default, Unknown):
+                attachment.propagate_default = False
+    for res in b.of_type("alicloud_cen_transit_router_route_entry"):
+        v = res.values
+        kind = v.get("transit_router_route_entry_next_hop_type")
+        hubs.static_route(res, v.get("transit_router_route_table_id"),
+                          v.get("transit_router_route_entry_destination_cidr_block"),
+                          v.get("transit_router_route_entry_next_hop_id"),
+                          kind if isinstance(kind, Unknown) else kind == "BlackHole",
+                          ("transit_router_route_table_id", "transit_router_route_entry_destination_cidr_block",
+                           "transit_router_route_entry_next_hop_id"))
 
 
 def _cen_basic(b: Builder) -> None:
@@ -256,44 +277,6 @@ def _flag(value: Any, what: str) -> Any:
         return value
     return Unknown(f"without an explicit {what}, whether the system route table applies depends on how the "
                    "connection was created")
-
-
-def _hub_links(b: Builder) -> None:
-    for res in b.of_type("alicloud_cen_transit_router_route_table_association",
-                         "alicloud_cen_transit_router_route_table_propagation"):
-        v = res.values
-        attachment = b.resolve(v.get("transit_router_attachment_id"), res, "transit_router_attachment_id")
-        table = b.resolve(v.get("transit_router_route_table_id"), res, "transit_router_route_table_id")
-        if not isinstance(attachment, Attachment):
-            if isinstance(v.get("transit_router_attachment_id"), Unknown):
-                _hubs_incomplete(b)
-            continue
-        if not isinstance(table, HubRouteTable):
-            table = Unknown("a transit router route table outside this configuration")
-        if res.type.endswith("_association"):
-            attachment.association = table
-        else:
-            attachment.propagations.append(table)
-    for res in b.of_type("alicloud_cen_transit_router_route_entry"):
-        v = res.values
-        table = b.resolve(v.get("transit_router_route_table_id"), res, "transit_router_route_table_id")
-        if not isinstance(table, HubRouteTable):
-            if isinstance(v.get("transit_router_route_table_id"), Unknown):
-                _hubs_incomplete(b)
-            continue
-        kind = v.get("transit_router_route_entry_next_hop_type")
-        route = HubRoute(res.address, res)
-        route.destination = b.cidr(route, "transit_router_route_entry_destination_cidr_block", "route",
-                                   v.get("transit_router_route_entry_destination_cidr_block"), RANGE)
-        if kind == "BlackHole":
-            route.target_kind = "blackhole"
-        elif kind == "Attachment":
-            hop = v.get("transit_router_route_entry_next_hop_id")
-            route.target = b.resolve(hop, res, "transit_router_route_entry_next_hop_id") or hop
-            route.target_kind = "attachment" if isinstance(route.target, Attachment) else "unknown"
-        else:
-            route.target_kind, route.target = "unknown", Unknown(f"next hop type {kind!r}")
-        table.routes.append(route)
 
 
 def _hubs_incomplete(b: Builder) -> None:
