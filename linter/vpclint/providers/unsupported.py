@@ -21,8 +21,8 @@ _KNOWN = {"huaweicloud", "aws", "google", "azurerm", "azapi", "alicloud",
 _REASON = "vpclint does not model its network resources, so nothing was checked for them"
 # resource types (without the provider prefix) that are a network's parts
 _NETWORK = re.compile(r"(^|_)(vpc|vpcs|subnet|subnets|vswitch|vnet|network|networks|networking|security_group|secgroup|"
-                      r"firewall|route|routes|route_table|peering|peer|nat_gateway|kubernetes|cluster|eks|gke|aks|"
-                      r"tke|cke|oke|containerengine|ccn|router|vcn)($|_)")
+                      r"firewall|route|routes|route_table|peering|peer|nat_gateway|kubernetes|eks|gke|aks|tke|cke|"
+                      r"oke|vke|containerengine|ccn|router|vcn)($|_)")
 
 
 def adapt(b: Builder) -> None:
