@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, TextIO
 
 from vpclint import baseline as baselines
+from vpclint.analysis.paths import path_unknowns
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
@@ -280,6 +281,7 @@ def lint(settings: Settings) -> Report:
         report.unknowns.extend(loaded.unknowns)
         report.unknowns.extend(unknowns)
         findings, errors = run_rules(report.rules, model)
+        report.unknowns.extend(path_unknowns(model))  # paths through hops vpclint does not follow
         if settings.inline_ignores:
             findings = suppressor.apply(loaded, findings)
         _record_origins(report, target, loaded.resources, findings)

@@ -9,6 +9,8 @@ unknown; the first failing hop is what ``expected_path_blocked`` reports.
 
 from __future__ import annotations
 
+import weakref
+
 from netaddr import IPSet
 
 from vpclint.analysis import routing, security, transit
@@ -16,6 +18,7 @@ from vpclint.analysis.hops import Hop
 from vpclint.model import Element, Endpoint, Expectation, PortRange, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
+from vpclint.resources import UnknownNote
 
 
 def _dest_ranges(target: Element) -> IPSet | None:
@@ -29,7 +32,33 @@ def _dest_ranges(target: Element) -> IPSet | None:
     return None
 
 
+_traces: "weakref.WeakKeyDictionary[Expectation, list[Hop]]" = weakref.WeakKeyDictionary()
+
+
 def trace(expectation: Expectation) -> list[Hop]:
+    """The hops of ``expectation``'s path (traced once per finished model)."""
+    hops = _traces.get(expectation)
+    if hops is None:
+        hops = _traces[expectation] = _trace(expectation)
+    return hops
+
+
+def path_unknowns(model) -> list[UnknownNote]:
+    """Expectations whose path is not known to fail but could not be
+    followed everywhere: each hop not followed, for ``unknowns``."""
+    notes = []
+    for expectation in model.expectations:
+        hops = trace(expectation)
+        if any(h.verdict == "fail" for h in hops):
+            continue
+        for hop in hops:
+            if hop.verdict == "unknown":
+                where = hop.element.terraform_address if hop.element is not None else expectation.address
+                notes.append(UnknownNote(where, f"path {expectation.address}", f"{hop.name}: {hop.detail}"))
+    return notes
+
+
+def _trace(expectation: Expectation) -> list[Hop]:
     cluster, target = expectation.source, expectation.target
     hops: list[Hop] = []
     source_net = cluster.network

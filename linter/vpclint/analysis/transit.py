@@ -31,7 +31,7 @@ from vpclint.analysis.index import BlockIndex
 from vpclint.analysis.security import show_set
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable
 from vpclint.providers import snippet
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 MAX_HOPS = 32
 
@@ -485,6 +485,8 @@ def walk_route(table: RouteTable, route: Route) -> list[Leg]:
 
 
 def _show_target(target: Any) -> str:
+    if isinstance(target, Ref):
+        return target.address
     if isinstance(target, Unknown):
         return f"unknown: {target.reason}"
     if hasattr(target, "address"):
@@ -690,14 +692,9 @@ def _unique(gaps: list[Gap]) -> list[Gap]:
     return found
 
 
-def carried(network: Network, ranges: IPSet, goal: Network | None) -> bool:
-    """Whether a table of ``network`` sends all of ``ranges`` through a hub
-    towards ``goal``: delivered there, or beyond what vpclint can follow
-    after the hub (a route that seems missing beside it is then not needed)."""
-    for table in network.route_tables:
-        legs = walk(table, ranges)
-        through_hub = [leg for leg in legs if any(h.name.startswith("hub") for h in leg.hops)]
-        if through_hub and len(through_hub) == len(legs) and all(
-                (leg.verdict == "pass" and leg.end is goal) or leg.verdict == "unknown" for leg in legs):
-            return True
-    return False
+def sent_to_hub(table: RouteTable, ranges: IPSet) -> bool:
+    """Whether ``table`` sends all of ``ranges`` to a hub: the way there is
+    the hub's (``transit_route_missing`` judges it), and a peering route for
+    the same destination would duplicate a route the table has."""
+    legs = walk(table, ranges)
+    return bool(legs) and all(any(h.name.startswith("hub") for h in leg.hops) for leg in legs)

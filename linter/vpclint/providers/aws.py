@@ -324,8 +324,8 @@ def _route_tables(b: Builder) -> None:
             route = _route(b, res, res.address, block, "cidr_block")
             if route is not None:
                 table.routes.append(route)
-        if partly_unknown(v.get("route")):
-            table.complete = False
+        if partly_unknown(v.get("route")) or given(v.get("propagating_vgws")):
+            table.complete = False  # routes a VPN gateway propagates are not in the configuration
         b.register(table)
     for res in b.of_type("aws_route"):
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
@@ -337,6 +337,11 @@ def _route_tables(b: Builder) -> None:
                 table.routes.append(route)
         elif isinstance(res.values.get("route_table_id"), Unknown):
             b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
+    for res in b.of_type("aws_vpn_gateway_route_propagation"):
+        table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")
+        table = b.default_table(table) if isinstance(table, Network) else table
+        if isinstance(table, RouteTable):
+            table.complete = False  # it learns the VPN's routes, which the configuration does not hold
     for res in b.of_type("aws_main_route_table_association"):
         network = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
         table = b.resolve(res.values.get("route_table_id"), res, "route_table_id")

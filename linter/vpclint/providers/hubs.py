@@ -12,7 +12,7 @@ from typing import Any
 from vpclint.model import Attachment, CidrLimits, Hub, HubRoute, HubRouteTable
 from vpclint.model.build import Builder
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 RANGE = CidrLimits("hub route destination")
 
@@ -75,7 +75,7 @@ class HubMapper:
             return found
         if isinstance(found, Hub):
             return self.implicit_table(found)
-        return Unknown(f"{attribute} names a route table not known here")
+        return self._unknown(res, attribute, "names a hub route table not known here")
 
     def find_attachment(self, value: Any, res: Resource, attribute: str, hub: Hub | None) -> Any:
         """The attachment ``value`` names on ``hub`` (the side of a peering
@@ -86,8 +86,15 @@ class HubMapper:
                 return found
             if found.peer is not None and found.peer.hub is hub:
                 return found.peer
-            return Unknown(f"{found.address} is not an attachment of {hub.address}")
-        return Unknown(f"{attribute} names an attachment not known here")
+            return self._unknown(res, attribute, f"{found.address} is not an attachment of {hub.address}")
+        return self._unknown(res, attribute, "names a hub attachment not known here")
+
+    def _unknown(self, res: Resource, attribute: str, reason: str) -> Unknown:
+        """An unresolvable link: unknown, and said so under ``unknowns``
+        (an unknown value was noted when it was resolved)."""
+        if not isinstance(res.values.get(attribute), Unknown) or isinstance(res.values.get(attribute), Ref):
+            self.b.note(res, attribute, reason)
+        return Unknown(f"{attribute} {reason}")
 
     def associate(self, res: Resource, attachment_value: Any, table_value: Any,
                   attributes: tuple[str, str]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security
+from vpclint.analysis import routing, security, transit
 from vpclint.analysis.index import nearby
 from vpclint.analysis.paths import trace
 from vpclint.engine.paths import resolve
@@ -42,7 +42,10 @@ def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator
         return
     if not network.managed or via.state != "active":
         return
-    if routing.any_route_through(network, IPSet(c.range for c in ranges), via) is False:
+    wanted = IPSet(c.range for c in ranges)
+    if routing.any_route_through(network, wanted, via) is False:
+        if any(transit.sent_to_hub(t, wanted) for t in network.route_tables):
+            return  # it goes through a hub beside the peering
         table = routing.default_table(network) if not [t for t in network.route_tables if not t.default] else None
         fixes = [route_fix(t, [str(c) for c in ranges], via) for t in ([table] if table else network.route_tables[:1])]
         yield Violation({"network": network, "ranges": ranges, "via": via, "hcl": "\n".join(fixes)},
@@ -63,6 +66,8 @@ def return_route_missing(args: dict[str, Any], bindings: dict[str, Any]) -> Iter
         if not peer.managed:
             continue
         for table, gap in routing.routes_back(peer, peering, wanted):
+            if transit.sent_to_hub(table, gap):
+                continue  # it goes back through a hub beside the peering
             missing = [str(c) for c in gap.iter_cidrs()]
             yield Violation({"table": table, "peer": peer, "peering": peering, "missing": missing,
                              "hcl": route_fix(table, missing, peering)}, subject=table, related=[peering],

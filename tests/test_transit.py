@@ -1,0 +1,271 @@
+"""Transit hubs: routing hop by hop through peerings and hubs, the verdicts
+Batfish found on a deployed network, the hub rules' edges and unknowns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from netaddr import IPSet
+
+from conftest import FIXTURES, found, run
+from vpclint.analysis import transit
+from vpclint.analysis.paths import trace
+from vpclint.cli import cli
+from vpclint.model import Attachment, Cidr, Hub, HubRouteTable, Network, Subnet, make_cidr
+
+BATFISH = FIXTURES / "transit_batfish_tgw_peering"
+ASYMMETRIC = FIXTURES / "transit_batfish_asymmetric_paths"
+
+
+def _model(directory: Path):
+    report = run(directory, config=directory / ".vpclint.yaml" if (directory / ".vpclint.yaml").exists() else None)
+    assert report.errors == []
+    ((_, model),) = report.models
+    return report, model
+
+
+def _expectation(model, source: str, target: str):
+    (found_,) = [e for e in model.expectations if e.source.address == source and e.target.address == target]
+    return found_
+
+
+def _first_failure(hops):
+    return next((h for h in hops if h.verdict == "fail"), None)
+
+
+def test_batfish_tgw_peering_verdicts_hold_hop_by_hop() -> None:
+    """AwsConfigurationTransitGatewayPeeringTest: where each flow stops."""
+    _, model = _model(BATFISH / "broken")
+    bat_fish = _first_failure(trace(_expectation(model, "aws_eks_cluster.bat", "aws_instance.fish")))
+    assert (bat_fish.name, bat_fish.element.address) == (
+        "hub route table", "aws_ec2_transit_gateway.bat (default route table)")
+    assert "serving aws_ec2_transit_gateway_vpc_attachment.bat) has no route for 192.168.1.0/24" in bat_fish.detail
+
+    fish_bat = _first_failure(trace(_expectation(model, "aws_eks_cluster.fish", "aws_instance.bat")))
+    assert (fish_bat.name, fish_bat.element.address) == (
+        "hub route table", "aws_ec2_transit_gateway.fish (default route table)")
+    assert fish_bat.detail.endswith("has no route for 10.10.1.0/24")
+
+    hops = trace(_expectation(model, "aws_eks_cluster.fish", "aws_instance.bat2"))
+    fish_bat2 = _first_failure(hops)
+    assert (fish_bat2.name, fish_bat2.element.address) == (
+        "hub route table", "aws_ec2_transit_gateway.bat (default route table)")
+    assert "serving aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish" in fish_bat2.detail
+    # it crossed TGW fish's table and the peering before failing
+    crossed = [(h.name, h.verdict) for h in hops[hops.index(fish_bat2) - 2:hops.index(fish_bat2)]]
+    assert crossed == [("hub route table", "pass"), ("hub peering", "pass")]
+    assert fish_bat.extra == {"hub": "aws_ec2_transit_gateway.fish",
+                              "table": "aws_ec2_transit_gateway.fish (default route table)",
+                              "destination": ["10.10.1.0/24"]}
+
+
+def test_batfish_reply_of_bat2_to_fish_fails_where_fish_to_bat2_does() -> None:
+    """Batfish traced bat2 -> fish one way (delivered); its replies stop at TGW bat."""
+    _, model = _model(BATFISH / "broken")
+    hops = trace(_expectation(model, "aws_eks_cluster.bat2", "aws_instance.fish"))
+    failure = _first_failure(hops)
+    assert not [h for h in hops[:hops.index(failure)] if h.name.startswith(("route", "hub")) and h.verdict != "pass"]
+    assert (failure.name, failure.element.address) == (
+        "return hub route table", "aws_ec2_transit_gateway.bat (default route table)")
+    assert "has no route for 10.20.1.0/24, 10.20.2.0/24" in failure.detail
+
+
+def test_batfish_fixed_topology_passes_every_routing_hop() -> None:
+    _, model = _model(BATFISH / "fixed")
+    for expectation in model.expectations:
+        hops = [h for h in trace(expectation) if h.name.startswith(("route", "return", "hub"))]
+        assert hops and all(h.verdict == "pass" for h in hops), [(h.name, h.verdict, h.detail) for h in hops]
+
+
+def test_batfish_asymmetric_paths_go_out_by_one_tgw_and_back_by_the_other() -> None:
+    report, model = _model(ASYMMETRIC / "pass")
+    assert found(report) == set()
+    hops = trace(_expectation(model, "aws_eks_cluster.bat", "aws_instance.fish"))
+    tables = [(h.name, h.element.address) for h in hops if "hub route table" in h.name]
+    assert tables == [("hub route table", "aws_ec2_transit_gateway_route_table.bat"),
+                      ("return hub route table", "aws_ec2_transit_gateway_route_table.fish")]
+    assert all(h.verdict == "pass" for h in hops if h.name.startswith(("route", "return", "hub")))
+
+
+def test_json_path_has_a_hop_per_element_crossed() -> None:
+    report, _ = _model(BATFISH / "broken")
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked" and "bat2" in f.message
+                  and "aws_eks_cluster.fish" in f.message]
+    path = finding.extra["path"]
+    routing = [(p["hop"], p["resource"], p["verdict"]) for p in path if p["hop"].startswith(("route", "hub"))]
+    assert routing == [
+        ("route", "aws_route_table.fish", "pass"),
+        ("hub route table", "aws_ec2_transit_gateway.fish", "pass"),
+        ("hub peering", "aws_ec2_transit_gateway_peering_attachment.bat_fish", "pass"),
+        ("hub route table", "aws_ec2_transit_gateway.bat", "fail"),
+    ]
+
+
+def _hub_model(*, propagate: bool = True, blackhole: bool = False):
+    """Two VPCs on one hub, each associated with the default table."""
+    hub = Hub("hub", provider="test")
+    table = HubRouteTable("hub (default route table)", hub=hub)
+    hub.default_association = table
+    hub.default_propagation = table if propagate else None
+    networks = []
+    for name, cidr in (("a", "10.1.0.0/16"), ("b", "10.2.0.0/16")):
+        network = Network(name, provider="test")
+        network.cidrs.append(make_cidr(network, "cidr", "network", cidr))
+        attachment = Attachment(f"{name}-attachment", hub=hub, network=network)
+        hub.attachments.append(attachment)
+        network.attachments.append(attachment)
+        networks.append(network)
+    hub.route_tables.append(table)
+    if blackhole:
+        from vpclint.model import HubRoute
+        route = HubRoute("drop")
+        route.destination = make_cidr(route, "destination", "route", "10.2.5.0/24")
+        route.target_kind = "blackhole"
+        table.routes.append(route)
+    return hub, table, networks
+
+
+def test_hub_table_longest_prefix_static_before_propagated_and_blackhole() -> None:
+    hub, table, (a, b) = _hub_model(blackhole=True)
+    decided, uncertain = transit.hub_decide(table, IPSet(["10.2.0.0/16"]))
+    assert uncertain is None
+    kinds = sorted((str(part.iter_cidrs()[0]), route.target_kind) for part, route in decided)
+    assert ("10.2.5.0/24", "blackhole") in kinds
+    assert all(kind == "attachment" for cidr, kind in kinds if cidr != "10.2.5.0/24")
+    found_ = transit._Walk()
+    found_.hub(a.attachments[0], IPSet(["10.2.5.0/24"]), [], frozenset())
+    (leg,) = found_.legs
+    assert leg.verdict == "fail" and "a blackhole route" in leg.failure.detail
+
+
+def test_without_propagation_the_hub_drops_and_a_partial_hub_only_may() -> None:
+    hub, table, (a, b) = _hub_model(propagate=False)
+    walker = transit._Walk()
+    walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
+    assert [leg.verdict for leg in walker.legs] == ["fail"]
+    hub.complete = False
+    table.hub = hub
+    transit._hub_indexes.pop(hub, None)
+    walker = transit._Walk()
+    walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
+    assert [leg.verdict for leg in walker.legs] == ["unknown"]
+
+
+def test_an_unknown_association_makes_the_path_unknown_never_failed() -> None:
+    from vpclint.values import Unknown
+    hub, table, (a, b) = _hub_model()
+    a.attachments[0].association = Unknown("route_table_id is known only after apply")
+    walker = transit._Walk()
+    walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
+    assert [leg.verdict for leg in walker.legs] == ["unknown"]
+
+
+def test_ncc_style_export_filters() -> None:
+    """An NCC VPC spoke exports every subnet range, less its exclude filters."""
+    network = Network("net", provider="test")
+    for name, cidr in (("nodes", "10.0.0.0/20"), ("pods", "10.4.0.0/14")):
+        subnet = Subnet(name, network=network)
+        subnet.cidr = make_cidr(subnet, "cidr", "subnet", cidr)
+        network.subnets.append(subnet)
+    spoke = Attachment("spoke", network=network, exports="subnets")
+    assert transit.exported(spoke) == IPSet(["10.0.0.0/20", "10.4.0.0/14"])
+    spoke.export_exclude = [make_cidr(spoke, "exclude_export_ranges", "route", "10.4.0.0/14")]
+    assert transit.exported(spoke) == IPSet(["10.0.0.0/20"])
+    spoke.export_include = [make_cidr(spoke, "include_export_ranges", "route", "10.8.0.0/16")]
+    assert transit.exported(spoke) == IPSet()
+    assert transit.exported(Attachment("tgw-peering", kind="peering", exports="none")) == IPSet()
+    unknown: Cidr = Cidr(spoke, "exclude_export_ranges", "route", unknown=__import__("vpclint.values").values
+                         .Unknown("later"))
+    spoke.export_exclude = [unknown]
+    assert transit.exported(spoke) is None
+
+
+def test_unresolvable_hub_table_is_listed_under_unknowns_and_reports_nothing(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+resource "aws_vpc" "a" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc" "b" {
+  cidr_block = "10.2.0.0/16"
+}
+resource "aws_ec2_transit_gateway" "hub" {
+  default_route_table_association = "disable"
+  default_route_table_propagation = "disable"
+}
+resource "aws_ec2_transit_gateway_vpc_attachment" "a" {
+  transit_gateway_id = aws_ec2_transit_gateway.hub.id
+  vpc_id             = aws_vpc.a.id
+  subnet_ids         = []
+}
+resource "aws_ec2_transit_gateway_vpc_attachment" "b" {
+  transit_gateway_id = aws_ec2_transit_gateway.hub.id
+  vpc_id             = aws_vpc.b.id
+  subnet_ids         = []
+}
+resource "aws_ec2_transit_gateway_route_table_association" "a" {
+  transit_gateway_attachment_id  = aws_ec2_transit_gateway_vpc_attachment.a.id
+  transit_gateway_route_table_id = "tgw-rtb-0123456789abcdef0"
+}
+resource "aws_route" "a_to_b" {
+  route_table_id         = aws_vpc.a.main_route_table_id
+  destination_cidr_block = "10.2.0.0/16"
+  transit_gateway_id     = aws_ec2_transit_gateway.hub.id
+}
+''')
+    report = run(tmp_path)
+    assert found(report) == set()
+    assert [(u.resource, u.attribute) for u in report.unknowns] == [
+        ("aws_ec2_transit_gateway_route_table_association.a", "transit_gateway_route_table_id")]
+
+
+def test_an_attachment_with_no_association_drops_what_it_sends(tmp_path: Path) -> None:
+    text = (FIXTURES / "transit_route_missing" / "pass" / "main.tf").read_text()
+    start = text.index('resource "aws_ec2_transit_gateway_route_table_association" "apps"')
+    end = text.index("}\n", start) + 2
+    (tmp_path / "main.tf").write_text(text[:start] + text[end:])
+    report = run(tmp_path)
+    assert {(f.rule_id, f.resource) for f in report.findings} == {
+        ("transit_route_missing", "aws_ec2_transit_gateway_vpc_attachment.apps")}
+    (finding,) = report.findings
+    assert "is associated with no route table of aws_ec2_transit_gateway.hub" in finding.message
+
+
+def test_a_routing_loop_between_hubs_ends_the_path(tmp_path: Path) -> None:
+    """Two TGWs whose tables send 10.9.0.0/16 to each other over their peering."""
+    text = (BATFISH / "fixed" / "main.tf").read_text() + '''
+resource "aws_route" "bat_to_nowhere" {
+  provider               = aws.bat
+  route_table_id         = aws_route_table.bat.id
+  destination_cidr_block = "10.9.0.0/16"
+  transit_gateway_id     = aws_ec2_transit_gateway.bat.id
+}
+
+resource "aws_ec2_transit_gateway_route" "bat_loop" {
+  provider                       = aws.bat
+  transit_gateway_route_table_id = aws_ec2_transit_gateway.bat.association_default_route_table_id
+  destination_cidr_block         = "10.9.0.0/16"
+  transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish.id
+}
+
+resource "aws_ec2_transit_gateway_route" "fish_loop" {
+  provider                       = aws.fish
+  transit_gateway_route_table_id = aws_ec2_transit_gateway.fish.association_default_route_table_id
+  destination_cidr_block         = "10.9.0.0/16"
+  transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment.bat_fish.id
+}
+'''
+    (tmp_path / "main.tf").write_text(text)
+    report = run(tmp_path)
+    (finding,) = [f for f in report.findings if f.rule_id == "transit_route_missing"]
+    assert finding.resource == "aws_ec2_transit_gateway.bat"
+    assert "routing loop: 10.9.0.0/16 comes back to aws_ec2_transit_gateway.bat (default route table)" \
+        in finding.message
+
+
+def test_explain_and_rules_list_transit_route_missing() -> None:
+    runner = CliRunner()
+    explained = runner.invoke(cli, ["explain", "transit_route_missing"])
+    assert explained.exit_code == 0 and "association" in explained.output
+    listed = runner.invoke(cli, ["rules"])
+    assert listed.exit_code == 0 and "transit_route_missing" in listed.output
