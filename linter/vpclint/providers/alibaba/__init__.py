@@ -59,9 +59,12 @@ unless stated):
 - CEN: a VPC connection propagates the VPC's system routes (vSwitch
   CIDRs); routes with next hop an ECS instance — Flannel's pod routes —
   are not propagated unless published with ``alicloud_cen_route_entry``
-  (alibabacloud.com/help/doc-detail/86980.htm). Whether an attachment that
-  has no association resource is served by the transit router's system
-  table depends on how it was created, so it is unknown.
+  (alibabacloud.com/help/doc-detail/86980.htm). A connection is in the
+  transit router's system table only when asked (the deprecated
+  ``route_table_*_enabled`` flags); one routed by explicit association /
+  propagation resources is not, and one with neither is unknown. CEN
+  without transit routers (``alicloud_cen_instance_attachment``) is a full
+  mesh: every network learns the others' system routes into its tables.
 - Whitelists: ``alicloud_db_instance.security_ips`` (port by engine: MySQL
   and MariaDB 3306, PostgreSQL 5432, SQL Server 1433),
   ``alicloud_kvstore_instance.security_ips`` (Redis 6379, Memcache 11211),
