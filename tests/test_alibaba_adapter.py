@@ -470,3 +470,15 @@ resource "random_id" "suffix" {
     assert report.findings == []
     assert [(u.resource, u.attribute) for u in report.unknowns] == [("tencentcloud_vpc.main", "provider")]
     assert "tencentcloud" in report.unknowns[0].reason
+
+
+def test_a_managed_cluster_without_node_pools_has_unknown_node_addresses(tmp_path: Path) -> None:
+    model, unknowns = model_of(tmp_path, VPC + """
+resource "alicloud_cs_managed_kubernetes" "k8s" {
+  vswitch_ids = [alicloud_vswitch.nodes.id]
+  pod_cidr    = "172.20.0.0/16"
+}
+""")
+    k8s = model.clusters[0]
+    assert k8s.node_subnets == [] and k8s.sources_local is None and k8s.network is model.networks[0]
+    assert ("alicloud_cs_managed_kubernetes.k8s", "node_pools") in {(u.resource, u.attribute) for u in unknowns}

@@ -42,6 +42,7 @@ def _plugin(v: dict) -> Any:
 
 def _clusters(b: Builder) -> None:
     masquerade = getattr(b.settings, "ack_flannel_ip_masq", True)
+    unpooled: list[tuple[Cluster, Resource]] = []
     for res in b.of_type("alicloud_cs_managed_kubernetes", "alicloud_cs_kubernetes"):
         v = res.values
         plugin = _plugin(v)
@@ -62,9 +63,12 @@ def _clusters(b: Builder) -> None:
             cluster.pod_addressing = plugin
         if given(v.get("service_cidr")):
             cluster.service_cidrs = [b.cidr(cluster, "service_cidr", "service", v.get("service_cidr"), SERVICE_CIDR)]
-        given_subnets = _subnets(b, res, "worker_vswitch_ids") or _subnets(b, res, "vswitch_ids")
+        # worker_vswitch_ids hold the nodes; a managed cluster's vswitch_ids
+        # are its control plane's, its nodes those of its node pools
         cluster.cluster_subnets = _subnets(b, res, "vswitch_ids") or _subnets(b, res, "master_vswitch_ids")
-        cluster.node_subnets = given_subnets
+        cluster.node_subnets = _subnets(b, res, "worker_vswitch_ids")
+        if not given(v.get("worker_vswitch_ids")):
+            unpooled.append((cluster, res))
         group = b.resolve(v.get("security_group_id"), res, "security_group_id") \
             if given(v.get("security_group_id")) else None
         if isinstance(group, SecurityGroup):
@@ -85,6 +89,9 @@ def _clusters(b: Builder) -> None:
         for group in b.resolve_all([g for g in groups if given(g)], res, "security_group_ids"):
             if isinstance(group, SecurityGroup) and group not in cluster.node_security_groups:
                 cluster.node_security_groups.append(group)
+    for cluster, res in unpooled:
+        if id(cluster) not in pooled:
+            b.note(res, "node_pools", "the nodes are in node pools this configuration does not hold")
     for cluster in b.model.clusters:
         if cluster.provider == PROVIDER:
             cluster.network = sole_network([*cluster.node_subnets, *cluster.pod_subnets, *cluster.cluster_subnets])
