@@ -482,3 +482,49 @@ resource "alicloud_cs_managed_kubernetes" "k8s" {
     k8s = model.clusters[0]
     assert k8s.node_subnets == [] and k8s.sources_local is None and k8s.network is model.networks[0]
     assert ("alicloud_cs_managed_kubernetes.k8s", "node_pools") in {(u.resource, u.attribute) for u in unknowns}
+
+
+def test_newer_route_and_acl_resources(tmp_path: Path) -> None:
+    model, _ = model_of(tmp_path, CEN + """
+resource "alicloud_vpc_route_entry" "one" {
+  route_table_id         = alicloud_vpc.apps.route_table_id
+  destination_cidr_block = "10.9.0.0/16"
+  nexthop_type           = "Ipv4Gateway"
+  nexthop_id             = "ipv4gw-1"
+}
+
+resource "alicloud_vpc_route_entry" "ecmp" {
+  route_table_id         = alicloud_vpc.apps.route_table_id
+  destination_cidr_block = "10.8.0.0/16"
+  next_hops {
+    nexthop_type = "Instance"
+    nexthop_id   = "i-1"
+  }
+  next_hops {
+    nexthop_type = "Instance"
+    nexthop_id   = "i-2"
+  }
+}
+
+resource "alicloud_cen_child_instance_route_entry_to_attachment" "to_tr" {
+  cen_id                        = alicloud_cen_instance.cen.id
+  child_instance_route_table_id = alicloud_vpc.apps.route_table_id
+  destination_cidr_block        = "10.1.0.0/16"
+  transit_router_attachment_id  = alicloud_cen_transit_router_vpc_attachment.apps.transit_router_attachment_id
+}
+
+resource "alicloud_network_acl" "acl" {
+  vpc_id = alicloud_vpc.apps.id
+}
+
+resource "alicloud_vpc_network_acl_attachment" "nodes" {
+  network_acl_id = alicloud_network_acl.acl.id
+  resource_id    = alicloud_vswitch.nodes.id
+  resource_type  = "VSwitch"
+}
+""")
+    routes = {str(r.destination): r for r in model.networks[0].route_tables[0].routes}
+    assert routes["10.9.0.0/16"].target_kind == "gateway"
+    assert routes["10.8.0.0/16"].target_kind == "unknown"
+    assert routes["10.1.0.0/16"].target_kind == "transit" and isinstance(routes["10.1.0.0/16"].target, Hub)
+    assert [s.address for s in model.network_acls[0].subnets] == ["alicloud_vswitch.nodes"]

@@ -83,9 +83,21 @@ def _network_acls(b: Builder) -> None:
                 else:
                     rule.any_source = True
                 acl.rules.append(rule)
-        for item in blocks(v.get("resources")):
-            subnet = b.resolve(item.get("resource_id"), res, "resources.resource_id")
-            if isinstance(subnet, Subnet):
-                subnet.network_acl = acl
-                acl.subnets.append(subnet)
         b.model.network_acls.append(b.register(acl))
+        _guard(b, acl, res, [item.get("resource_id") for item in blocks(v.get("resources"))])
+    for res in b.of_type("alicloud_network_acl_attachment", "alicloud_vpc_network_acl_attachment"):
+        v = res.values
+        acl = b.resolve(v.get("network_acl_id"), res, "network_acl_id")
+        if isinstance(acl, NetworkAcl):
+            ids = [v.get("resource_id")] if given(v.get("resource_id")) else \
+                [item.get("resource_id") for item in blocks(v.get("resources"))]
+            _guard(b, acl, res, ids)
+
+
+def _guard(b: Builder, acl: NetworkAcl, res, ids: list) -> None:
+    """The vSwitches ``ids`` name are guarded by ``acl``."""
+    for value in ids:
+        subnet = b.resolve(value, res, "resource_id")
+        if isinstance(subnet, Subnet) and subnet not in acl.subnets:
+            subnet.network_acl = acl
+            acl.subnets.append(subnet)

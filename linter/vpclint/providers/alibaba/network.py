@@ -127,10 +127,10 @@ def _hub_of(value: Any) -> Any:
     return value
 
 
-def _route(b: Builder, res, destination: Any, nexthop_type: Any, nexthop_id: Any) -> Route:
+def _route(b: Builder, res, dest_key: str, nexthop_type: Any, nexthop_id: Any) -> Route:
     kind = _NEXT_HOPS.get(str(nexthop_type).lower(), "unknown") if isinstance(nexthop_type, str) else "unknown"
     route = Route(res.address, res, target_kind=kind)
-    route.destination = b.cidr(route, "destination_cidrblock", "route", destination, RANGE)
+    route.destination = b.cidr(route, dest_key, "route", res.values.get(dest_key), RANGE)
     if kind in ("peering", "transit"):
         route.target = _hub_of(b.resolve(nexthop_id, res, "nexthop_id")) or nexthop_id
     elif kind == "unknown":
@@ -158,14 +158,27 @@ def _route_tables(b: Builder) -> None:
         if table.network is None and isinstance(v.get("vpc_id"), Unknown):
             b.incomplete(PROVIDER, "routes")  # a table (and its routes) this model cannot place
         b.model.route_tables.append(b.register(table))
-    for res in b.of_type("alicloud_route_entry"):
+    for res in b.of_type("alicloud_route_entry", "alicloud_vpc_route_entry",
+                         "alicloud_cen_child_instance_route_entry_to_attachment"):
         v = res.values
-        table = _table(b, v.get("route_table_id"), res, "route_table_id")
-        if isinstance(table, RouteTable):
-            table.routes.append(_route(b, res, v.get("destination_cidrblock"), v.get("nexthop_type"),
-                                       v.get("nexthop_id")))
-        elif isinstance(v.get("route_table_id"), Unknown):
-            b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
+        table_key = "child_instance_route_table_id" if res.type.startswith("alicloud_cen_") else "route_table_id"
+        table = _table(b, v.get(table_key), res, table_key)
+        if not isinstance(table, RouteTable):
+            if isinstance(v.get(table_key), Unknown):
+                b.incomplete(PROVIDER, "routes")  # a route in a table this model cannot place
+            continue
+        if res.type == "alicloud_route_entry":
+            table.routes.append(_route(b, res, "destination_cidrblock", v.get("nexthop_type"), v.get("nexthop_id")))
+        elif res.type == "alicloud_vpc_route_entry":
+            hops = blocks(v.get("next_hops"))
+            hop = hops[0] if len(hops) == 1 and not given(v.get("nexthop_type")) else v
+            # several next hops (ECMP) spread traffic: which one a flow takes is unknown
+            kind = v.get("nexthop_type") if len(hops) <= 1 else Unknown("several next hops")
+            table.routes.append(_route(b, res, "destination_cidr_block", hop.get("nexthop_type", kind),
+                                       hop.get("nexthop_id")))
+        else:  # a route to a transit router VPC connection
+            table.routes.append(_route(b, res, "destination_cidr_block", "Attachment",
+                                       v.get("transit_router_attachment_id")))
     for res in b.of_type("alicloud_route_table_attachment"):
         subnet = b.resolve(res.values.get("vswitch_id"), res, "vswitch_id")
         table = _table(b, res.values.get("route_table_id"), res, "route_table_id")
