@@ -54,3 +54,25 @@ def test_graph_of_unparsable_input_exits_2_naming_the_file(tmp_path) -> None:
     code, out = graph(str(tmp_path))
     assert code == 2
     assert f"{tmp_path.name}/main.tf:" in out or "main.tf:" in out
+
+
+def test_hubs_are_nodes_and_a_missing_hub_route_is_red_on_the_edge_it_breaks() -> None:
+    broken = FIXTURES / "transit_batfish_tgw_peering" / "broken"
+    code, out = graph(str(broken), "--config", str(broken / ".vpclint.yaml"))
+    assert code == 0
+    lines = out.splitlines()
+    assert '  n_aws_ec2_transit_gateway_bat{{"aws_ec2_transit_gateway.bat<br/>transit gateway"}}' in lines
+    edges = [line for line in lines if "-->" in line]
+    red = {int(line.split()[1]) for line in lines if "linkStyle" in line}
+    failing = [edges[i] for i in sorted(red) if i < len(edges)]
+    assert failing == [
+        '  n_aws_vpc_bat -->|"aws_ec2_transit_gateway_vpc_attachment.bat → aws_ec2_transit_gateway.bat '
+        '(default route table): no route for 192.168.0.0/16"| n_aws_ec2_transit_gateway_bat',
+        '  n_aws_vpc_fish -->|"aws_ec2_transit_gateway_vpc_attachment.fish → aws_ec2_transit_gateway.fish '
+        '(default route table): no route for 10.10.0.0/16"| n_aws_ec2_transit_gateway_fish',
+        '  n_aws_ec2_transit_gateway_fish -->|"aws_ec2_transit_gateway_peering_attachment.bat_fish: active: '
+        'no route for 10.20.0.0/16"| n_aws_ec2_transit_gateway_bat',
+    ]
+    fixed = FIXTURES / "transit_batfish_tgw_peering" / "fixed"
+    code, out = graph(str(fixed), "--config", str(fixed / ".vpclint.yaml"))
+    assert code == 0 and "linkStyle" not in out and "{{" in out

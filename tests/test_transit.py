@@ -10,6 +10,7 @@ from netaddr import IPSet
 
 from conftest import FIXTURES, found, run
 from vpclint.analysis import transit
+from vpclint.analysis.transit import tables
 from vpclint.analysis.paths import trace
 from vpclint.cli import cli
 from vpclint.model import Attachment, Cidr, Hub, HubRouteTable, Network, Subnet, make_cidr
@@ -57,6 +58,7 @@ def test_batfish_tgw_peering_verdicts_hold_hop_by_hop() -> None:
     assert crossed == [("hub route table", "pass"), ("hub peering", "pass")]
     assert fish_bat.extra == {"hub": "aws_ec2_transit_gateway.fish",
                               "table": "aws_ec2_transit_gateway.fish (default route table)",
+                              "attachment": "aws_ec2_transit_gateway_vpc_attachment.fish",
                               "destination": ["10.10.1.0/24"]}
 
 
@@ -133,7 +135,7 @@ def test_hub_table_longest_prefix_static_before_propagated_and_blackhole() -> No
     kinds = sorted((str(part.iter_cidrs()[0]), route.target_kind) for part, route in decided)
     assert ("10.2.5.0/24", "blackhole") in kinds
     assert all(kind == "attachment" for cidr, kind in kinds if cidr != "10.2.5.0/24")
-    found_ = transit._Walk()
+    found_ = transit.Walk()
     found_.hub(a.attachments[0], IPSet(["10.2.5.0/24"]), [], frozenset())
     (leg,) = found_.legs
     assert leg.verdict == "fail" and "a blackhole route" in leg.failure.detail
@@ -141,13 +143,13 @@ def test_hub_table_longest_prefix_static_before_propagated_and_blackhole() -> No
 
 def test_without_propagation_the_hub_drops_and_a_partial_hub_only_may() -> None:
     hub, table, (a, b) = _hub_model(propagate=False)
-    walker = transit._Walk()
+    walker = transit.Walk()
     walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
     assert [leg.verdict for leg in walker.legs] == ["fail"]
     hub.complete = False
     table.hub = hub
-    transit._hub_indexes.pop(hub, None)
-    walker = transit._Walk()
+    tables._hub_indexes.pop(hub, None)
+    walker = transit.Walk()
     walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
     assert [leg.verdict for leg in walker.legs] == ["unknown"]
 
@@ -156,7 +158,7 @@ def test_an_unknown_association_makes_the_path_unknown_never_failed() -> None:
     from vpclint.values import Unknown
     hub, table, (a, b) = _hub_model()
     a.attachments[0].association = Unknown("route_table_id is known only after apply")
-    walker = transit._Walk()
+    walker = transit.Walk()
     walker.hub(a.attachments[0], IPSet(["10.2.0.0/16"]), [], frozenset())
     assert [leg.verdict for leg in walker.legs] == ["unknown"]
 
@@ -232,35 +234,22 @@ def test_an_attachment_with_no_association_drops_what_it_sends(tmp_path: Path) -
 
 
 def test_a_routing_loop_between_hubs_ends_the_path(tmp_path: Path) -> None:
-    """Two TGWs whose tables send 10.9.0.0/16 to each other over their peering."""
+    """TGW bat's default table sends bat2's range back over the peering (a
+    static route beats bat2's propagation): fish -> bat2 circles between the TGWs."""
     text = (BATFISH / "fixed" / "main.tf").read_text() + '''
-resource "aws_route" "bat_to_nowhere" {
-  provider               = aws.bat
-  route_table_id         = aws_route_table.bat.id
-  destination_cidr_block = "10.9.0.0/16"
-  transit_gateway_id     = aws_ec2_transit_gateway.bat.id
-}
-
 resource "aws_ec2_transit_gateway_route" "bat_loop" {
   provider                       = aws.bat
   transit_gateway_route_table_id = aws_ec2_transit_gateway.bat.association_default_route_table_id
-  destination_cidr_block         = "10.9.0.0/16"
+  destination_cidr_block         = "10.20.0.0/16"
   transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish.id
-}
-
-resource "aws_ec2_transit_gateway_route" "fish_loop" {
-  provider                       = aws.fish
-  transit_gateway_route_table_id = aws_ec2_transit_gateway.fish.association_default_route_table_id
-  destination_cidr_block         = "10.9.0.0/16"
-  transit_gateway_attachment_id  = aws_ec2_transit_gateway_peering_attachment.bat_fish.id
 }
 '''
     (tmp_path / "main.tf").write_text(text)
     report = run(tmp_path)
     (finding,) = [f for f in report.findings if f.rule_id == "transit_route_missing"]
-    assert finding.resource == "aws_ec2_transit_gateway.bat"
-    assert "routing loop: 10.9.0.0/16 comes back to aws_ec2_transit_gateway.bat (default route table)" \
-        in finding.message
+    assert finding.resource == "aws_ec2_transit_gateway.fish"
+    assert finding.message.startswith("routing loop: 10.20.0.0/16 comes back to aws_ec2_transit_gateway.fish "
+                                      "(default route table)")
 
 
 def test_explain_and_rules_list_transit_route_missing() -> None:
@@ -269,3 +258,95 @@ def test_explain_and_rules_list_transit_route_missing() -> None:
     assert explained.exit_code == 0 and "association" in explained.output
     listed = runner.invoke(cli, ["rules"])
     assert listed.exit_code == 0 and "transit_route_missing" in listed.output
+
+
+def test_huawei_er_defaults_associations_static_routes_and_auto_vpc_routes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+resource "huaweicloud_vpc" "a" {
+  name = "a"
+  cidr = "192.168.0.0/16"
+}
+resource "huaweicloud_vpc_subnet" "a" {
+  name       = "a"
+  vpc_id     = huaweicloud_vpc.a.id
+  cidr       = "192.168.1.0/24"
+  gateway_ip = "192.168.1.1"
+}
+resource "huaweicloud_er_instance" "er" {
+  name               = "er"
+  asn                = 64512
+  availability_zones = ["cn-north-4a"]
+}
+resource "huaweicloud_er_route_table" "spokes" {
+  instance_id = huaweicloud_er_instance.er.id
+  name        = "spokes"
+}
+resource "huaweicloud_er_vpc_attachment" "a" {
+  instance_id            = huaweicloud_er_instance.er.id
+  vpc_id                 = huaweicloud_vpc.a.id
+  subnet_id              = huaweicloud_vpc_subnet.a.id
+  name                   = "a"
+  auto_create_vpc_routes = true
+}
+resource "huaweicloud_er_association" "a" {
+  instance_id    = huaweicloud_er_instance.er.id
+  route_table_id = huaweicloud_er_route_table.spokes.id
+  attachment_id  = huaweicloud_er_vpc_attachment.a.id
+}
+resource "huaweicloud_er_propagation" "a" {
+  instance_id    = huaweicloud_er_instance.er.id
+  route_table_id = huaweicloud_er_route_table.spokes.id
+  attachment_id  = huaweicloud_er_vpc_attachment.a.id
+}
+resource "huaweicloud_er_static_route" "drop" {
+  route_table_id = huaweicloud_er_route_table.spokes.id
+  destination    = "10.99.0.0/16"
+  is_blackhole   = true
+}
+''')
+    report = run(tmp_path)
+    ((_, model),) = report.models
+    (hub,) = model.hubs
+    assert (hub.kind, hub.default_association, hub.default_propagation) == ("enterprise_router", None, None)
+    (attachment,) = hub.attachments
+    (table,) = hub.route_tables
+    assert attachment.association is table and attachment.propagations == [table]
+    assert [(r.destination.text, r.target_kind) for r in table.routes] == [("10.99.0.0/16", "blackhole")]
+    vpc_table = model.networks[0].route_tables[0]
+    assert [(str(r.destination), r.target_kind, r.target) for r in vpc_table.routes] == [
+        ("10.0.0.0/8", "transit", hub), ("172.16.0.0/12", "transit", hub), ("192.168.0.0/16", "transit", hub)]
+    decided, _ = transit.hub_decide(table, IPSet(["192.168.1.0/24"]))
+    assert [(route.target, str(part.iter_cidrs()[0])) for part, route in decided] == [(attachment, "192.168.1.0/24")]
+
+
+def test_aws_peering_attachment_has_one_side_per_tgw() -> None:
+    _, model = _model(BATFISH / "broken")
+    bat, fish = sorted(model.hubs, key=lambda h: h.address)
+    (bat_side,) = [a for a in bat.attachments if a.kind == "peering"]
+    (fish_side,) = [a for a in fish.attachments if a.kind == "peering"]
+    assert bat_side.address == "aws_ec2_transit_gateway_peering_attachment_accepter.bat_fish"
+    assert fish_side.address == "aws_ec2_transit_gateway_peering_attachment.bat_fish"
+    assert bat_side.peer is fish_side and fish_side.peer is bat_side and bat_side.state == "active"
+    # both sides land in their TGW's default association table; the static route sits on the accepter's side
+    assert transit.association_of(bat_side) is bat.default_association
+    (bat2_table,) = [t for t in bat.route_tables if t.address == "aws_ec2_transit_gateway_route_table.bat2"]
+    (to_fish,) = bat2_table.routes
+    assert to_fish.target is bat_side
+
+
+def test_a_hub_that_installs_its_routes_is_the_next_hop_where_it_is_more_specific() -> None:
+    """Azure vWAN / NCC style: the spoke learns what its hub table holds."""
+    from vpclint.model import Route, RouteTable
+    hub, table, (a, b) = _hub_model()
+    for network in (a, b):
+        network.attachments[0].installs_routes = True
+        network.route_tables.append(RouteTable(f"{network.address} table", network=network, default=True))
+    walked = transit.walk(a.route_tables[0], IPSet(["10.2.1.0/24"]))
+    assert [(leg.verdict, leg.end) for leg in walked] == [("pass", b)]
+    assert [h.name for h in walked[0].hops] == ["route", "hub route table", "hub attachment"]
+    # a route of the table's own, more specific than the hub's 10.2.0.0/16, wins
+    udr = Route("udr", destination=None, target_kind="appliance", target="10.1.0.4")
+    udr.destination = make_cidr(udr, "address_prefix", "route", "10.2.1.0/24")
+    a.route_tables[0].routes.append(udr)
+    walked = transit.walk(a.route_tables[0], IPSet(["10.2.1.0/24"]))
+    assert [(leg.verdict, leg.hops[-1].name) for leg in walked] == [("unknown", "route")]

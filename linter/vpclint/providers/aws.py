@@ -204,7 +204,7 @@ def _route(b: Builder, res, address: str, values: dict, dest_key: str) -> Route 
 
 
 _TGW = "aws_ec2_transit_gateway"
-_TRANSIT_TYPES = (_TGW, f"{_TGW}_vpc_attachment", f"{_TGW}_vpc_attachment_accepter", f"{_TGW}_peering_attachment",
+_TRANSIT_TYPES = (_TGW, "aws_vpn_connection", "aws_dx_gateway_association", f"{_TGW}_vpc_attachment", f"{_TGW}_vpc_attachment_accepter", f"{_TGW}_peering_attachment",
                   f"{_TGW}_peering_attachment_accepter", f"{_TGW}_route_table", f"{_TGW}_route_table_association",
                   f"{_TGW}_route_table_propagation", f"{_TGW}_route", f"{_TGW}_default_route_table_association",
                   f"{_TGW}_default_route_table_propagation")
@@ -254,6 +254,16 @@ def _transit_gateways(b: Builder) -> None:
             attachment.associate_default = flag(v.get("transit_gateway_default_route_table_association"), True)
             attachment.propagate_default = flag(v.get("transit_gateway_default_route_table_propagation"), True)
     _tgw_peerings(b, hubs)
+    for res in b.of_type("aws_vpn_connection", "aws_dx_gateway_association"):
+        # a VPN or Direct Connect attachment: vpclint does not follow it, and what
+        # it propagates (BGP) is not in the configuration
+        v = res.values
+        key = "transit_gateway_id" if res.type == "aws_vpn_connection" else "associated_gateway_id"
+        hub = b.resolve(v.get(key), res, key) if given(v.get(key)) else None
+        if isinstance(hub, Hub):
+            attachment = hubs.attachment(res, hub, "vpn" if res.type == "aws_vpn_connection" else "other",
+                                         exports="unknown")
+            b.register(attachment, v.get("transit_gateway_attachment_id"))
     for res in b.of_type(f"{_TGW}_route_table_association"):
         hubs.associate(res, res.values.get("transit_gateway_attachment_id"),
                        res.values.get("transit_gateway_route_table_id"),

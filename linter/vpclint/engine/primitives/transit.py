@@ -24,18 +24,23 @@ def _one(bindings: dict[str, Any], path: str) -> Any:
 
 
 def _violations(found: list[tuple[transit.Gap, str]], **captures: Any) -> Iterator[Violation]:
-    """One violation per failing hop, naming every flow it breaks."""
-    groups: dict[tuple, list[tuple[transit.Gap, str]]] = {}
+    """One violation per failing element, naming every flow it breaks; its
+    message and fix are those of the failure missing the most addresses."""
+    groups: dict[int, list[tuple[transit.Gap, str]]] = {}
     for gap, flow in found:
-        groups.setdefault((id(gap.hop.element), gap.hop.detail), []).append((gap, flow))
+        groups.setdefault(id(gap.hop.element), []).append((gap, flow))
     for group in groups.values():
-        gap = group[0][0]
+        gap = max((g for g, _ in group), key=lambda g: (g.hop.verdict == "fail", _missing_size(g)))
         hop = gap.hop
         flows = "; ".join(dict.fromkeys(flow for _, flow in group))
         yield Violation({**captures, "hub": gap.hub, "detail": hop.detail, "flows": flows,
                          "hcl": hop.fix or "(no fix known: see the path)"},
                         subject=hop.element, related=[gap.hub, *(g.sender for g, _ in group)],
                         facts=(hop.detail,), extra={"path": [h.as_dict() for h in gap.leg.hops]})
+
+
+def _missing_size(gap: transit.Gap) -> int:
+    return IPSet(gap.hop.extra.get("destination") or []).size
 
 
 def _flow(gap: transit.Gap) -> str:

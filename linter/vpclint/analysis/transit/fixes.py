@@ -1,0 +1,73 @@
+"""The HCL that fixes a hub failure: a static route in a hub table, a
+route to the hub in a VPC table (in words where the provider has none)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netaddr import IPSet
+
+from vpclint.model import Attachment, Hub, HubRouteTable, Network, RouteTable
+from vpclint.providers import snippet
+
+
+def owner(hub: Hub, part: IPSet) -> Network | None:
+    """The network attached to ``hub`` (or to a hub it peers with) whose
+    CIDRs or clusters' container CIDRs hold ``part``."""
+    hubs = [hub] + [a.peer.hub for a in hub.attachments if a.kind == "peering" and a.peer and a.peer.hub]
+    for each in hubs:
+        for attachment in each.attachments:
+            network = attachment.network
+            if network is None:
+                continue
+            ranges = [c for c in network.cidrs if c.net is not None]
+            ranges += [c for cluster in network.clusters for c in cluster.container_cidrs if c.net is not None]
+            if ranges and not part - IPSet(c.range for c in ranges):
+                return network
+    return None
+
+
+def toward(hub: Hub, goal: Network | None) -> Attachment | None:
+    """The attachment of ``hub`` that leads to ``goal``: its own attachment
+    of the network, else a peering attachment whose other hub has one."""
+    if goal is None:
+        return None
+    for attachment in hub.attachments:
+        if attachment.kind == "vpc" and attachment.network is goal:
+            return attachment
+    for attachment in hub.attachments:
+        peer = attachment.peer if attachment.kind == "peering" else None
+        if peer is not None and peer.hub is not None and any(
+                a.kind == "vpc" and a.network is goal for a in peer.hub.attachments):
+            return attachment
+    return None
+
+
+def hub_route_fix(table: HubRouteTable, destinations: list[str], attachment: Attachment | None) -> str:
+    """HCL for a static route in ``table`` to ``attachment`` (words where the provider has none)."""
+    if attachment is None:
+        return "\n".join(f"a static route for {d} in {table.address} to the attachment that leads there"
+                         for d in destinations)
+    implicit = table.address != table.terraform_address
+    kind, where = ("hub_default_route", {"hub": table.terraform_address}) if implicit else \
+        ("hub_route", {"table": table.terraform_address})
+    return "\n".join(snippet(table, kind, destination=d, attachment=attachment.terraform_address,
+                             name=_route_name(table, d), **where)
+                     or f"a static route for {d} in {table.address} to {attachment.address}" for d in destinations)
+
+
+def _route_name(table: Any, destination: str) -> str:
+    """A resource name for a new route: ``<table>_to_10_1_0_0_16``."""
+    base = table.resource.name if table.resource is not None else "hub"
+    return re.sub(r"[^a-z0-9_]+", "_", f"{base}_to_{destination}".lower())
+
+
+def vpc_hub_route_fix(table: RouteTable, destinations: list[str], hub: Hub) -> str:
+    """HCL for a route in a VPC table sending ``destinations`` to ``hub``."""
+    owner = table.terraform_address
+    kind, where = ("hub_vpc_route", {"table": owner}) if table.address == owner else \
+        ("hub_vpc_default_route", {"network": owner})
+    return "\n".join(snippet(table, kind, destination=d, hub=hub.terraform_address, name=_route_name(table, d),
+                             **where)
+                     or f"a route for {d} to {hub.address} in {table.address}" for d in destinations)
