@@ -153,4 +153,5 @@ def test_known_after_apply_in_plans_only_removes_findings(in_tmp) -> None:
 
 def test_the_seeds_have_findings_to_lose() -> None:
     assert len(HCL_SEEDS) > 10 and len(PLAN_SEEDS) > 4
-    assert findings(str(PLAN_SEEDS[0]))
+    # some seeds find their mistakes only with their .vpclint.yaml (not read here): one without must find them
+    assert any(findings(str(seed)) for seed in PLAN_SEEDS)
