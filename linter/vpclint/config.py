@@ -21,6 +21,7 @@ class Config:
     recursive: bool = False
     exclude: list[str] = field(default_factory=list)  # patterns, made relative to the current directory
     eks_external_snat: bool = False
+    ack_flannel_ip_masq: bool = True
     expect: list[dict[str, Any]] = field(default_factory=list)
     expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
     # cluster address -> its settings (``policies``: paths relative to the
@@ -78,6 +79,7 @@ def load_config(path: str | None) -> Config:
         recursive=data.get("recursive", False),
         exclude=[os.path.normpath(os.path.join(base, p)) for p in data.get("exclude", [])],
         eks_external_snat=data.get("eks_external_snat", False),
+        ack_flannel_ip_masq=data.get("ack_flannel_ip_masq", True),
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
         clusters=data.get("clusters", {}),
