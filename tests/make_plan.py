@@ -23,7 +23,8 @@ from vpclint.load.hcl import load_module
 from vpclint.values import Ref, Unknown
 
 PROVIDERS = {"aws": "registry.terraform.io/hashicorp/aws",
-             "huaweicloud": "registry.terraform.io/huaweicloud/huaweicloud"}
+             "huaweicloud": "registry.terraform.io/huaweicloud/huaweicloud",
+             "alicloud": "registry.terraform.io/aliyun/alicloud"}
 
 
 def _split(value: Any) -> tuple[Any, Any, Any]:

@@ -13,6 +13,7 @@ from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
+from vpclint.providers import unsupported
 from vpclint.reporters import FORMATS, Context, display_path, error_text, escape, render
 from vpclint.resources import LoadError
 from vpclint.taint import Taint
@@ -132,8 +133,13 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
     if format_ == "text":  # people read this; machine formats keep stderr for errors
         for path in report.empty:
             _say(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)")
-        if report.unknowns:  # silence about a value is not a verdict on it: say so
-            count = len(report.unknowns)
+        unmodelled = unsupported.providers(report.unknowns)
+        if unmodelled:  # "No issues found." must not stand for a network nothing was checked in
+            _say(f"Warning: network resources of {', '.join(unmodelled)} are not modelled (no adapter for "
+                 f"{'that provider' if len(unmodelled) == 1 else 'those providers'}); nothing was checked "
+                 "for them (--format json lists them under unknowns)")
+        count = len(report.unknowns) - len(unsupported.notes(report.unknowns))
+        if count:  # silence about a value is not a verdict on it: say so
             _say(f"Note: {count} value{'s' if count != 1 else ''} the rules needed cannot be known before apply "
                  "(or are unset); nothing was reported from them (--format json lists them under unknowns)")
     if report.errors:
@@ -250,6 +256,10 @@ recursive: false
 # EKS: the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true, so pods keep
 # their own address towards peered VPCs.
 # eks_external_snat: false
+
+# ACK Flannel: nodes masquerade pod traffic leaving the pod CIDR (the
+# default); false when pods keep their pod_cidr address towards peers.
+# ack_flannel_ip_masq: true
 """
 
 

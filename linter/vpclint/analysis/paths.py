@@ -16,11 +16,13 @@ import weakref
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security, transit
+from vpclint.analysis import firewall, routing, security, transit
 from vpclint.analysis.hops import Hop
-from vpclint.model import Cluster, Element, Endpoint, Expectation, PortRange, Range, SecurityGroup, Subnet
+from vpclint.model import (
+    Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Subnet,
+)
 from vpclint.policies.reach import PodsHint, egress_verdict
-from vpclint.providers import route_fix
+from vpclint.providers import route_fix, snippet
 from vpclint.resources import UnknownNote
 
 
@@ -168,14 +170,14 @@ def _trace(expectation: Expectation) -> list[Hop]:
                 hops.append(Hop("peering", "unknown", f"{source_net.name if not source_net.managed else dest_net.name}"
                                 " is managed elsewhere: its peerings are not known here", target))
                 return hops
-            chain = _chain(source, target, dest, pods)
+            chain = _chain(source, target, dest, pods, expectation)
             if chain and chain[0].name == "route" and chain[0].verdict == "fail":  # no route at all
                 hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
                                 target))
                 return hops
             hops.extend(chain)
         elif peering is None or hubs:
-            hops.extend(_chain(source, target, dest, pods))
+            hops.extend(_chain(source, target, dest, pods, expectation))
         else:
             if peering.state != "active":
                 verdict = "unknown" if not isinstance(peering.state, str) else "fail"
@@ -195,9 +197,10 @@ def _trace(expectation: Expectation) -> list[Hop]:
     return hops
 
 
-def _chain(source, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
+def _chain(source, target, dest: IPSet | None, pods: IPSet, expectation: Expectation) -> list[Hop]:
     """The path hop by hop through whatever connects the two VPCs (peerings,
-    hubs), out from the source subnets' tables and back from the target's."""
+    hubs), out from the source subnets' tables and back from the target's; a
+    firewall crossed on the way lets the flow through by its policy."""
     if dest is None:
         return [Hop("route from source subnet", "unknown", "the target's address range is not known", source)]
     tables = _source_tables(source)
@@ -205,13 +208,47 @@ def _chain(source, target, dest: IPSet | None, pods: IPSet) -> list[Hop]:
         return [Hop("route from source subnet", "unknown", "the source subnets' route tables are not known", source)]
     hops: list[Hop] = []
     for table in tables:
-        hops.extend(_legs(transit.walk(table, dest), target.network, ""))
+        legs = transit.walk(table, dest)
+        hops.extend(_legs(legs, target.network, ""))
+        hops.extend(_firewalls(legs, pods, expectation))
     subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
     back = routing.serving_table(subnet) if subnet is not None else routing.default_table(target.network)
     if back is None:
         hops.append(Hop("return route", "unknown", "the target's route table is not known", target))
     else:
         hops.extend(_legs(transit.walk(back, pods), source.network, "return "))
+    return hops
+
+
+def _firewalls(legs: list, pods: IPSet, expectation: Expectation) -> list[Hop]:
+    """A hop for each firewall hub the delivered legs cross: its policy's verdict on the flow."""
+    hops: list[Hop] = []
+    label = f"{expectation.protocol}/{expectation.port}" if expectation.port is not None else expectation.protocol
+    for leg in legs:
+        hubs = {id(h.element.hub): h.element.hub for h in leg.hops
+                if isinstance(h.element, HubRouteTable) and h.element.hub is not None}
+        for hub in hubs.values():
+            if hub.kind != "firewall" or hub.policy is None:
+                continue
+            policy = hub.policy
+            shown = security.show_set(leg.ranges)
+            verdict = firewall.evaluate(policy, pods, leg.ranges, expectation.protocol, expectation.port)
+            if verdict.verdict == "fail":
+                by = verdict.deciding.resource.address if verdict.deciding is not None else "no rule (denied by default)"
+                fix = snippet(policy, "firewall_rule", policy=policy.terraform_address,
+                              protocol=expectation.protocol, sources=", ".join(
+                                  f'"{c}"' for c in verdict.denied.iter_cidrs()),
+                              destinations=", ".join(f'"{c}"' for c in leg.ranges.iter_cidrs()),
+                              ports=str(expectation.port) if expectation.port is not None else "*")
+                hops.append(Hop("firewall policy", "fail", f"{policy.address} of {hub.address} does not allow "
+                                f"{security.show_set(verdict.denied)} to {shown} on {label} ({by})",
+                                policy, fix=fix))
+            elif verdict.verdict == "unknown":
+                hops.append(Hop("firewall policy", "unknown", f"whether {policy.address} of {hub.address} allows "
+                                f"{label} to {shown} is not known", policy))
+            else:
+                hops.append(Hop("firewall policy", "pass", f"{policy.address} of {hub.address} allows {label} "
+                                f"to {shown}", policy))
     return hops
 
 

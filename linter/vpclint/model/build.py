@@ -46,6 +46,10 @@ class Builder:
         ARM bodies as azurerm resources) and map them once."""
         self._by_type[resource.type].append(resource)
 
+    def types(self) -> list[str]:
+        """Every resource type of the input, managed and data sources alike."""
+        return sorted(self._by_type)
+
     def of_type(self, *types: str) -> list[Resource]:
         found: list[Resource] = []
         for type_ in types:

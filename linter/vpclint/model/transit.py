@@ -87,6 +87,9 @@ class Hub(Element):
     default_association: Any = None
     default_propagation: Any = None
     complete: bool = True
+    # kind "firewall": the FirewallPolicy that decides what it forwards
+    # (vpclint.model.firewall); None for a hub that filters nothing
+    policy: Any = None
 
 
 @dataclass(eq=False)

@@ -10,10 +10,10 @@ import re
 from typing import Iterable
 
 from vpclint.model import Element
-from vpclint.providers import aws, azure, google, huaweicloud
+from vpclint.providers import alibaba, aws, azure, google, huaweicloud, unsupported
 
-_PROVIDERS = (huaweicloud, aws, google, azure)
-ADAPTERS = tuple(module.adapt for module in _PROVIDERS)
+_PROVIDERS = (huaweicloud, aws, google, azure, alibaba)
+ADAPTERS = (*(module.adapt for module in _PROVIDERS), unsupported.adapt)
 _SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
 # how each data source type selects the resource it reads (vpclint.model.join)
 DATA_SOURCES = {kind: selector for module in _PROVIDERS for kind, selector in module.DATA_SOURCES.items()}

@@ -18,6 +18,7 @@ The network model of GCP as this adapter maps it:
 | ``google_compute_network_peering`` ×2 | one ``Peering``; active only when both networks peer with each other, ``reverse`` names the second resource |
 | subnet routes, peering routes | an implicit route table per network (``"<network> (routes)"``) with a route per peer range whose target is the peering |
 | ``google_compute_route`` | a route in that table; exported over a peering (``export_custom_routes`` on its side, ``import_custom_routes`` on the other) unless it has tags or goes to the internet gateway |
+| ``google_network_connectivity_hub`` / ``_spoke`` | a transit ``Hub`` (one table; ``STAR``: a center and an edge table) and an ``Attachment`` per spoke: a VPC spoke exports every subnet range of its network, secondary ranges included, less its export filters, and the hub programs what it learns into every spoke network |
 | ``google_compute_firewall`` | rules of a ``SecurityGroup`` per (network, target set): the rules without targets plus those whose target tags or service accounts match; priorities lower first, deny before allow |
 | ``google_container_cluster`` / ``_node_pool`` | a ``Cluster`` (above); ``master_ipv4_cidr_block`` must be a /28 |
 | ``google_sql_database_instance`` (``private_network``), ``google_redis_instance`` (``authorized_network``), ``google_compute_instance`` | ``Endpoint``\\ s |
@@ -45,11 +46,12 @@ from vpclint.model import (
 )
 from vpclint.model.build import Builder
 from vpclint.model.join import Selector
+from vpclint.model.transit import Attachment, Hub, HubRouteTable
 from vpclint.providers.common import (
     Template, blocks, both, first, given, managed_first, maybe_reverse, port_ranges, protocol, text_list,
 )
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Ref, Unknown
 
 PROVIDER = "google"
 
@@ -136,6 +138,7 @@ def adapt(b: Builder) -> None:
     _clusters(b, st)
     _exchange(b, st)
     _endpoints(b, st)
+    _hubs(b, st)
 
 
 # -- names and self links ------------------------------------------------------
@@ -707,3 +710,77 @@ def _endpoints(b: Builder, st: _State) -> None:
             endpoint.address_ip = b.cidr(endpoint, "reserved_ip_range", "reserved", reserved, RANGE)
         b.model.endpoints.append(b.register(endpoint))
 
+
+# -- Network Connectivity Center ----------------------------------------------------
+
+_SPOKE_KINDS = (("linked_vpn_tunnels", "vpn"), ("linked_interconnect_attachments", "other"),
+                ("linked_router_appliance_instances", "other"), ("linked_producer_vpc_network", "other"))
+
+
+def _hubs(b: Builder, st: _State) -> None:
+    """NCC hubs and their spokes. A VPC spoke exports every subnet range of
+    its network, secondary ranges included, less ``exclude_export_ranges``
+    (and only ``include_export_ranges`` when given); the hub programs what it
+    learns into every spoke network (cloud.google.com/network-connectivity/
+    docs/network-connectivity-center/concepts/vpc-spokes-overview). A ``STAR``
+    hub's edge spokes reach only its center spokes; ``HYBRID_INSPECTION`` is
+    not modelled (its tables are incomplete)."""
+    topologies: dict[int, Any] = {}
+    for res in b.of_type("google_network_connectivity_hub"):
+        v = res.values
+        hub = Hub(res.address, res, provider=PROVIDER, kind="ncc_hub", managed=res.mode == "managed")
+        topology = v.get("preset_topology")
+        topology = "MESH" if topology is None or topology == "" else topology
+        names = ("center", "edge") if topology == "STAR" else ("routes",)
+        for name in names:
+            table = HubRouteTable(f"{res.address} ({name})", res, hub=hub,
+                                  complete=isinstance(topology, str) and topology in ("MESH", "STAR"))
+            hub.route_tables.append(table)
+            b.model.hub_route_tables.append(table)
+        hub.default_association = hub.default_propagation = hub.route_tables[0]
+        hub.complete = all(table.complete for table in hub.route_tables)
+        if not hub.complete:
+            b.note(res, "preset_topology", f"preset topology {topology} is not modelled")
+        topologies[id(hub)] = topology
+        b.model.hubs.append(b.register(hub))
+    uncounted = "google_network_connectivity_spoke" in b.uncounted
+    for res in b.of_type("google_network_connectivity_spoke"):
+        v = res.values
+        hub = b.resolve(v.get("hub"), res, "hub")
+        if not isinstance(hub, Hub):
+            uncounted = uncounted or isinstance(v.get("hub"), Unknown) and not isinstance(v.get("hub"), Ref)
+            continue
+        linked = first(v.get("linked_vpc_network"))
+        kind = next((kind for key, kind in _SPOKE_KINDS if given(v.get(key))), "vpc" if linked else "other")
+        attachment = Attachment(res.address, res, hub=hub, kind=kind, installs_routes=kind == "vpc",
+                                exports="subnets" if kind == "vpc" else "unknown")
+        if isinstance(linked, dict) and linked:
+            network = st.link("networks", linked.get("uri"), res, "linked_vpc_network.uri")
+            attachment.network = network if isinstance(network, Network) else None
+            include = linked.get("include_export_ranges")
+            if given(include):
+                attachment.export_include = b.cidrs(attachment, "linked_vpc_network.include_export_ranges",
+                                                    "route", include, RANGE)
+            attachment.export_exclude = b.cidrs(attachment, "linked_vpc_network.exclude_export_ranges", "route",
+                                                linked.get("exclude_export_ranges"), RANGE)
+        elif isinstance(linked, Unknown):
+            attachment.exports = "unknown"
+        if topologies.get(id(hub)) == "STAR":
+            center, edge = hub.route_tables
+            group = v.get("group")
+            name = group.rsplit("/", 1)[-1] if isinstance(group, str) else group
+            if name == "center":
+                attachment.association, attachment.propagations = center, [center, edge]
+            elif isinstance(name, str) and name:
+                attachment.association, attachment.propagations = edge, [center]
+            else:
+                attachment.association = Unknown("the spoke's group (center or edge) is not known")
+                attachment.propagations = [attachment.association]
+            attachment.propagate_default = False
+        b.model.attachments.append(b.register(attachment))
+    if uncounted:
+        for hub in b.model.hubs:
+            if hub.provider == PROVIDER:
+                hub.complete = False  # spokes may exist that the model cannot place
+                for table in hub.route_tables:
+                    table.complete = False

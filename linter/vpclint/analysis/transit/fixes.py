@@ -8,6 +8,7 @@ from typing import Any
 
 from netaddr import IPSet
 
+from vpclint.analysis.transit.tables import exported
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, RouteTable
 from vpclint.providers import snippet
 
@@ -71,3 +72,29 @@ def vpc_hub_route_fix(table: RouteTable, destinations: list[str], hub: Hub) -> s
     return "\n".join(snippet(table, kind, destination=d, hub=hub.terraform_address, name=_route_name(table, d),
                              **where)
                      or f"a route for {d} to {hub.address} in {table.address}" for d in destinations)
+
+
+def hub_fix(hub: Hub, table: HubRouteTable, part: IPSet) -> str:
+    """What adds ``part`` to ``table``: dropping the export filter that keeps
+    it out (an NCC spoke's), else a static route to the attachment that leads there."""
+    filtered = _filtered(hub, part)
+    if filtered:
+        return "\n".join(f"remove {r} from the export filters of {a.terraform_address} (it exports no route "
+                         f"to {r})" for a, r in filtered)
+    return hub_route_fix(table, [str(c) for c in part.iter_cidrs()], toward(hub, owner(hub, part)))
+
+
+def _filtered(hub: Hub, part: IPSet) -> list[tuple[Attachment, str]]:
+    """The attachments of ``hub`` whose export filters drop ranges of ``part``
+    their network holds (an NCC spoke's exclude/include_export_ranges)."""
+    found = []
+    for attachment in hub.attachments:
+        if attachment.network is None or (attachment.export_include is None and not attachment.export_exclude):
+            continue
+        unfiltered = Attachment(attachment.address, attachment.resource, hub=hub, network=attachment.network,
+                                exports=attachment.exports, state=attachment.state)
+        everything, kept = exported(unfiltered), exported(attachment)
+        if everything is None or kept is None:
+            continue
+        found.extend((attachment, str(r)) for r in (everything - kept).iter_cidrs() if IPSet([r]) & part)
+    return found

@@ -12,7 +12,7 @@ from netaddr import IPNetwork, IPSet
 from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.index import BlockIndex
-from vpclint.analysis.transit.tables import connected, holds, installed_route
+from vpclint.analysis.transit.tables import connected, exported, holds, installed_route
 from vpclint.analysis.transit.walk import Leg, Walk, walk, walk_route
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Route, RouteTable
 
@@ -137,6 +137,11 @@ def hub_gaps(network: Network, hub: Hub | None = None) -> list[Gap]:
         if named is None:
             continue
         senders = _senders(table)
+        # replies are owed to what the network announces to the hub: a range its
+        # attachment filters out of export (an NCC spoke's) is kept home on purpose
+        announced = [exported(a) for a in network.attachments if a.hub is route.target and a.kind == "vpc"]
+        if senders and len(announced) == 1 and announced[0] is not None:
+            senders = senders & announced[0]
         for leg in walk_route(table, route, named[1]):
             if leg.verdict == "fail":
                 gaps.append(Gap(leg, route.target, network, leg.ranges, False))
@@ -185,7 +190,7 @@ def pod_gaps(network: Network, pods: IPSet) -> list[Gap]:
             # the hub's part, even while the VPC route before it is missing too
             arrived = next((h.element for h in reversed(leg.hops) if isinstance(h.element, Attachment)
                             and h.element.network is there), None)
-            if arrived is not None:
+            if arrived is not None and not arrived.installs_routes:  # else the way back above is the hub's
                 found = Walk(arrived.hub)
                 found.hub(arrived, pods, [], frozenset())
                 gaps.extend(Gap(back, route.target, network, leg.ranges, True)

@@ -175,6 +175,11 @@ def _hub_index(hub: Hub) -> _HubIndex:
     return index
 
 
+def uncertainty(table: HubRouteTable) -> str | None:
+    """Why routes ``table`` seems to lack may exist after all, if they may."""
+    return _hub_index(table.hub).uncertain.get(id(table)) if table.hub is not None else "its hub is not known"
+
+
 def hub_decide(table: HubRouteTable, dest: IPSet) -> tuple[list[tuple[IPSet, Any]], str | None]:
     """How ``table`` forwards ``dest``: (part, route) pairs (a HubRoute or a
     propagated route; None: no route), and why absent routes may exist, if they may."""

@@ -12,8 +12,8 @@ from netaddr import IPSet
 from vpclint.analysis import routing
 from vpclint.analysis.hops import Hop
 from vpclint.analysis.security import show_set
-from vpclint.analysis.transit.fixes import hub_route_fix, owner, toward, vpc_hub_route_fix
-from vpclint.analysis.transit.tables import Propagated, association_of, holds, hub_decide, vpc_decide
+from vpclint.analysis.transit.fixes import hub_fix, vpc_hub_route_fix
+from vpclint.analysis.transit.tables import Propagated, association_of, holds, hub_decide, uncertainty, vpc_decide
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, Peering, Route, RouteTable
 from vpclint.values import Ref, Unknown
 
@@ -60,6 +60,8 @@ class Walk:
             return
         for part, route in decide(dest):
             shown = show_set(part)
+            if route is None and self.installed_gap(table, part, hops):
+                continue
             if route is None:
                 fix = vpc_hub_route_fix(table, [str(c) for c in part.iter_cidrs()], self.via) if self.via else None
                 self.end(part, hops + [Hop("route", "fail", f"{table.address} has no route for {shown}", table,
@@ -81,6 +83,25 @@ class Walk:
                 self.end(part, hops + [Hop("route", "unknown", f"{table.address} sends {shown} to a "
                                            f"{route.target_kind} ({_show_target(route.target)}), which vpclint "
                                            "does not follow", table)], "unknown")
+
+    def installed_gap(self, table: RouteTable, part: IPSet, hops: list[Hop]) -> bool:
+        """A network whose routes a hub installs (Azure vWAN, NCC) misses a
+        destination because the hub table serving it lacks it: that table is
+        the failing hop, and the fix belongs to the hub, never to the VPC."""
+        network = table.network
+        for attachment in (network.attachments if network is not None else []):
+            hub_table = association_of(attachment)
+            if not attachment.installs_routes or not isinstance(hub_table, HubRouteTable) or hub_table.hub is None:
+                continue
+            hub = hub_table.hub
+            uncertain = uncertainty(hub_table)
+            verdict = "unknown" if uncertain else "fail"
+            detail = (f"{hub_table.address} (serving {attachment.address}, whose routes {hub.address} installs in "
+                      f"{network.name}) has no route for {show_set(part)}" + (f"; {uncertain}" if uncertain else ""))
+            self.end(part, hops + [Hop("hub route table", verdict, detail, hub_table, fix=hub_fix(hub, hub_table, part),
+                                       extra=_hub_missing(hub, hub_table, part, attachment))], verdict)
+            return True
+        return False
 
     def peering(self, table: RouteTable, peering: Peering, part: IPSet, hops: list[Hop], seen: frozenset) -> None:
         shown = show_set(part)
@@ -159,7 +180,7 @@ class Walk:
                 what = "has no route for" if route is None else f"drops ({route.address}, a blackhole route)"
                 verdict = "unknown" if uncertain else "fail"
                 detail = f"{where} {what} {shown}" + (f"; {uncertain}" if uncertain else "")
-                fix = hub_route_fix(table, [str(c) for c in piece.iter_cidrs()], toward(hub, owner(hub, piece)))
+                fix = hub_fix(hub, table, piece)
                 self.end(piece, hops + [Hop("hub route table", verdict, detail, table, fix=fix,
                                             extra=_hub_missing(hub, table, piece, attachment))], verdict)
                 continue

@@ -174,7 +174,22 @@ class Namespace:
 
 
 class BlockDict(dict):
-    """A nested block's values: an attribute the block does not set may be computed."""
+    """A nested block's values: an attribute the block does not set may be computed.
+
+    ``origin`` (resource address, block path such as ``ip_configuration[0]``),
+    when known, makes such an attribute a ``Ref`` that still names the
+    resource (an Azure route to ``azurerm_firewall.x.ip_configuration[0].private_ip_address``).
+    """
+
+    origin: tuple[str, str] | None = None
+
+
+def unset(obj: "BlockDict", name: str) -> Unknown:
+    """An attribute a block does not set: computed, so unknown before apply."""
+    reason = f"attribute {name!r} is not set in the configuration"
+    if obj.origin is not None:
+        return Ref(reason, address=obj.origin[0], attr=f"{obj.origin[1]}.{name}")
+    return Unknown(reason)
 
 
 class Scope:
@@ -349,7 +364,7 @@ def get_attr(obj: Any, name: str) -> Any:
     if isinstance(obj, BlockDict):
         if name in obj:
             return obj[name]
-        return Unknown(f"attribute {name!r} is not set in the configuration")
+        return unset(obj, name)
     if isinstance(obj, dict):
         if name in obj:
             return obj[name]
@@ -379,7 +394,7 @@ def get_index(obj: Any, key: Any) -> Any:
         if name in obj:
             return obj[name]
         if isinstance(obj, BlockDict):
-            return Unknown(f"attribute {name!r} is not set in the configuration")
+            return unset(obj, name)
         raise EvalError(f"key {describe(name)} does not exist")
     if obj is None:
         raise EvalError("cannot index a null value")

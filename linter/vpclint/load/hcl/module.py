@@ -734,6 +734,10 @@ class ResourceObject(Lazy):
         value = self._value(name)
         if isinstance(value, Unknown) and not isinstance(value, Ref):
             return Ref(value.reason, address=self.address, attr=name)
+        if isinstance(value, list) and name in self.entry.groups:
+            for index, block in enumerate(value):
+                if isinstance(block, BlockDict) and block.origin is None:
+                    block.origin = (self.address, f"{name}[{index}]")
         return value
 
     def _value(self, name: str) -> Any:
