@@ -17,9 +17,10 @@ from vpclint.findings import SEVERITY_RANK, Finding
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
-from vpclint.model import Expectation, Model
+from vpclint.model import Expectation, Model, Service
 from vpclint.model.build import build_model
 from vpclint.policies.build import build_policies
+from vpclint.services import build_services
 from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
@@ -138,7 +139,7 @@ def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
 def expectations(model: Model, config: Config, matched: set[int]) -> list[Expectation]:
     """The config's ``expect:`` entries whose cluster and target this model holds."""
     clusters = {c.address: c for c in model.clusters}
-    targets = {e.address: e for e in [*model.endpoints, *model.subnets]}
+    targets = {e.address: e for e in [*model.endpoints, *model.subnets, *model.services]}
     found = []
     for index, entry in enumerate(config.expect):
         source, target = clusters.get(entry["from"]), targets.get(entry["to"])
@@ -146,7 +147,9 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
             continue
         matched.add(index)
         port = entry.get("port")
-        if port is None and getattr(target, "ports", None):
+        if port is None and isinstance(target, Service) and isinstance(target.ports, list) and target.ports:
+            port = target.ports[0].port
+        elif port is None and getattr(target, "ports", None):
             port = target.ports[0]
         policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1)
         found.append(Expectation(f"expect[{index}]", None, source=source, target=target, port=port,
@@ -239,11 +242,13 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
     loaded = load_path(target, settings.load)
     model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
+    unknowns.extend(build_services(model, loaded, settings.config))
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):
-        if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere
+        if not _loaded_with(extra, target):  # the policies (and Services) of this input's clusters kept elsewhere
             more = load_path(extra, settings.load)
             loaded.errors.extend(more.errors)
             unknowns.extend(build_policies(model, more))
+            unknowns.extend(build_services(model, more, settings.config))
     model.expectations = expectations(model, settings.config, matched)
     return loaded, model, unknowns
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security
-from vpclint.model import Element, Endpoint, Expectation, PortRange, Subnet
+from vpclint.analysis import routing, security, service_paths
+from vpclint.model import Element, Endpoint, Expectation, PortRange, Service, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
 
@@ -48,6 +48,10 @@ def _dest_ranges(target: Element) -> IPSet | None:
 def trace(expectation: Expectation) -> list[Hop]:
     cluster, target = expectation.source, expectation.target
     hops: list[Hop] = []
+    if isinstance(target, Service):  # its cluster, its type, an internet-facing load balancer
+        early = service_paths.before_network(expectation)
+        if early:
+            return early
     source_net = cluster.network
     dest_net = target.network if target is not None else None
     if source_net is None or dest_net is None:
@@ -81,6 +85,8 @@ def trace(expectation: Expectation) -> list[Hop]:
         hops.append(_route_back(target, pods, peering))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
+    if isinstance(target, Service):
+        return hops + service_paths.after_network(expectation, pods)
     hops.append(_security(expectation, pods, shown))
     hops.append(_network_acl(expectation, pods, shown))
     hops.append(_whitelist(target, pods, shown))

@@ -15,6 +15,15 @@ from vpclint.providers import aws, azure, google, huaweicloud
 _PROVIDERS = (huaweicloud, aws, google, azure)
 ADAPTERS = tuple(module.adapt for module in _PROVIDERS)
 _SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
+_EXPOSURES = {module.PROVIDER: module.service_exposure for module in _PROVIDERS if hasattr(module, "service_exposure")}
+
+
+def service_exposure(service, model, loaded):
+    """How the provider of the Service's cluster exposes a LoadBalancer
+    Service (a ``model.Exposure``), None for a provider vpclint has no
+    Service knowledge of."""
+    found = _EXPOSURES.get(service.cluster.provider)
+    return found(service, model, loaded) if found is not None else None
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:
