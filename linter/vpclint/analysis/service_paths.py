@@ -89,6 +89,8 @@ def after_network(expectation: Expectation, clients: IPSet) -> list:
         return [_hop("service port", "fail", f"{service.address} has no port {expectation.port}", service)]
     if service.type == "LoadBalancer":
         hops.append(_load_balancer(expectation))
+        if isinstance(service.exposure.internal, Unknown):  # internet-facing would be another path
+            return hops
         hops.append(_source_ranges(service, clients))
         exposure = service.exposure
         if exposure.node_rules_managed:

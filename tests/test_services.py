@@ -1,0 +1,148 @@
+"""Kubernetes Services as expect: targets: reading, exposure per provider, the hops."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run
+from vpclint.analysis.paths import trace
+from vpclint.load.manifests import parse_documents
+from vpclint.services import services_from
+from vpclint.resources import LoadResult
+
+
+def _report(directory: Path):
+    return run(directory, config=directory / ".vpclint.yaml")
+
+
+def _failing(report):
+    (_, model), = report.models
+    hops = trace(model.expectations[0])
+    return [(h.name, h.verdict) for h in hops], next((h for h in hops if h.verdict == "fail"), None)
+
+
+@pytest.mark.parametrize("scenario, hop, detail, address, line", [
+    ("service_eks_nlb/broken", "source ranges",
+     "loadBalancerSourceRanges of kubernetes_service_v1.api leave out 10.1.0.0/16 (the NLB's frontend security group)",
+     "kubernetes_service_v1.api", 4),
+    ("service_eks_nlb/broken_manifest", "source ranges",
+     "loadBalancerSourceRanges of service.v1/api/api leave out 10.1.0.0/16 (the rules the cloud provider writes into "
+     "the nodes' security group)", "service.v1/api/api", 18),
+    ("service_cce_elb/broken", "nodes",
+     "huaweicloud_networking_secgroup.nodes does not admit 192.168.10.0/24 (the dedicated ELB's backend subnet "
+     "(huaweicloud_vpc_subnet.api)) on tcp/30000-32767 (NodePort range of kubernetes_service_v1.api)",
+     "huaweicloud_networking_secgroup.nodes", 24),
+    ("service_cce_elb/broken_local", "nodes",
+     "huaweicloud_networking_secgroup.nodes does not admit 192.168.20.0/24 (the client's address (kept by the load "
+     "balancer)) on tcp/31080 (NodePort of service.v1/api)", "huaweicloud_networking_secgroup.nodes", 24),
+    ("service_gke_internal/broken", "load balancer",
+     "GKE internal passthrough load balancer of kubernetes_manifest.api admits clients in europe-west1 only (global "
+     "access off: networking.gke.io/internal-load-balancer-allow-global-access is not \"true\"); "
+     "google_container_cluster.clients is in us-central1", "kubernetes_manifest.api", 72),
+    ("service_aks_internal/broken", "source ranges",
+     "loadBalancerSourceRanges of service.v1/api/api leave out 10.2.0.0/20 (the cluster's NSG (written by the cloud "
+     "provider))", "service.v1/api/api", 17),
+    ("service_nodeport/broken", "nodes",
+     "aws_security_group.nodes does not admit 10.1.0.0/16 (the client's address) on tcp/30443 (NodePort of "
+     "kubernetes_service.api)", "aws_security_group.nodes", 16),
+])
+def test_the_failing_hop_is_named(scenario, hop, detail, address, line):
+    report = _report(FIXTURES / scenario)
+    assert report.errors == []
+    assert [(f.rule_id, f.resource, f.line) for f in report.findings] == [("expected_path_blocked", address, line)]
+    _, failed = _failing(report)
+    assert (failed.name, failed.detail) == (hop, detail)
+    assert report.findings[0].extra["path"][-1]["hop"] in ("nodes", "source ranges")
+
+
+@pytest.mark.parametrize("scenario", ["service_eks_nlb/fixed", "service_eks_nlb/fixed_manifest", "service_cce_elb/fixed",
+                                      "service_cce_elb/fixed_local", "service_gke_internal/fixed",
+                                      "service_aks_internal/fixed", "service_nodeport/fixed"])
+def test_fixed_paths_pass_every_hop(scenario):
+    report = _report(FIXTURES / scenario)
+    hops, failed = _failing(report)
+    assert (report.findings, report.errors, failed) == ([], [], None)
+    assert all(verdict == "pass" for _, verdict in hops), hops
+
+
+def test_the_json_path_has_a_hop_per_element():
+    report = _report(FIXTURES / "service_eks_nlb/broken")
+    assert [h["hop"] for h in report.findings[0].extra["path"]] == [
+        "pod addresses", "pod egress policy", "peering", "route from source subnet", "return route", "load balancer",
+        "source ranges", "nodes"]
+
+
+def _copy(tmp_path: Path, scenario: str) -> Path:
+    target = tmp_path / "case"
+    shutil.copytree(FIXTURES / scenario, target)
+    return target
+
+
+def test_an_annotation_unknown_before_apply_is_unknown_not_a_finding(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken")
+    service = case / "service.tf"
+    service.write_text(service.read_text().replace('= "internal"', "= var.scheme")
+                       + '\nvariable "scheme" {\n  type = string\n}\n')
+    report = _report(case)
+    hops, failed = _failing(report)
+    assert report.findings == [] and failed is None
+    assert ("load balancer", "unknown") in hops
+
+
+def test_a_service_whose_cluster_is_not_known_is_unknown(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken")
+    (case / ".vpclint.yaml").write_text("expect:\n  - from: aws_eks_cluster.clients\n    to: kubernetes_service_v1.api\n"
+                                        "    port: 443\n")
+    report = _report(case)
+    assert report.findings == []
+    assert _failing(report)[0] == [("cluster", "unknown")]
+    assert any(u.resource == "kubernetes_service_v1.api" and u.attribute == "cluster" for u in report.unknowns)
+
+
+def test_aks_ranges_do_not_close_the_vnet_without_deny_all(tmp_path):
+    case = _copy(tmp_path, "service_aks_internal/broken")
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        '    service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges: "true"\n', ""))
+    report = _report(case)
+    assert report.findings == []
+    assert ("source ranges", "pass") in _failing(report)[0]
+
+
+def test_a_source_range_that_is_no_cidr_is_cidr_invalid(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/fixed_manifest")
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text().replace("- 10.1.0.0/16", "- 10.1.0.0/33"))
+    report = _report(case)
+    # the API server rejects the Service, so the path fails too, at the first range
+    assert sorted((f.rule_id, f.resource, Path(f.file).name, f.line) for f in report.findings) == [
+        ("cidr_invalid", "service.v1/api/api", "service.yaml", 18),
+        ("expected_path_blocked", "service.v1/api/api", "service.yaml", 17)]
+
+
+def test_a_clusterip_service_is_not_reached_from_another_cluster(tmp_path):
+    case = _copy(tmp_path, "service_nodeport/fixed")
+    service = case / "service.tf"
+    service.write_text(service.read_text().replace('"NodePort"', '"ClusterIP"'))
+    report = _report(case)
+    assert [(f.rule_id, f.resource) for f in report.findings] == [("expected_path_blocked", "kubernetes_service.api")]
+    assert _failing(report)[0] == [("service type", "fail")]
+
+
+def test_services_are_read_from_lists_and_several_documents(tmp_path):
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n"
+            "  spec:\n    type: NodePort\n    ports: [{port: 80, nodePort: 30080, protocol: UDP}]\n"
+            "---\napiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: web}\nspec:\n  type: LoadBalancer\n"
+            "  externalTrafficPolicy: Local\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports: [{port: 443}]\n"
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    documents, error = parse_documents(str(tmp_path / "s.yaml"), text)
+    services = services_from(LoadResult(manifests=documents))
+    assert error is None
+    assert [(s.address, s.type, s.namespace, s.external_traffic_policy, [(p.port, p.node_port, p.protocol)
+                                                                       for p in s.ports],
+             [str(c) for c in s.source_ranges]) for s in services] == [
+        ("service.v1/a", "NodePort", "default", "Cluster", [(80, 30080, "udp")], []),
+        ("service.v1/web/b", "LoadBalancer", "web", "Local", [(443, None, "tcp")], ["10.0.0.0/8"])]
