@@ -34,7 +34,7 @@ def _failing(report):
     ("service_cce_elb/broken", "nodes",
      "huaweicloud_networking_secgroup.nodes does not admit 192.168.10.0/24 (the dedicated ELB's backend subnet "
      "(huaweicloud_vpc_subnet.api)) on tcp/30000-32767 (NodePort range of kubernetes_service_v1.api)",
-     "huaweicloud_networking_secgroup.nodes", 24),
+     "huaweicloud_networking_secgroup.nodes", 25),
     ("service_cce_elb/broken_local", "nodes",
      "huaweicloud_networking_secgroup.nodes does not admit 192.168.20.0/24 (the client's address (kept by the load "
      "balancer)) on tcp/31080 (NodePort of service.v1/api)", "huaweicloud_networking_secgroup.nodes", 24),
@@ -52,7 +52,8 @@ def _failing(report):
 def test_the_failing_hop_is_named(scenario, hop, detail, address, line):
     report = _report(FIXTURES / scenario)
     assert report.errors == []
-    assert [(f.rule_id, f.resource, f.line) for f in report.findings] == [("expected_path_blocked", address, line)]
+    assert [(f.rule_id, f.resource, f.line) for f in report.findings
+            if f.rule_id == "expected_path_blocked"] == [("expected_path_blocked", address, line)]
     _, failed = _failing(report)
     assert (failed.name, failed.detail) == (hop, detail)
     assert report.findings[0].extra["path"][-1]["hop"] in ("nodes", "source ranges")
@@ -146,3 +147,19 @@ def test_services_are_read_from_lists_and_several_documents(tmp_path):
              [str(c) for c in s.source_ranges]) for s in services] == [
         ("service.v1/a", "NodePort", "default", "Cluster", [(80, 30080, "udp")], []),
         ("service.v1/web/b", "LoadBalancer", "web", "Local", [(443, None, "tcp")], ["10.0.0.0/8"])]
+
+
+def test_nodes_closed_to_an_internal_load_balancer_is_reported_without_expect(tmp_path):
+    config = tmp_path / "vpclint.yaml"  # which cluster the Service belongs to, and no expect:
+    config.write_text("clusters:\n  huaweicloud_cce_cluster.api:\n    policies: [kubernetes_service_v1.api]\n")
+    report = run(FIXTURES / "service_cce_elb/broken", config=config)
+    assert [(f.rule_id, f.resource, f.line, f.message) for f in report.findings] == [
+        ("service_nodeport_blocked", "huaweicloud_networking_secgroup.nodes", 25,
+         "kubernetes_service_v1.api is an internal LoadBalancer Service (CCE dedicated ELB), but "
+         "huaweicloud_networking_secgroup.nodes admits tcp/30000-32767 from none of the dedicated ELB's backend subnet "
+         "(huaweicloud_vpc_subnet.api) (192.168.10.0/24)")]
+
+
+def test_nodes_open_to_the_clients_of_a_load_balancer_that_keeps_them_are_not_closed():
+    report = run(FIXTURES / "service_cce_elb/broken_local")  # admits the ELB's subnet, not the clients
+    assert report.findings == []

@@ -13,7 +13,7 @@ from vpclint.resources import LoadError
 
 _SINGULAR = {"networks": "network", "subnets": "subnet", "peerings": "peering", "route_tables": "route_table",
              "security_groups": "security_group", "endpoints": "endpoint", "clusters": "cluster", "cidrs": "cidr",
-             "expectations": "expectation", "policies": "policy"}
+             "expectations": "expectation", "policies": "policy", "services": "service"}
 
 
 def run_rules(rules: Iterable[Rule], model: Model) -> tuple[list[Finding], list[LoadError]]:

@@ -483,7 +483,7 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
         return Exposure(f"AWS Load Balancer Controller (NLB, {target} targets)", internal=internal, keeps_client=keeps,
                         ranges_enforced=own_groups is None, ranges_where="the NLB's frontend security group",
                         node_rules_managed=not (isinstance(managed, str) and managed.lower() == "false"),
-                        lb_sources=_vpc_ranges(service), lb_sources_label="the NLB's subnets (the cluster's VPC)")
+                        lb_sources_label="the NLB's subnets")
     if lb_class is not None:
         return Exposure(f"loadBalancerClass {lb_class}", internal=Unknown(f"loadBalancerClass {lb_class} is reconciled "
                                                                          "by a controller vpclint does not model"),
@@ -493,17 +493,7 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
     if lb_type == "nlb":
         return Exposure("in-tree AWS cloud provider (NLB)", internal=internal, keeps_client=True,
                         ranges_where="the rules the cloud provider writes into the nodes' security group",
-                        node_rules_managed=True, lb_sources=_vpc_ranges(service),
-                        lb_sources_label="the NLB's subnets (the cluster's VPC)")
+                        node_rules_managed=True, lb_sources_label="the NLB's subnets")
     return Exposure("in-tree AWS cloud provider (Classic ELB)", internal=internal, keeps_client=False,
                     ranges_where="the Classic ELB's security group", node_rules_managed=True,
-                    lb_sources=_vpc_ranges(service), lb_sources_label="the ELB's subnets (the cluster's VPC)")
-
-
-def _vpc_ranges(service: Any) -> Any:
-    from netaddr import IPSet
-
-    network = service.network
-    if network is None or any(c.net is None for c in network.cidrs):
-        return None
-    return IPSet(c.range for c in network.cidrs)
+                    lb_sources_label="the ELB's security group")
