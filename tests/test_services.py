@@ -163,3 +163,19 @@ def test_nodes_closed_to_an_internal_load_balancer_is_reported_without_expect(tm
 def test_nodes_open_to_the_clients_of_a_load_balancer_that_keeps_them_are_not_closed():
     report = run(FIXTURES / "service_cce_elb/broken_local")  # admits the ELB's subnet, not the clients
     assert report.findings == []
+
+
+def test_graph_shows_services_with_their_load_balancers_as_endpoints_of_the_cluster():
+    from vpclint.graph import build
+
+    report = _report(FIXTURES / "service_eks_nlb/broken")
+    (_, model), = report.models
+    graph = build(model)
+    (app,) = [members for group_id, _, members in graph.groups if group_id == "n_aws_vpc_app"]
+    assert [n.label for n in app if n.shape == "cylinder"] == [
+        "kubernetes_service_v1.api\nLoadBalancer: AWS Load Balancer Controller (NLB, ip targets), internal\n"
+        "from 10.0.0.0/16"]
+    assert [(e.source, e.target, e.label, e.failed) for e in graph.edges if "Service" in e.label or "expect" in e.label] \
+        == [("n_kubernetes_service_v1_api", "n_aws_eks_cluster_app", "Service of", False),
+            ("n_aws_eks_cluster_clients", "n_kubernetes_service_v1_api",
+             "expect tcp/443: source ranges fails at kubernetes_service_v1.api", True)]
