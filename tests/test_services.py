@@ -179,3 +179,14 @@ def test_graph_shows_services_with_their_load_balancers_as_endpoints_of_the_clus
         == [("n_kubernetes_service_v1_api", "n_aws_eks_cluster_app", "Service of", False),
             ("n_aws_eks_cluster_clients", "n_kubernetes_service_v1_api",
              "expect tcp/443: source ranges fails at kubernetes_service_v1.api", True)]
+
+
+def test_a_placeholder_source_range_is_unknown_not_invalid(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/fixed_manifest")
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text().replace("- 10.1.0.0/16", "- $INBOUND_CIDRS"))
+    report = _report(case)
+    assert report.findings == []
+    assert ("source ranges", "unknown") in _failing(report)[0]
+    assert any(u.resource == "service.v1/api/api" and "$INBOUND_CIDRS is a placeholder" in u.reason
+               for u in report.unknowns)

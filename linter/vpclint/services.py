@@ -19,6 +19,7 @@ of that cluster then decides how the Service is exposed
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from vpclint.load.manifests import ManifestDocument, is_service_document
@@ -105,6 +106,16 @@ def _ports(value: Any) -> Any:
     return found
 
 
+# an envsubst-style placeholder ($INBOUND_CIDRS, ${CIDRS}) left for a tool to fill in before apply
+_PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+
+
+def _range_value(value: Any) -> Any:
+    if isinstance(value, str) and _PLACEHOLDER.search(value):
+        return Unknown(f"{value.strip()} is a placeholder filled in before apply")
+    return value.strip() if isinstance(value, str) else value
+
+
 def _service(address: str, resource: Resource, doc: dict[str, Any], range_lines: list[int | None]) -> Service:
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     spec = doc.get("spec")
@@ -126,8 +137,7 @@ def _service(address: str, resource: Resource, doc: dict[str, Any], range_lines:
         service.source_ranges = [make_cidr(service, service.source_ranges_attribute, "source", ranges, SOURCE_RANGE)]
     elif isinstance(ranges, list):
         for index, value in enumerate(ranges):
-            cidr = make_cidr(service, service.source_ranges_attribute, "source",
-                             value.strip() if isinstance(value, str) else value, SOURCE_RANGE, single_address=False)
+            cidr = make_cidr(service, service.source_ranges_attribute, "source", _range_value(value), SOURCE_RANGE)
             line = range_lines[index] if index < len(range_lines) else None
             if line is not None and line != resource.line:  # the entry's own line, for findings about it
                 cidr.origin = Element(address, Resource(address, resource.type, resource.name, resource.values,

@@ -144,12 +144,10 @@ def _source_ranges(service: Service, clients: IPSet):
         return _hop("source ranges", "pass", f"{service.address} sets no {service.source_ranges_attribute}: "
                     "any source is admitted", service)
     if isinstance(exposure.ranges_enforced, Unknown):
-        return _hop("source ranges", "unknown", f"whether {exposure.controller} applies {name} is not known", service)
+        return _hop("source ranges", "unknown", f"whether {exposure.controller} applies {name} is not known: "
+                    f"{exposure.ranges_enforced.reason}", service)
     if exposure.ranges_enforced is False:
-        return _hop("source ranges", "unknown" if service.cluster.provider == "huaweicloud" else "pass",
-                    f"{exposure.controller} does not apply {name} to this client"
-                    if service.cluster.provider != "huaweicloud"
-                    else f"whether {exposure.controller} applies {name} is not documented", service)
+        return _hop("source ranges", "pass", f"{exposure.controller} does not apply {name} to this client", service)
     if any(c.net is None and c.error is None for c in ranges):
         return _hop("source ranges", "unknown", f"{name} are not all known before apply", service)
     allowed = IPSet(c.range for c in ranges if c.net is not None)

@@ -390,7 +390,7 @@ class Exposure:
     keeps_client: Any = False
     lb_sources: Any = None  # IPSet or None
     lb_sources_label: str = ""
-    ranges_enforced: bool = True
+    ranges_enforced: Any = True  # True, False, or Unknown (with the reason)
     ranges_where: str = "load balancer"
     node_rules_managed: bool = False
     same_region_only: bool = False

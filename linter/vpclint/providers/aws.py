@@ -481,7 +481,8 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
         managed = note("manage-backend-security-group-rules")
         own_groups = note("security-groups")
         return Exposure(f"AWS Load Balancer Controller (NLB, {target} targets)", internal=internal, keeps_client=keeps,
-                        ranges_enforced=own_groups is None, ranges_where="the NLB's frontend security group",
+                        ranges_enforced=own_groups if isinstance(own_groups, Unknown) else own_groups is None,
+                        ranges_where="the NLB's frontend security group",
                         node_rules_managed=not (isinstance(managed, str) and managed.lower() == "false"),
                         lb_sources_label="the NLB's subnets")
     if lb_class is not None:

@@ -405,6 +405,8 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
     elb_class = annotation(service, "kubernetes.io/elb.class", "union")
     autocreate = annotation(service, "kubernetes.io/elb.autocreate")
     notes = []
+    ranges = Unknown("CCE documents ELB access control through kubernetes.io/elb.acl-* annotations, not "
+                     "loadBalancerSourceRanges")
     internal: Any = True
     if isinstance(autocreate, str):
         try:
@@ -416,7 +418,7 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
     keeps: Any = local if isinstance(local, Unknown) else local == "Local"
     if isinstance(elb_class, Unknown):
         notes.append("kubernetes.io/elb.class is not known before apply")
-        return Exposure("CCE ELB (class not known)", internal=internal, keeps_client=keeps, ranges_enforced=False,
+        return Exposure("CCE ELB (class not known)", internal=internal, keeps_client=keeps, ranges_enforced=ranges,
                         notes=notes)
     if elb_class == "performance":
         subnets = _elb_subnets(service, model, loaded)
@@ -424,12 +426,12 @@ def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
                                                                           for s in subnets) else None
         label = ", ".join(s.address for s in subnets) if subnets else "the ELB's backend subnet"
         return Exposure("CCE dedicated ELB", internal=internal, keeps_client=keeps, lb_sources=sources,
-                        lb_sources_label=f"the dedicated ELB's backend subnet ({label})", ranges_enforced=False,
+                        lb_sources_label=f"the dedicated ELB's backend subnet ({label})", ranges_enforced=ranges,
                         notes=notes)
     return Exposure("CCE shared ELB", internal=internal, keeps_client=keeps,
                     lb_sources=IPSet([IPNetwork(SHARED_ELB_SOURCES)]),
                     lb_sources_label=f"the shared ELB's backend addresses ({SHARED_ELB_SOURCES})",
-                    ranges_enforced=False, notes=notes)
+                    ranges_enforced=ranges, notes=notes)
 
 
 def _elb_subnets(service: Any, model: Any, loaded: Any) -> list:
