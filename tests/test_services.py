@@ -190,3 +190,34 @@ def test_a_placeholder_source_range_is_unknown_not_invalid(tmp_path):
     assert ("source ranges", "unknown") in _failing(report)[0]
     assert any(u.resource == "service.v1/api/api" and "$INBOUND_CIDRS is a placeholder" in u.reason
                for u in report.unknowns)
+
+
+needs_cidr_sources = pytest.mark.skipif(not hasattr(__import__("vpclint.model").model, "Range"),
+                                        reason="expect: from a CIDR arrives with the multi branch")
+
+
+@needs_cidr_sources
+def test_an_internet_facing_load_balancer_is_reached_from_an_internet_cidr_through_its_source_ranges(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken_manifest")
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text().replace('    service.beta.kubernetes.io/aws-load-balancer-internal: "true"\n',
+                                                     ""))
+    (case / ".vpclint.yaml").write_text("expect:\n  - from: 203.0.113.0/24\n    to: service.v1/api/api\n    port: 443\n"
+                                        "clusters:\n  aws_eks_cluster.app:\n    policies: [service.yaml]\n")
+    report = _report(case)
+    hops, failed = _failing(report)
+    assert hops == [("source addresses", "pass"), ("load balancer", "pass"), ("source ranges", "fail")]
+    assert failed.detail == ("loadBalancerSourceRanges of service.v1/api/api leave out 203.0.113.0/24 (the rules "
+                             "the cloud provider writes into the nodes' security group)")
+
+
+@needs_cidr_sources
+def test_an_internet_facing_load_balancer_from_a_vpc_is_unknown(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken_manifest")
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text().replace('    service.beta.kubernetes.io/aws-load-balancer-internal: "true"\n',
+                                                     ""))
+    (case / ".vpclint.yaml").write_text("expect:\n  - from: 10.1.0.0/16\n    to: service.v1/api/api\n    port: 443\n"
+                                        "clusters:\n  aws_eks_cluster.app:\n    policies: [service.yaml]\n")
+    report = _report(case)
+    assert report.findings == [] and _failing(report)[0] == [("load balancer", "unknown")]

@@ -13,11 +13,26 @@ Service is its adapter's ``service_exposure``.
 
 from __future__ import annotations
 
-from netaddr import IPSet
+from netaddr import IPNetwork, IPSet
 
 from vpclint.analysis import security
 from vpclint.model import Cluster, Expectation, PortRange, Service
 from vpclint.values import Unknown
+
+
+# addresses no internet client has: private, shared (CGNAT), loopback, link-local
+NOT_INTERNET = IPSet(IPNetwork(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+                                            "127.0.0.0/8", "169.254.0.0/16"))
+
+
+def from_internet(source) -> IPSet | None:
+    """The addresses of a CIDR source that lies outside every network the
+    inputs hold and on the public internet; None for any other source."""
+    cidr = getattr(source, "address_ip", None)
+    if getattr(source, "kind", None) != "range" or source.network is not None or cidr is None or cidr.net is None:
+        return None
+    found = IPSet([cidr.range])
+    return None if found & NOT_INTERNET else found
 
 
 def _hop(*args, **kwargs):
@@ -55,6 +70,10 @@ def before_network(expectation: Expectation) -> list:
         return [_hop("load balancer", "unknown", f"how {service.cluster.provider} exposes {service.address} is "
                      "not modelled", service)]
     if not reached_directly(service):
+        internet = from_internet(source)
+        if internet is not None:  # the one source an internet-facing load balancer is meant for
+            return [_hop("source addresses", "pass", f"{source.address} is on the internet", source),
+                    *after_network(expectation, internet)]
         return [_hop("load balancer", "unknown", f"{service.address} has an internet-facing load balancer "
                      f"({service.exposure.controller}); the way {source.address} reaches the internet and the "
                      "address it shows there are not modelled", service)]
@@ -133,6 +152,9 @@ def _load_balancer(expectation: Expectation):
             return _hop("load balancer", "fail", f"{exposure.controller} of {service.address} admits clients in "
                         f"{there} only (global access off: networking.gke.io/internal-load-balancer-allow-global-"
                         f"access is not \"true\"); {source.address} is in {here}", service)
+    if exposure.internal is False:
+        return _hop("load balancer", "pass", f"{exposure.controller} of {service.address} is internet-facing; "
+                    f"{source.address} is on the internet", service)
     return _hop("load balancer", "pass", f"{exposure.controller} of {service.address} is internal, in the VPC "
                 f"of {service.cluster.address}, which {source.address} routes to", service)
 
