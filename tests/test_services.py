@@ -206,7 +206,7 @@ def test_an_internet_facing_load_balancer_is_reached_from_an_internet_cidr_throu
                                         "clusters:\n  aws_eks_cluster.app:\n    policies: [service.yaml]\n")
     report = _report(case)
     hops, failed = _failing(report)
-    assert hops == [("source addresses", "pass"), ("load balancer", "pass"), ("source ranges", "fail")]
+    assert hops == [("source addresses", "pass"), ("load balancer", "pass"), ("source ranges", "fail"), ("nodes", "pass")]
     assert failed.detail == ("loadBalancerSourceRanges of service.v1/api/api leave out 203.0.113.0/24 (the rules "
                              "the cloud provider writes into the nodes' security group)")
 
