@@ -221,3 +221,15 @@ def test_an_internet_facing_load_balancer_from_a_vpc_is_unknown(tmp_path):
                                         "clusters:\n  aws_eks_cluster.app:\n    policies: [service.yaml]\n")
     report = _report(case)
     assert report.findings == [] and _failing(report)[0] == [("load balancer", "unknown")]
+
+
+def test_metadata_unknown_before_apply_leaves_the_exposure_unknown(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken")
+    service = case / "service.tf"
+    text = service.read_text()
+    start, end = text.index("  metadata {"), text.index("  spec {")
+    service.write_text(text[:start] + "  metadata {\n    name        = \"api\"\n    annotations = var.annotations\n  }\n"
+                       + text[end:] + '\nvariable "annotations" {\n  type = map(string)\n}\n')
+    report = _report(case)
+    assert report.findings == []
+    assert ("load balancer", "unknown") in _failing(report)[0]

@@ -121,6 +121,8 @@ def _service(address: str, resource: Resource, doc: dict[str, Any], range_lines:
     spec = doc.get("spec")
     known_spec = spec if isinstance(spec, dict) else {}
     annotations = meta.get("annotations") if isinstance(meta.get("annotations"), (dict, Unknown)) else {}
+    if isinstance(doc.get("metadata"), Unknown):  # its annotations too
+        annotations = doc["metadata"]
     service = Service(address, resource, namespace=_text(meta.get("namespace"), "default"),
                       type=Unknown("spec is not known before apply") if isinstance(spec, Unknown)
                       else _text(known_spec.get("type"), "ClusterIP"),
