@@ -22,6 +22,13 @@ _BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _JSON_EXPECT = re.compile(r'^\s*"//"\s*:\s*"expect:\s*([a-z_]+)\s+(\S+)"\s*,?\s*$')
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_key(tmp_path_factory, monkeypatch) -> None:
+    """The cache key (load/hcl/trust.py) lives in a directory of the test
+    session's, never in the real ~/.config."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
 def run(*paths, recursive=False, config=None, **load) -> Report:
     """Lint ``paths`` in-process, with no cache and an empty environment."""
     cfg = load_config(str(config)) if config else load_config(None)

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, annotations, found, run
 from vpclint.load.manifests import looks_like_policy
 
-LOADER_FIXTURES = ("hcl_", "plan_", "security_")  # tested by their own tests
+LOADER_FIXTURES = ("hcl_", "plan_", "security_", "multi_")  # multi_: linted with --with (tests/test_multi_inputs.py)
 
 
 def scenario_dirs() -> list[Path]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from vpclint.load.hcl import cache, trust
 from vpclint.load.hcl.cache import cache_key, cache_read, cache_write
 from vpclint.load.hcl.parse import parse_bytes, parse_expression, parse_text
 
@@ -136,8 +138,10 @@ def test_cache_round_trip_and_rejects(tmp_path) -> None:
     assert {k: v for k, v in cache_read(str(tmp_path), key).items() if k != "key"} == plain
     # an entry stored under another key (renamed, copied) is not trusted
     other = cache_key(b"other")
-    (tmp_path / "hcl" / other[:2]).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "hcl" / key[:2] / f"{key}.json").rename(tmp_path / "hcl" / other[:2] / f"{other}.json")
+    secret = trust.signer(str(tmp_path))  # entries are named with the user's key
+    renamed = Path(cache._cache_path(str(tmp_path), other, secret))
+    renamed.parent.mkdir(parents=True, exist_ok=True)
+    Path(cache._cache_path(str(tmp_path), key, secret)).rename(renamed)
     assert cache_read(str(tmp_path), other) is None
     assert not list((tmp_path / "hcl").rglob(".tmp-*"))
 

@@ -41,8 +41,9 @@ def test_an_expectation_naming_nothing_in_the_input_is_an_error(tmp_path: Path) 
     code, doc = check_json(str(CROSS), "--config", str(config))
     assert code == 2
     assert doc["errors"] == [{"file": doc["errors"][0]["file"], "line": 2, "message":
-                              "expect[0]: no input holds both huaweicloud_cce_cluster.nope (a cluster) and "
-                              "huaweicloud_dcs_instance.cache"}]
+                              "expect[0]: no input holds both huaweicloud_cce_cluster.nope (a cluster, instance, "
+                              "subnet or CIDR) and huaweicloud_dcs_instance.cache (an instance, managed service, "
+                              "load balancer, Kubernetes Service, subnet or CIDR)"}]
 
 
 def _policy_scenario(tmp_path: Path, extra_cluster: bool, clusters: str = "") -> Path:
@@ -71,6 +72,7 @@ def test_policies_kept_outside_the_input_are_loaded_for_their_cluster(tmp_path: 
     directory = _policy_scenario(tmp_path, extra_cluster=False,
                                  clusters="clusters:\n  aws_eks_cluster.main:\n    policies: [k8s/]\n")
     (directory / "k8s").rename(tmp_path / "k8s")
+    (tmp_path / ".git").mkdir()  # one repository holds both: outside it the config may name nothing (inputs.py)
     config = directory / ".vpclint.yaml"
     config.write_text(config.read_text().replace("[k8s/]", "[../k8s/]"))
     report = run(directory, config=config)

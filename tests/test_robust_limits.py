@@ -251,10 +251,10 @@ PATHOLOGICAL = {
                         'resource "aws_vpc" "v" {\n  cidr_block = local.a\n}\n',
                         ("unknown", "depends on itself")),
     "self-referencing-count": ('resource "aws_vpc" "v" {\n  count = length(aws_vpc.v)\n}\n', None),
-    # RE2 is linear; Python's re would backtrack for hours on these
+    # RE2 is linear; Python's re would backtrack for hours on these: evaluated, as Terraform does
     "catastrophic-regex": ('resource "aws_vpc" "v" {\n  cidr_block = regex("(a+)+$", "' + "a" * 40 + 'b")\n}\n'
                            'resource "aws_vpc" "w" {\n  cidr_block = replace("' + "a" * 40 + '!", "/(a*)*$/", "x")\n}\n',
-                           ("unknown", "a repetition inside a repetition")),
+                           ("unknown", "pattern did not match any part of the given string")),
 }
 
 

@@ -52,6 +52,7 @@ def hostile(tmp_path: Path, monkeypatch) -> Path:
     """The fixture, copied, run from its root module's directory."""
     root = tmp_path / "pr"
     shutil.copytree(HOSTILE, root)
+    (root / ".git").mkdir()  # one repository, so ../config and ../rules are inside the run (inputs.py)
     monkeypatch.chdir(root / "hcl")
     return root
 

@@ -192,11 +192,6 @@ def test_a_placeholder_source_range_is_unknown_not_invalid(tmp_path):
                for u in report.unknowns)
 
 
-needs_cidr_sources = pytest.mark.skipif(not hasattr(__import__("vpclint.model").model, "Range"),
-                                        reason="expect: from a CIDR arrives with the multi branch")
-
-
-@needs_cidr_sources
 def test_an_internet_facing_load_balancer_is_reached_from_an_internet_cidr_through_its_source_ranges(tmp_path):
     case = _copy(tmp_path, "service_eks_nlb/broken_manifest")
     manifest = case / "service.yaml"
@@ -211,7 +206,6 @@ def test_an_internet_facing_load_balancer_is_reached_from_an_internet_cidr_throu
                              "the cloud provider writes into the nodes' security group)")
 
 
-@needs_cidr_sources
 def test_an_internet_facing_load_balancer_from_a_vpc_is_unknown(tmp_path):
     case = _copy(tmp_path, "service_eks_nlb/broken_manifest")
     manifest = case / "service.yaml"
@@ -233,3 +227,16 @@ def test_metadata_unknown_before_apply_leaves_the_exposure_unknown(tmp_path):
     report = _report(case)
     assert report.findings == []
     assert ("load balancer", "unknown") in _failing(report)[0]
+
+
+def test_a_cidr_in_the_peered_vpc_reaches_the_service_through_its_source_ranges(tmp_path):
+    case = _copy(tmp_path, "service_eks_nlb/broken")
+    (case / ".vpclint.yaml").write_text("expect:\n  - from: 10.1.0.0/16\n    to: kubernetes_service_v1.api\n"
+                                        "    port: 443\nclusters:\n  aws_eks_cluster.app:\n"
+                                        "    policies: [kubernetes_service_v1.api]\n")
+    report = _report(case)
+    hops, failed = _failing(report)
+    assert [(f.rule_id, f.resource) for f in report.findings] == [("expected_path_blocked", "kubernetes_service_v1.api")]
+    assert hops[0] == ("source addresses", "pass")
+    assert failed.detail == ("loadBalancerSourceRanges of kubernetes_service_v1.api leave out 10.1.0.0/16 (the NLB's "
+                             "frontend security group)")

@@ -28,7 +28,7 @@ import vpclint.load.hcl as hcl
 from vpclint.cli import cli
 from vpclint.lint import Settings, lint
 from vpclint.load import LoadOptions
-from vpclint.load.hcl import cache, results
+from vpclint.load.hcl import cache, results, trust
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_an_entry_under_another_name_or_half_written_is_not_served(tmp_path: Pat
     (old,) = entries(store)
     write_module(module, "10.1.0.0/16")
     new_key = cache.cache_key((module / "main.tf").read_bytes())
-    target = store / "hcl" / new_key[:2] / f"{new_key}.json"
+    target = Path(cache._cache_path(str(store), new_key, trust.signer(str(store))))  # named with the user's key
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(old.read_text())  # the old parse, filed under the new content's name
     assert cache.cache_read(str(store), new_key) is None

@@ -21,7 +21,9 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from vpclint import safefs
 from vpclint.findings import Finding
+from vpclint.inputs import read_regular
 from vpclint.resources import LoadError
 
 VERSION = 1
@@ -54,9 +56,10 @@ def read(path: str) -> Counter:
         if os.path.getsize(path) > _load.MAX_FILE_BYTES:
             raise BaselineError(LoadError(path, None, f"baseline is larger than "
                                           f"{_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, _load.MAX_FILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise BaselineError(LoadError(path, None, f"cannot read baseline: {exc.strerror or exc}")) from None
+    except UnicodeDecodeError as exc:
         raise BaselineError(LoadError(path, None, f"cannot read baseline: {exc}")) from None
     try:
         data = json.loads(text)
@@ -87,10 +90,10 @@ def render(findings: list[Finding]) -> str:
 
 
 def write(path: str, findings: list[Finding]) -> None:
+    """Record ``findings`` in ``path``, never through a link or into a special file (safefs)."""
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(render(findings))
-    except OSError as exc:
+        safefs.write_file(path, render(findings).encode("utf-8"))
+    except (safefs.Refused, OSError) as exc:
         raise BaselineError(LoadError(path, None, f"cannot write baseline: {exc}")) from None
 
 

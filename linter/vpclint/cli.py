@@ -7,13 +7,15 @@ import sys
 
 import click
 
-from vpclint import __version__
+from vpclint import __version__, safefs
 from vpclint.config import load_config
 from vpclint.engine.rules import RuleError, load_rules
 from vpclint.findings import SEVERITIES
 from vpclint.lint import Progress, Settings, changed_file_targets, lint, models
 from vpclint.load import LoadOptions
-from vpclint.reporters import FORMATS, Context, display_path, error_text, escape
+from vpclint.reporters import FORMATS, Context, display_path, error_text, escape, render
+from vpclint.resources import LoadError
+from vpclint.taint import Taint
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -83,12 +85,15 @@ def cli() -> None:
               help="Parse HCL files in N processes [default: one per CPU available].")
 @click.option("--no-inline-ignores", "no_inline_ignores", is_flag=True,
               help="Report findings that vpclint-ignore comments would suppress (an audit of the suppressions).")
+@click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="An input whose resources join PATH's network: a directory, plan or state JSON (repeatable; "
+                   "config key with:).")
 @click.option("--plan-sources", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
               help="The root module plans were made from: findings get its file:line and inline ignores "
                    "[default: each plan's directory, when it holds .tf files].")
 def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, minimum_failure_severity, var_file,
           vars_, recursive, excludes, no_color, cache_dir, no_cache, output, baseline, write_baseline, pre_commit,
-          progress, jobs, no_inline_ignores, plan_sources) -> None:
+          progress, jobs, no_inline_ignores, plan_sources, with_paths) -> None:
     """Lint PATHS (default: the current directory)."""
     try:
         config = load_config(config_path)
@@ -113,12 +118,13 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         workers=jobs,
         inline_ignores=not no_inline_ignores,
         exclude=[*config.exclude, *(os.path.normpath(p) for p in excludes)],
+        with_paths=[*config.with_paths, *with_paths],
     )
     report = lint(settings)
     minimum = minimum_failure_severity or config.minimum_failure_severity or "warning"
     color = (not no_color and not output and format_ == "text" and sys.stdout.isatty()
              and "NO_COLOR" not in os.environ)
-    rendered = FORMATS[format_](report, Context(color=color, minimum_failure_severity=minimum))
+    rendered = render(format_, report, Context(color=color, minimum_failure_severity=minimum))
     if output:
         _write_output(output, rendered, report)
     else:
@@ -170,10 +176,13 @@ def explain(rule_id, rule_dirs) -> None:
 
 
 def _write(path: str, text: str, what: str = "the report") -> None:
-    """Write ``text`` to PATH; a file that cannot be written is exit 2, not a traceback."""
+    """Write ``text`` to PATH, never through a link or into a special file
+    (safefs); a file that cannot be written is exit 2, not a traceback."""
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        safefs.write_file(path, text.encode("utf-8"))
+    except safefs.Refused as exc:
+        click.echo(f"Error: {display_path(path)}: cannot write {what}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     except OSError as exc:
         click.echo(f"Error: {display_path(path)}: cannot write {what}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -217,12 +226,19 @@ recursive: false
 # terraform's -var-file (relative to this file).
 # var_files: [envs/prod.tfvars]
 
-# Reachability expectations: the pods of a cluster must reach a resource.
+# Reachability expectations: the pods of a cluster (or an instance, a
+# subnet, a CIDR) must reach a resource (an instance, a managed service, a
+# load balancer, a subnet, a CIDR).
 # expect:
 #   - from: huaweicloud_cce_cluster.main
 #     to: huaweicloud_dcs_instance.cache
 #     port: 6379
 #     protocol: tcp
+
+# Inputs that join this network (directories, plans, states; relative to
+# this file), as --with: the network team's stack this one reads by data
+# source, terraform_remote_state or ids.
+# with: [../network/state.json]
 
 # The Kubernetes / Calico policies of a cluster's pods (manifest paths,
 # relative to this file, or Terraform addresses); without this, an input's
@@ -242,7 +258,7 @@ recursive: false
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path, force) -> None:
     """Write a commented starter config (default: ./.vpclint.yaml)."""
-    if os.path.exists(path) and not force:
+    if os.path.lexists(path) and not force:  # a dangling link too: it is never written through
         click.echo(f"Error: {display_path(path)} already exists; use --force to overwrite it", err=True)
         sys.exit(EXIT_ERROR)
     _write(path, STARTER_CONFIG, "the config")
@@ -256,7 +272,9 @@ def init(path, force) -> None:
 @click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
 @click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write to FILE.")
-def graph(path, format_, config_path, var_file, vars_, output) -> None:
+@click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="An input whose resources join PATH's network (repeatable; config key with:).")
+def graph(path, format_, config_path, var_file, vars_, output, with_paths) -> None:
     """Draw the network of PATH: VPCs, subnets, clusters, peerings and the
     routes through them; what does not route is red."""
     from vpclint import graph as graphs
@@ -265,14 +283,16 @@ def graph(path, format_, config_path, var_file, vars_, output) -> None:
         config = load_config(config_path)
     except RuleError as exc:
         _fail(exc)
-    settings = Settings(paths=[path], config=config,
+    settings = Settings(paths=[path], config=config, with_paths=[*config.with_paths, *with_paths],
                         load=_load_options(config, var_file, [_parse_var(v) for v in vars_], None, False))
-    errors, drawn = [], []
+    errors, drawn, secrets = [], [], Taint()
     for _, loaded, model, _ in models(settings, set()):
         errors.extend(loaded.errors)
+        secrets.update(loaded.secrets)
         drawn.append(graphs.build(model))
     render = graphs.mermaid if format_ == "mermaid" else graphs.dot
-    text = "".join(render(g) for g in drawn)
+    text = secrets.redact("".join(render(g) for g in drawn))  # taint.py: a picture quotes no secret either
+    errors = [LoadError(e.file, e.line, secrets.redact(e.message)) for e in errors]
     if output:
         _write(output, text, "the picture")
     else:
@@ -290,7 +310,20 @@ def _progress(wanted: bool | None, format_: str) -> Progress | None:
 def _load_options(config, var_files, variables, cache_dir, no_cache, plan_sources=None) -> LoadOptions:
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
-                       cache_dir=None if no_cache else (cache_dir or default_cache_dir()), plan_sources=plan_sources)
+                       cache_dir=None if no_cache else _trusted_cache(cache_dir or default_cache_dir()),
+                       plan_sources=plan_sources, explicit=frozenset(var_files))
+
+
+def _trusted_cache(cache_dir: str) -> str | None:
+    """``cache_dir``, or None with a warning when another user could change it
+    or the cache key is not safe (load/hcl/trust.py): the run goes on uncached."""
+    from vpclint.load.hcl import trust
+
+    problem = trust.review(cache_dir)
+    if problem:
+        click.echo(f"Warning: {problem}; linting without the cache", err=True)
+        return None
+    return cache_dir
 
 
 def _indent(text: str) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from vpclint.engine.rules import load_yaml, node_line, validate
+from vpclint.inputs import outside, run_root
+from vpclint.resources import LoadError
 
 DEFAULT_NAME = ".vpclint.yaml"
 
@@ -20,12 +22,15 @@ class Config:
     var_files: list[str] = field(default_factory=list)
     recursive: bool = False
     exclude: list[str] = field(default_factory=list)  # patterns, made relative to the current directory
+    with_paths: list[str] = field(default_factory=list)  # ``with:`` inputs joining the network, made relative
     eks_external_snat: bool = False
     expect: list[dict[str, Any]] = field(default_factory=list)
     expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
     # cluster address -> its settings (``policies``: paths relative to the
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # entries refused because they lead outside the repository (inputs.py); the rest is still used
+    errors: list[LoadError] = field(default_factory=list)
 
     def policy_paths(self, clusters: list[str]) -> list[str]:
         """The manifest files and directories ``clusters:`` names for these clusters."""
@@ -58,10 +63,28 @@ class Config:
         return chosen
 
 
+def _inside(path: str, node: Any, errors: list[LoadError]) -> Callable[[str, list], bool]:
+    """A test of the config's file entries: each must resolve inside the root of the run that holds
+    the config file (inputs.py), else an error at its line; the config's other entries still apply.
+    (The loader tests ``var_files`` again, against each PATH's root.)"""
+    root = run_root(path)
+    base = os.path.dirname(path)
+
+    def test(entry: str, where: list) -> bool:
+        why = outside(os.path.realpath(os.path.join(base, entry)), root)
+        if why is not None:
+            option = {"var_files": "; name it with --var-file", "rule_dirs": "; name it with --rules"}.get(where[0], "")
+            key = ".".join(map(str, where))
+            errors.append(LoadError(path, node_line(node, where), f"{key}: {entry} {why}{option}"))
+        return why is None
+
+    return test
+
+
 def load_config(path: str | None) -> Config:
     """Read ``path`` (or ./.vpclint.yaml when present); raise RuleError when invalid."""
     if path is None:
-        if not os.path.isfile(DEFAULT_NAME):
+        if not os.path.lexists(DEFAULT_NAME):  # a FIFO or a device by that name is an error, never read
             return Config()
         path = DEFAULT_NAME
     data, node = load_yaml(path)
@@ -69,14 +92,25 @@ def load_config(path: str | None) -> Config:
         data = {}
     validate(data, node, "config.schema.json", path)
     base = os.path.dirname(path)
+    errors: list[LoadError] = []
+    inside = _inside(path, node, errors)
+    for name, entries in data.get("clusters", {}).items():
+        if isinstance(entries.get("policies"), list):
+            entries["policies"] = [e for i, e in enumerate(entries["policies"])
+                                   if not os.path.exists(os.path.join(base, e))
+                                   or inside(e, ["clusters", name, "policies", i])]
     return Config(
         path=path,
+        errors=errors,
         minimum_failure_severity=data.get("minimum_failure_severity"),
-        rule_dirs=[os.path.join(base, d) for d in data.get("rule_dirs", [])],
+        rule_dirs=[os.path.join(base, d) for i, d in enumerate(data.get("rule_dirs", []))
+                   if inside(d, ["rule_dirs", i])],
         rules=data.get("rules", {}),
-        var_files=[os.path.join(base, f) for f in data.get("var_files", [])],
+        var_files=[os.path.join(base, f) for i, f in enumerate(data.get("var_files", []))
+                   if inside(f, ["var_files", i])],
         recursive=data.get("recursive", False),
         exclude=[os.path.normpath(os.path.join(base, p)) for p in data.get("exclude", [])],
+        with_paths=[os.path.normpath(os.path.join(base, p)) for p in data.get("with", [])],
         eks_external_snat=data.get("eks_external_snat", False),
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],

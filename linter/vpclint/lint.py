@@ -6,24 +6,28 @@ import contextlib
 import fnmatch
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, TextIO
+
+from netaddr import AddrFormatError, IPNetwork
 
 from vpclint import baseline as baselines
 from vpclint.config import Config
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
-from vpclint.findings import SEVERITY_RANK, Finding
+from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
-from vpclint.model import Expectation, Model, Service
+from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
+from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
 from vpclint.services import build_services
 from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
+from vpclint.taint import Taint
 
 
 @dataclass
@@ -41,6 +45,10 @@ class Settings:
     workers: int | None = None  # processes parsing HCL (--jobs); None: one per CPU available
     inline_ignores: bool = True  # --no-inline-ignores: vpclint-ignore comments suppress nothing
     exclude: list[str] = field(default_factory=list)  # --exclude and the config's: directories --recursive skips
+    # --with and the config's with: inputs whose resources join each PATH's network
+    with_paths: list[str] = field(default_factory=list)
+    # each --with input loaded once per run, however many PATHs it joins
+    joined: dict[str, LoadResult] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class Report:
     suppressed_inline: int = 0  # findings hidden by vpclint-ignore comments
     origins: dict[int, Origin] = field(default_factory=dict, repr=False)  # id(finding) -> Origin
     models: list[tuple[str, Model]] = field(default_factory=list, repr=False)  # (input, model), for pictures
+    # what the loads marked secret (taint.py): a reporter drawing the models redacts with it
+    secrets: Taint = field(default_factory=Taint, repr=False)
 
     def origin(self, finding: Finding) -> Origin | None:
         return self.origins.get(id(finding))
@@ -137,13 +147,23 @@ def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
 
 
 def expectations(model: Model, config: Config, matched: set[int]) -> list[Expectation]:
-    """The config's ``expect:`` entries whose cluster and target this model holds."""
-    clusters = {c.address: c for c in model.clusters}
-    targets = {e.address: e for e in [*model.endpoints, *model.subnets, *model.services]}
+    """The config's ``expect:`` entries whose endpoints this model holds.
+
+    ``from:`` a cluster, an instance, a subnet or a CIDR; ``to:`` an
+    instance, a managed service, a load balancer, a Kubernetes Service, a
+    subnet or a CIDR. An entry of two CIDRs belongs to a model that holds
+    one of them.
+    """
+    ends = {e.address: e for e in [*model.endpoints, *model.subnets]}
+    targets = {**ends, **{s.address: s for s in model.services}}
+    sources = {**ends, **{c.address: c for c in model.clusters}}
     found = []
     for index, entry in enumerate(config.expect):
-        source, target = clusters.get(entry["from"]), targets.get(entry["to"])
-        if source is None or target is None:
+        source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"])
+        target = targets.get(entry["to"]) or cidr_endpoint(model, entry["to"])
+        if source is None or target is None or (source.resource is None and target.resource is None
+                                                and not getattr(source, "networks", None)
+                                                and not getattr(target, "networks", None)):
             continue
         matched.add(index)
         port = entry.get("port")
@@ -151,11 +171,33 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
             port = target.ports[0].port
         elif port is None and getattr(target, "ports", None):
             port = target.ports[0]
-        policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1)
+        policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1) \
+            if isinstance(source, Cluster) else []
         found.append(Expectation(f"expect[{index}]", None, source=source, target=target, port=port,
                                  protocol=entry.get("protocol", "tcp"), config_file=config.path, index=index,
                                  policies=policies, pods=entry.get("pods", {})))
     return found
+
+
+def cidr_endpoint(model: Model, text: str) -> Range | None:
+    """A CIDR an expectation names, placed in the network (and subnet) of the
+    model whose address space holds it; None when ``text`` is no CIDR."""
+    try:
+        net = IPNetwork(text, flags=0) if "/" in text else None
+    except (AddrFormatError, ValueError, TypeError):
+        net = None
+    if net is None:
+        return None
+    endpoint = Range(text, None)
+    endpoint.address_ip = Cidr(endpoint, "cidr", "range", text=text, net=net)
+    endpoint.networks = [n for n in model.networks if any(c.net is not None and net in c.range for c in n.cidrs)]
+    subnets = [s for s in model.subnets if s.cidr is not None and s.cidr.net is not None and net in s.cidr.range]
+    endpoint.subnet = subnets[0] if len(subnets) == 1 else None
+    if endpoint.subnet is not None:
+        endpoint.network = endpoint.subnet.network
+    elif len(endpoint.networks) == 1:
+        endpoint.network = endpoint.networks[0]
+    return endpoint
 
 
 def _loaded_with(path: str, target: str) -> bool:
@@ -225,7 +267,7 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
     """
     if targets is None:
         targets = [target for path in settings.paths for target in discover(path, settings.recursive, settings.exclude)]
-    with _parse_ahead(settings, targets), _finally(settings.progress):
+    with _parse_ahead(settings, [*targets, *settings.with_paths]), _finally(settings.progress):
         for number, target in enumerate(targets, 1):
             if settings.progress is not None:
                 settings.progress.update(number, len(targets), target)
@@ -240,7 +282,12 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
 
 def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[LoadResult, Model, list[UnknownNote]]:
     loaded = load_path(target, settings.load)
-    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns)
+    joining = [extra for extra in settings.with_paths if not _loaded_with(extra, target)]
+    for extra in joining:
+        if extra not in settings.joined:
+            settings.joined[extra] = load_path(extra, settings.load)
+    merge(loaded, [(settings.joined[extra], display_path(extra)) for extra in joining])
+    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
     unknowns.extend(build_services(model, loaded, settings.config))
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):
@@ -250,7 +297,23 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
             unknowns.extend(build_policies(model, more))
             unknowns.extend(build_services(model, more, settings.config))
     model.expectations = expectations(model, settings.config, matched)
+    unknowns.extend(_undecided(model.expectations))
     return loaded, model, unknowns
+
+
+def _undecided(found: list[Expectation]) -> list[UnknownNote]:
+    """Expectations no hop fails but some hop cannot decide: silence about them
+    is not "it holds", so each says which hop and why."""
+    from vpclint.analysis.paths import trace
+
+    notes = []
+    for expectation in found:
+        hops = trace(expectation)
+        if not any(h.verdict == "fail" for h in hops):
+            notes.extend(UnknownNote(f"{expectation.address} ({expectation.source.address} -> "
+                                     f"{expectation.target.address})", h.name, h.detail)
+                         for h in hops if h.verdict == "unknown")
+    return notes
 
 
 @contextlib.contextmanager
@@ -267,6 +330,7 @@ def lint(settings: Settings) -> Report:
     report = Report()
     rules, rule_errors = load_rules([*settings.config.rule_dirs, *settings.rule_dirs])
     report.errors.extend(rule_errors)
+    report.errors.extend(settings.config.errors)
     known = {rule.id for rule in rules}
     for rule_id in [*settings.enable, *settings.disable, *settings.config.rules]:
         if rule_id not in known:
@@ -277,7 +341,10 @@ def lint(settings: Settings) -> Report:
     matched: set[int] = set()
     discovered = [(path, discover(path, settings.recursive, settings.exclude)) for path in settings.paths]
     report.empty = [path for path, found in discovered if not found]
+    secrets = report.secrets
+    seen: set[tuple] = set()
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
+        secrets.update(loaded.secrets)
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)
@@ -288,19 +355,58 @@ def lint(settings: Settings) -> Report:
         findings, errors = run_rules(report.rules, model)
         if settings.inline_ignores:
             findings = suppressor.apply(loaded, findings)
+        if settings.with_paths:  # an input joined to several PATHs: its own findings once
+            findings = [f for f in findings if _first_time(f, seen)]
         _record_origins(report, target, loaded.resources, findings)
         report.findings.extend(findings)
         report.errors.extend(errors)
     for index, entry in enumerate(settings.config.expect):
         if index not in matched:
             line = settings.config.expect_lines[index] if index < len(settings.config.expect_lines) else None
-            report.errors.append(LoadError(settings.config.path or "config", line,
-                                           f"expect[{index}]: no input holds both {entry['from']} (a cluster) "
-                                           f"and {entry['to']}"))
+            problem = (f"no input holds both {entry['from']} (a cluster, instance, subnet or CIDR) and "
+                       f"{entry['to']} (an instance, managed service, load balancer, Kubernetes Service, subnet "
+                       "or CIDR)")
+            report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
+    _redact(report, secrets)
     _filter(report, settings, suppressor)
+    report.findings = group_instances(report.findings)  # after the baseline, which records each instance
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
+
+
+def _redact(report: Report, secrets: Taint) -> None:
+    """No marked value (taint.py) leaves the run: every message, fix, error and unknown reason is
+    redacted here, where all of them pass before any reporter, the baseline or a cache sees them."""
+    if not secrets:
+        return
+    for finding in report.findings:  # an address holds for_each keys, which may be marked too
+        finding.resource = secrets.redact(finding.resource)
+        finding.related = [secrets.redact(address) for address in finding.related]
+        finding.message = secrets.redact(finding.message)
+        finding.fix = secrets.redact(finding.fix)
+        finding.extra = _redacted(finding.extra, secrets)  # the hops of a path, with their details
+    report.errors = [replace(e, message=secrets.redact(e.message), file=secrets.redact(e.file)) for e in report.errors]
+    report.unknowns = [replace(u, resource=secrets.redact(u.resource), reason=secrets.redact(u.reason))
+                       for u in report.unknowns]
+
+
+def _redacted(value, secrets: Taint):
+    if isinstance(value, str):
+        return secrets.redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    return value
+
+
+def _first_time(finding: Finding, seen: set[tuple]) -> bool:
+    key = finding.sort_key()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _record_origins(report: Report, target: str, resources, findings: list[Finding]) -> None:

@@ -72,6 +72,15 @@ class UnknownNote:
     reason: str
 
 
+@dataclass(frozen=True)
+class Output:
+    """A root output of a state: what ``terraform_remote_state`` reads from it."""
+
+    file: str
+    name: str
+    value: Any
+
+
 @dataclass
 class LoadResult:
     resources: list[Resource] = field(default_factory=list)
@@ -85,6 +94,10 @@ class LoadResult:
     # Kubernetes / Calico policy documents from YAML manifests
     # (vpclint.load.manifests.ManifestDocument)
     manifests: list[Any] = field(default_factory=list)
+    # the strings this load marked as secret (taint.py): never quoted in any output, never cached
+    secrets: set[str] = field(default_factory=set)
+    # the root outputs of state inputs (terraform_remote_state reads them)
+    outputs: list[Output] = field(default_factory=list)
 
     def extend(self, other: "LoadResult") -> None:
         self.resources.extend(other.resources)
@@ -94,3 +107,5 @@ class LoadResult:
             self.comments.setdefault(path, []).extend(items)
         self.files.extend(other.files)
         self.manifests.extend(other.manifests)
+        self.secrets.update(other.secrets)
+        self.outputs.extend(other.outputs)

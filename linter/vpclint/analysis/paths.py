@@ -1,9 +1,10 @@
 """Trace the path a reachability expectation asks for, hop by hop.
 
-From the pods of a cluster to an endpoint: the addresses the pods carry,
-the peering (when the endpoint sits in a peered VPC), the route out of the
-node subnets, the return route in the endpoint's VPC, the endpoint's
-security groups and its whitelist. Each hop's verdict is pass, fail or
+From the pods of a cluster (or an instance, a subnet, a CIDR) to an endpoint
+(or a subnet, a CIDR): the addresses the source carries, the peering (when
+the target sits in a peered VPC), the route out of the source's subnets, the
+return route in the target's VPC, the target's security groups, network ACL
+and whitelist. Each hop's verdict is pass, fail or
 unknown; the first failing hop is what ``expected_path_blocked`` reports.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from netaddr import IPSet
 
 from vpclint.analysis import routing, security, service_paths
-from vpclint.model import Element, Endpoint, Expectation, PortRange, Service, Subnet
+from vpclint.model import Cluster, Element, Endpoint, Expectation, PortRange, Range, SecurityGroup, Service, Subnet
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix
 
@@ -35,7 +36,9 @@ class Hop:
 
 
 def _dest_ranges(target: Element) -> IPSet | None:
-    """Where the target's address lies: its subnet, else its VPC."""
+    """Where the target's address lies: the range it is, its subnet, else its VPC."""
+    if isinstance(target, Endpoint) and target.kind == "range":
+        return IPSet([target.address_ip.range])
     subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
     if subnet is not None and subnet.cidr is not None and subnet.cidr.net is not None:
         return IPSet([subnet.cidr.range])
@@ -45,31 +48,94 @@ def _dest_ranges(target: Element) -> IPSet | None:
     return None
 
 
+def _source_subnets(source: Element) -> list[Subnet]:
+    """The subnets whose route tables send the source's traffic out."""
+    if isinstance(source, Cluster):
+        return source.node_subnets
+    if isinstance(source, Subnet):
+        return [source]
+    subnet = getattr(source, "subnet", None)
+    return [subnet] if subnet is not None else []
+
+
+def _source_ranges(source: Element) -> IPSet | None:
+    """The addresses a source that is not a cluster sends from: the range it
+    is, a subnet's range, an instance's subnet's range."""
+    if isinstance(source, Endpoint) and source.kind == "range":
+        return IPSet([source.address_ip.range])
+    subnets = _source_subnets(source)
+    if not subnets or subnets[0].cidr is None or subnets[0].cidr.net is None:
+        return None
+    return IPSet([subnets[0].cidr.range])
+
+
+def _route_out_of_several(source: Element, target: Range) -> list[Hop]:
+    """A range in several networks' address space (peers whose CIDRs
+    overlap): which one is meant is not known, but a source whose tables
+    send it into none of them cannot reach it."""
+    dest = _dest_ranges(target)
+    names = ", ".join(n.name for n in target.networks)
+    failed = []
+    for network in target.networks:
+        peering = routing.peering_between(source.network, network) if network is not source.network else None
+        hops = _route_out(source, dest, peering) if peering is not None else []
+        fail = next((h for h in hops if h.verdict == "fail"), None)
+        if fail is None:
+            return [Hop("networks", "unknown", f"{target.address} lies in the address space of several networks "
+                        f"({names}); which one it means is not known", target)]
+        failed.append(fail)
+    return [Hop("route from source subnet", "fail", "; ".join(h.detail for h in failed), failed[0].element,
+                fix=failed[0].fix)]
+
+
+def _networks_unknown(source: Element, target: Element) -> Hop:
+    for end in (source, target):
+        if isinstance(end, Endpoint) and end.kind == "range" and end.network is None:
+            return Hop("networks", "unknown", f"{end.address} lies outside every network the inputs hold: where its "
+                       "traffic enters (a VPN, Direct Connect) is not modelled", end)
+    return Hop("networks", "unknown", "the VPC of the source or of the target is not known", source)
+
+
 def trace(expectation: Expectation) -> list[Hop]:
-    cluster, target = expectation.source, expectation.target
+    source, target = expectation.source, expectation.target
     hops: list[Hop] = []
     if isinstance(target, Service):  # its cluster, its type, an internet-facing load balancer
         early = service_paths.before_network(expectation)
         if early:
             return early
-    source_net = cluster.network
+    source_net = source.network
     dest_net = target.network if target is not None else None
+    if source_net is not None and isinstance(target, Range) and len(target.networks) > 1:
+        return _route_out_of_several(source, target)
     if source_net is None or dest_net is None:
-        return [Hop("networks", "unknown", "the VPC of the cluster or of the target is not known", cluster)]
+        return [_networks_unknown(source, target)]
     same = dest_net is source_net
-    sources = cluster.sources_local if same else cluster.sources_peered
-    if sources is None:
-        return [Hop("pod addresses", "unknown", f"the addresses pods of {cluster.address} carry are not known",
-                    cluster)]
-    pods = IPSet(c.range for c in sources)
-    shown = security.show_set(pods)
-    hops.append(Hop("pod addresses", "pass", f"pods of {cluster.address} ({cluster.network_model}) reach "
-                    f"{'their own VPC' if same else 'peered VPCs'} from {shown}", cluster))
+    if isinstance(source, Cluster):
+        sources = source.sources_local if same else source.sources_peered
+        if sources is None:
+            return [Hop("pod addresses", "unknown", f"the addresses pods of {source.address} carry are not known",
+                        source)]
+        pods = IPSet(c.range for c in sources)
+        shown = security.show_set(pods)
+        hops.append(Hop("pod addresses", "pass", f"pods of {source.address} ({source.network_model}) reach "
+                        f"{'their own VPC' if same else 'peered VPCs'} from {shown}", source))
+    else:
+        found = _source_ranges(source)
+        if found is None:
+            return [Hop("source addresses", "unknown", f"the addresses {source.address} sends from are not known",
+                        source)]
+        pods, shown = found, security.show_set(found)
+        hops.append(Hop("source addresses", "pass", f"{source.address} sends from {shown}", source))
     dest = _dest_ranges(target)
-    hops.append(_egress_policy(expectation, dest))
+    if isinstance(source, Cluster):
+        hops.append(_egress_policy(expectation, dest))
     if not same:
         peering = routing.peering_between(source_net, dest_net)
         if peering is None:
+            if not (source_net.managed and dest_net.managed):  # a VPC read or passed in: peered elsewhere, maybe
+                hops.append(Hop("peering", "unknown", f"{source_net.name if not source_net.managed else dest_net.name}"
+                                " is managed elsewhere: its peerings are not known here", target))
+                return hops
             hops.append(Hop("peering", "fail", f"no peering connects {source_net.name} and {dest_net.name}",
                             target))
             return hops
@@ -81,7 +147,7 @@ def trace(expectation: Expectation) -> list[Hop]:
                 return hops
         else:
             hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
-        hops.extend(_route_out(cluster, dest, peering))
+        hops.extend(_route_out(source, dest, peering))
         hops.append(_route_back(target, pods, peering))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
@@ -93,17 +159,17 @@ def trace(expectation: Expectation) -> list[Hop]:
     return hops
 
 
-def _route_out(cluster, dest: IPSet | None, peering) -> list[Hop]:
+def _route_out(source, dest: IPSet | None, peering) -> list[Hop]:
     if dest is None:
-        return [Hop("route from source subnet", "unknown", "the target's address range is not known", cluster)]
+        return [Hop("route from source subnet", "unknown", "the target's address range is not known", source)]
     hops = []
     tables = []
-    for subnet in cluster.node_subnets:
+    for subnet in _source_subnets(source):
         table = routing.serving_table(subnet)
         if table is not None and table not in tables:
             tables.append(table)
     if not tables:
-        return [Hop("route from source subnet", "unknown", "the node subnets' route tables are not known", cluster)]
+        return [Hop("route from source subnet", "unknown", "the source subnets' route tables are not known", source)]
     for table in tables:
         covered = routing.through(table, dest, peering)
         if covered is None:
@@ -143,15 +209,45 @@ def _security(expectation: Expectation, pods: IPSet, shown: str) -> Hop:
     if not isinstance(target, Endpoint) or not groups:
         return Hop("security group", "unknown", f"the security groups of {target.address} are not known here",
                    target)
+    if port is None and target.kind == "load balancer":
+        return Hop("security group", "unknown", f"the ports {target.address} listens on are not known (give port: "
+                   "in the expectation)", target)
     ports = [PortRange(port, port)] if port is not None else None
-    gap = security.missing_any(groups, pods, expectation.protocol, ports, expectation.source)
+    source = expectation.source
+    cluster = source if isinstance(source, Cluster) else None
+    gap = security.missing_any(groups, pods, expectation.protocol, ports, cluster)
     names = ", ".join(g.address for g in groups)
     if gap is None:
         return Hop("security group", "unknown", f"the rules of {names} are not all known", groups[0])
+    if gap and not isinstance(source, Cluster):
+        members = getattr(source, "security_groups", [])
+        by_group = [g for rule in _group_rules(groups, expectation.protocol, port) for g in rule.source_groups]
+        if any(g in members for g in by_group):
+            return Hop("security group", "pass", f"{names} admits members of {source.address}'s security group on "
+                       f"{label}", groups[0])
+        if by_group:
+            return Hop("security group", "unknown", f"{names} admits security-group members on {label}; whether "
+                       f"{source.address} is one is not known", groups[0])
     if gap:
         return Hop("security group", "fail", f"{names} does not admit {security.show_set(gap)} on {label}",
                    groups[0])
     return Hop("security group", "pass", f"{names} admits {shown} on {label}", groups[0])
+
+
+def _group_rules(groups: list[SecurityGroup], protocol: str, port: int | None) -> list:
+    """The allow rules of ``groups`` that admit group members on ``protocol``/``port``."""
+    found = []
+    for group in groups:
+        for rule in group.rules:
+            if rule.direction != "ingress" or rule.action != "allow" or not rule.source_groups:
+                continue
+            if rule.protocol not in ("all", protocol):
+                continue
+            if isinstance(rule.ports, list) and port is not None and not any(p.low <= port <= p.high
+                                                                            for p in rule.ports):
+                continue
+            found.append(rule)
+    return found
 
 
 def _egress_policy(expectation: Expectation, dest: IPSet | None) -> Hop:

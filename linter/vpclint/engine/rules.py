@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 from vpclint.engine.primitives import PRIMITIVES
+from vpclint.inputs import read_regular
+from vpclint.load.boundedyaml import YamlTooLarge, check_expansion  # one alias bound for every YAML reader
 from vpclint.resources import LoadError
 
 
@@ -64,16 +66,11 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-# a config or rule file whose aliases expand past this many values (a
-# "billion laughs" file) is refused before anything walks it
-MAX_YAML_VALUES = 100_000
-
-
 def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML safely; return the data and its node tree (for line numbers).
 
     Bounded: a file larger than ``vpclint.load.MAX_FILE_BYTES``, nested too
-    deeply for the parser or expanding past ``MAX_YAML_VALUES`` is an error.
+    deeply for the parser or expanding past ``boundedyaml.MAX_YAML_VALUES`` is an error.
     """
     from vpclint import load as _load
 
@@ -81,19 +78,18 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
         if os.path.getsize(path) > _load.MAX_FILE_BYTES:
             raise RuleError(LoadError(path, None, f"file is larger than {_load.MAX_FILE_BYTES // (1024 * 1024)} MiB; "
                                                   "not read"))
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path, _load.MAX_FILE_BYTES)
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleError(LoadError(path, line, f"cannot read: not valid UTF-8 (byte 0x{raw[exc.start]:02x})")) from None
     except OSError as exc:
-        raise RuleError(LoadError(path, None, f"cannot read: {exc}")) from None
+        raise RuleError(LoadError(path, None, f"cannot read: {exc.strerror or exc}")) from None
     # one parse, in C where libyaml is present; safe constructors only
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
-        _check_expansion(node, path)
+        check_expansion(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -104,27 +100,13 @@ def load_yaml(path: str) -> tuple[Any, yaml.Node | None]:
         if "maximum nesting depth" in problem:  # libyaml's words for it
             problem = "nested too deeply"
         raise RuleError(LoadError(path, line, f"invalid YAML: {problem}")) from None
+    except YamlTooLarge as exc:
+        raise RuleError(LoadError(path, exc.line, str(exc))) from None
     except RecursionError:
         raise RuleError(LoadError(path, None, "invalid YAML: nested too deeply")) from None
     finally:
         loader.dispose()
     return data, node
-
-
-def _check_expansion(root: yaml.Node | None, path: str) -> None:
-    """Count values as the data will hold them (an alias repeats its anchor's)."""
-    stack, count = [root] if root is not None else [], 0
-    while stack:
-        node = stack.pop()
-        count += 1
-        if count > MAX_YAML_VALUES:
-            raise RuleError(LoadError(path, root.start_mark.line + 1, "file is too large once its YAML aliases are "
-                                      f"expanded (more than {MAX_YAML_VALUES} values); not read"))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
 
 
 def node_line(node: yaml.Node | None, path: list[Any]) -> int | None:
@@ -172,7 +154,44 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
             line = node_line(node, [*error.absolute_path, unknown[0]])
             raise RuleError(LoadError(path, line, f"{where}: unknown key {unknown[0]!r} "
                                       f"(allowed: {', '.join(allowed)})"))
-    raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {error.message}"))
+    raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {schema_message(error)}"))
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def schema_message(error: Any) -> str:
+    """What a schema error says is wrong, naming what was expected and never quoting the value
+    rejected (jsonschema's own message does: a config may be fed what the runner keeps secret)."""
+    kind, expected, instance = error.validator, error.validator_value, error.instance
+    got = _JSON_TYPES.get(type(instance), "a value")
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"must be {' or '.join(wanted)}, not {got}"
+    if kind == "enum":
+        return f"must be one of {', '.join(json.dumps(v) for v in expected)}"
+    if kind == "const":
+        return f"must be {json.dumps(expected)}"
+    if kind == "required" and isinstance(instance, dict):
+        missing = [k for k in expected if k not in instance]
+        return f"missing required key {missing[0]!r}" if missing else "a required key is missing"
+    if kind == "pattern":
+        return f"must match the pattern {expected}"
+    if kind in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
+        what = {"Items": "item", "Properties": "key", "Length": "character"}[kind[3:]]
+        bound = "at least" if kind.startswith("min") else "at most"
+        return f"must have {bound} {expected} {what}{'s' if expected != 1 else ''}"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        relation = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
+        return f"must be {relation} {expected}"
+    if kind == "uniqueItems":
+        return "must not repeat an item"
+    if kind == "additionalProperties":
+        return "holds a key that is not allowed here"
+    if kind == "propertyNames":
+        return "holds a key whose name is not allowed here"
+    return f"{got} that the schema does not accept here ({kind})"
 
 
 def load_rule_file(path: str, validated: bool = False) -> Rule:
@@ -183,7 +202,7 @@ def load_rule_file(path: str, validated: bool = False) -> Rule:
         validate(data, node, "rule.schema.json", path)
     stem = Path(path).stem
     if data["id"] != stem:
-        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id {data['id']!r} must match the file name {stem!r}"))
+        raise RuleError(LoadError(path, node_line(node, ["id"]), f"id must match the file name {stem!r}"))
     if data.get("kind") == "meta":
         if data["id"] not in META_RULES:
             raise RuleError(LoadError(path, node_line(node, ["kind"]), "kind: meta is reserved for findings vpclint "

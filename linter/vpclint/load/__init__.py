@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from vpclint.inputs import outside, run_root, special_kind
 from vpclint.resources import LoadError, LoadResult
 
 # Terraform configuration files: native syntax and JSON syntax
@@ -26,6 +27,9 @@ class LoadOptions:
     env: Mapping[str, str] = field(default_factory=dict)  # for TF_VAR_*
     cache_dir: str | None = None  # parse and result caches; None disables them
     plan_sources: str | None = None  # the configuration plans were made from (default: each plan's directory)
+    # the files named on the command line (--var-file): the runner's choice, read wherever they are;
+    # every other input stays inside the root of the run (vpclint.inputs)
+    explicit: frozenset[str] = frozenset()
 
     @property
     def data_dir(self) -> str:
@@ -34,12 +38,17 @@ class LoadOptions:
 
 
 def sniff(path: str) -> str:
-    """Return 'hcl-dir', 'hcl-file', 'plan', 'manifest' or 'unknown' for PATH."""
+    """Return 'hcl-dir', 'hcl-file', 'plan' (a plan or state JSON), 'manifest' or 'unknown' for PATH."""
     if os.path.isdir(path):
         return "hcl-dir"
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
+        if special_kind(os.stat(path).st_mode) is not None:
+            return "special"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, 4096) if special_kind(os.fstat(fd).st_mode) is None else b""
+        finally:
+            os.close(fd)
     except OSError:
         return "unknown"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
@@ -56,11 +65,13 @@ def sniff(path: str) -> str:
 
 
 def load_path(path: str, options: LoadOptions) -> LoadResult:
-    """Load one PATH: an HCL root module directory, a .tf file or a plan JSON."""
+    """Load one PATH: an HCL root module directory, a .tf file, a plan or state JSON, or manifests."""
     kind = sniff(path)
-    if kind == "unknown":
+    if kind in ("unknown", "special"):
         result = LoadResult()
-        result.errors.append(LoadError(path, None, "cannot read: no such file or directory, or permission denied"))
+        why = ("a FIFO, device or socket, not a regular file; not read" if kind == "special"
+               else "cannot read: no such file or directory, or permission denied")
+        result.errors.append(LoadError(path, None, why))
         return result
     if kind == "plan":
         from vpclint.load.plan import load_plan
@@ -77,7 +88,12 @@ def load_path(path: str, options: LoadOptions) -> LoadResult:
 
         manifests = yaml_files(path)  # a directory may hold .tf files and manifests; each says if it is one
         result = load_module(path, options) if config_files(path) or not manifests else LoadResult()
+        root = run_root(path)
         for manifest in manifests:
+            why = outside(os.path.realpath(manifest), root)
+            if why is not None:
+                result.errors.append(LoadError(manifest, None, f"manifest {why}; name it as a PATH to lint it"))
+                continue
             result.extend(load_manifest_file(manifest, explicit=False))
         return result
     return load_module(os.path.dirname(path) or ".", options, files=[path])

@@ -23,10 +23,10 @@ from typing import Any
 import yaml
 
 from vpclint.load import MAX_FILE_BYTES  # one size limit for every loader
+from vpclint.inputs import read_regular
+from vpclint.load.boundedyaml import YamlTooLarge, check_expansion  # one alias bound for every YAML reader
 from vpclint.resources import LoadError, LoadResult
 
-# a document larger than this many nodes, counting what aliases repeat, is refused
-MAX_EXPANDED_NODES = 200_000
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -115,8 +115,7 @@ def manifest_files(directory: str) -> list[str]:
             if os.path.getsize(path) > MAX_FILE_BYTES:
                 found.append(path)  # load_manifest_file reports it
                 continue
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", errors="replace")
+            text = read_regular(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
         if looks_like_policy(text) and "{{" not in text:  # skip Helm/Go templates
@@ -138,8 +137,7 @@ def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
             result.files.append(path)
             result.errors.append(LoadError(path, None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"))
             return result
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         if explicit:
             result.files.append(path)
@@ -201,7 +199,7 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
             node = loader.get_node()
             if node is None:
                 continue
-            _check_size(node, path)
+            check_expansion(node)
             data = _construct(node)
             for item_node, item in _items(node, data):
                 if is_policy_document(item) or is_service_document(item):
@@ -216,52 +214,13 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {problem}" + (f" ({context})" if context and context != problem else "")
         return found, LoadError(path, line, message)
-    except _TooLarge as exc:
+    except YamlTooLarge as exc:
         return found, LoadError(path, exc.line, str(exc))
     except RecursionError:
         return found, LoadError(path, None, "invalid YAML: nested too deeply")
     finally:
         loader.dispose()
     return found, None
-
-
-class _TooLarge(Exception):
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.line = line
-
-
-def _check_size(root: yaml.Node, path: str) -> None:
-    """Refuse documents whose aliases expand beyond ``MAX_EXPANDED_NODES``
-    or that refer to themselves."""
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node: yaml.Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise _TooLarge("invalid YAML: a recursive alias refers to itself", node.start_mark.line + 1)
-        active.add(key)
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            for child in node.value:
-                total += size(child)
-                if total > MAX_EXPANDED_NODES:
-                    break
-        elif isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                total += size(key_node) + size(value_node)
-                if total > MAX_EXPANDED_NODES:
-                    break
-        active.discard(key)
-        sizes[key] = total
-        return total
-
-    if size(root) > MAX_EXPANDED_NODES:
-        raise _TooLarge(f"document is too large once its aliases are expanded (more than {MAX_EXPANDED_NODES} "
-                        "values); not read", root.start_mark.line + 1)
 
 
 def _construct(node: yaml.Node) -> Any:

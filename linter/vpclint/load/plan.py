@@ -19,10 +19,12 @@ from typing import Any
 
 from vpclint import load as _load
 from vpclint.load.sources import attach
+from vpclint.inputs import read_regular
+from vpclint.taint import Taint
 from vpclint.resources import LoadError, LoadResult, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, contains_unknown
 
-NOT_A_PLAN = "not a Terraform plan (terraform show -json)"
+NOT_A_PLAN = "not a Terraform plan or state (terraform show -json)"
 _AFTER_APPLY = Unknown("known after apply")
 _SKIPPED_ACTIONS = (["delete"], ["forget"])
 _UNREADABLE = object()
@@ -41,7 +43,7 @@ class _Shape(ValueError):
 
 
 def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResult:
-    """Load one plan JSON file; every problem becomes a LoadError, nothing raises.
+    """Load one plan (or state) JSON file; every problem becomes a LoadError, nothing raises.
 
     Resources get the positions of their blocks in the configuration under
     ``options.plan_sources`` (default: the plan's directory, when it holds .tf files).
@@ -52,6 +54,10 @@ def load_plan(path: str, options: "_load.LoadOptions | None" = None) -> LoadResu
     doc = _read_json(path, result)
     if doc is _UNREADABLE:
         return result
+    from vpclint.load.state import is_state, load_state
+
+    if is_state(doc):
+        return load_state(path, doc, options)
     if not isinstance(doc, dict) or "format_version" not in doc or not any(
         key in doc for key in ("planned_values", "resource_changes", "configuration")
     ):
@@ -81,8 +87,7 @@ def _read_json(path: str, result: LoadResult) -> Any:
         size = os.path.getsize(path)
         if size > _load.MAX_PLAN_BYTES:
             return fail(f"file is too large ({size} bytes; the limit is {_load.MAX_PLAN_BYTES})")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, _load.MAX_PLAN_BYTES)
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}")
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -179,6 +184,7 @@ class _Plan:
             self.add_instance(resource.module)
             self.instances.add(resource.address)
         for resource, sensitive in to_link:
+            _mark_sensitive(resource.values, sensitive, self.result.secrets)
             try:
                 resource.values = self.link_resource(resource, sensitive)
             except _SHAPE_ERRORS as exc:
@@ -217,6 +223,7 @@ class _Plan:
                     continue
                 try:
                     known = entry.get("values")
+                    _mark_sensitive(known, entry.get("sensitive_values"), self.result.secrets)
                     out.append(_resource(entry, address, {} if known is None else known))
                 except _SHAPE_ERRORS as exc:
                     self.error(f"{label}: unexpected plan structure ({exc}); resource skipped")
@@ -545,3 +552,19 @@ def _join(module: str, local: str) -> str:
 
 def _extends(longer: str, shorter: str) -> bool:
     return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter)] in ".["
+
+
+def _mark_sensitive(value: Any, sensitive: Any, secrets: set[str]) -> None:
+    """Add to ``secrets`` the strings of ``value`` that the plan's ``after_sensitive`` /
+    ``sensitive_values`` mark (taint.py): the plan holds them in the clear, the output never does."""
+    if sensitive is True:
+        taint = Taint()
+        taint.mark(value)
+        secrets.update(taint.values)
+    elif isinstance(sensitive, dict) and isinstance(value, dict):
+        for key, inner in sensitive.items():
+            if key in value:
+                _mark_sensitive(value[key], inner, secrets)
+    elif isinstance(sensitive, list) and isinstance(value, list):
+        for item, inner in zip(value, sensitive):
+            _mark_sensitive(item, inner, secrets)

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from vpclint.inputs import read_regular
 from vpclint.load import config_files
 from vpclint.resources import LoadResult, Span
 
 
 def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    from vpclint.load import MAX_FILE_BYTES
+
+    return read_regular(path, MAX_FILE_BYTES)
 
 
 def attach(result: LoadResult, root: str, sources: dict[tuple[str, ...], Any], cache_dir: str | None,

@@ -17,6 +17,7 @@ from typing import Any
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
 from vpclint.resources import Resource
+from vpclint.taint import address_shaped
 from vpclint.values import Unknown
 
 
@@ -139,7 +140,8 @@ def make_cidr(owner: Element, attribute: str, role: str, value: Any, limits: Cid
         else:
             net = IPNetwork(str(IPAddress(text, flags=0)))
     except (AddrFormatError, ValueError, TypeError) as exc:
-        return Cidr(owner, attribute, role, text=value, error=f"is not a valid address or CIDR ({exc})", limits=limits)
+        detail = f" ({exc})" if address_shaped(value) else ""  # netaddr's message quotes the value
+        return Cidr(owner, attribute, role, text=value, error=f"is not a valid address or CIDR{detail}", limits=limits)
     return Cidr(owner, attribute, role, text=value, net=net, limits=limits)
 
 
@@ -284,10 +286,16 @@ class Whitelist(Element):
 
 @dataclass(eq=False)
 class Expectation(Element):
-    """A reachability expectation from the config: pods of ``source`` reach ``target``."""
+    """A reachability expectation from the config: ``source`` reaches ``target``.
 
-    source: Any = None  # a Cluster
-    target: Any = None  # an Endpoint (or a Subnet)
+    ``source``: a Cluster (its pods), an Endpoint (an instance: its subnet's
+    addresses), a Subnet, or an Endpoint of kind "range" (a CIDR);
+    ``target``: an Endpoint (instance, managed service, load balancer, range)
+    or a Subnet.
+    """
+
+    source: Any = None
+    target: Any = None
     port: int | None = None
     protocol: str = "tcp"
     config_file: str | None = None
@@ -295,10 +303,16 @@ class Expectation(Element):
     policies: list[Any] = field(default_factory=list)  # the network policies of the source's pods
     pods: dict[str, Any] = field(default_factory=dict)  # which pods send: namespace, labels
 
+    @property
+    def source_label(self) -> str:
+        """Who sends, as messages say it: the pods of a cluster, else the source itself."""
+        return f"pods of {self.source.address}" if isinstance(self.source, Cluster) else self.source.address
+
 
 @dataclass(eq=False)
 class Endpoint(Element):
-    """Something pods connect to: an instance, database, cache or broker."""
+    """Something pods connect to: an instance, database, cache, broker or load
+    balancer; or, of kind "range", a CIDR an expectation names."""
 
     kind: str = "instance"
     network: Network | None = None
@@ -307,6 +321,16 @@ class Endpoint(Element):
     ports: list[int] = field(default_factory=list)
     whitelist: Whitelist | None = None
     address_ip: Cidr | None = None
+
+
+@dataclass(eq=False)
+class Range(Endpoint):
+    """A CIDR an expectation names (kind "range"): ``network`` is the one
+    network whose address space holds it; ``networks`` all that do (B and C
+    may share 192.168.0.0/16, and a range in both is in neither for sure)."""
+
+    kind: str = "range"
+    networks: list[Network] = field(default_factory=list)
 
 
 @dataclass(eq=False)

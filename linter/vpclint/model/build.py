@@ -14,7 +14,8 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
-from vpclint.resources import Resource, UnknownNote
+from vpclint.model.join import join
+from vpclint.resources import Output, Resource, UnknownNote
 from vpclint.values import Ref, Unknown
 
 _INDEX = re.compile(r"\[[^\[\]]*\]$")
@@ -62,6 +63,10 @@ class Builder:
             if isinstance(id_, str) and id_:
                 self._by_id[id_] = element
         return element
+
+    def element(self, address: str) -> Element | None:
+        """The element registered under ``address``, if any."""
+        return self._by_address.get(address)
 
     def alias(self, address: str, element: Element) -> None:
         """Make ``element`` reachable by another resource's address too: a data
@@ -160,18 +165,26 @@ class Builder:
         return [self.cidr(owner, attribute, role, v, limits, single_address) for v in values if v != ""]
 
 
-def build_model(resources: Iterable[Resource], settings: Any = None,
-                notes: Iterable[UnknownNote] = ()) -> tuple[Model, list[UnknownNote]]:
+def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iterable[UnknownNote] = (),
+                outputs: Iterable[Output] = ()) -> tuple[Model, list[UnknownNote]]:
     """Run every provider adapter over ``resources`` and link the result.
 
     ``notes`` are the loader's unknowns: resources whose count is unknown
-    make the model's view of their kind partial.
+    make the model's view of their kind partial. Data sources that read a
+    resource of the inputs are that resource (``vpclint.model.join``);
+    ``outputs`` are the states' outputs ``terraform_remote_state`` reads.
     """
     from vpclint.providers import ADAPTERS
 
-    builder = Builder(resources, settings, notes)
+    joined = join(list(resources), outputs)
+    builder = Builder(joined.resources, settings, notes)
+    builder.unknowns.extend(joined.unknowns)
     for adapter in ADAPTERS:
         adapter(builder)
+    for data_address, managed in joined.twins.items():
+        element = builder.element(managed)
+        if element is not None:
+            builder.alias(data_address, element)
     _link_back(builder.model)
     _mark_partial(builder)
     _place_security_groups(builder.model)

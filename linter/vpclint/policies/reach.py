@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping
 
 from netaddr import AddrFormatError, IPNetwork
 
+from vpclint.policies.index import index_of
 from vpclint.policies.logic import UNKNOWN, Tri, is_unknown, tri_and
 from vpclint.policies.model import Endpoint, Policy, Traffic
 from vpclint.policies.selectors import Labels
@@ -59,9 +60,7 @@ def decide(policies: Iterable[Policy], traffic: Traffic, direction: str = "egres
     (``egress``) or enters (``ingress``)."""
     endpoint = traffic.source if direction == "egress" else traffic.destination
     candidates: list[tuple[Policy, Tri]] = []
-    for policy in policies:
-        if not policy.valid:
-            continue  # the API server rejects it: it never takes effect
+    for policy in index_of(policies).may_apply(endpoint, direction):  # valid ones: the API server rejects the others
         applies = policy.applies_to(endpoint, direction)
         if applies is not False:
             candidates.append((policy, applies))
@@ -136,7 +135,7 @@ DNS_POD = Endpoint(
 def dns_verdict(policies: Iterable[Policy], pod: Endpoint) -> dict[str, Decision]:
     """For UDP and TCP port 53 from ``pod`` to the cluster DNS (kube-dns /
     CoreDNS pods, ``k8s-app: kube-dns`` in ``kube-system``): the decision."""
-    policies = list(policies)
+    policies = index_of(policies)
     return {proto: decide(policies, Traffic(pod, DNS_POD, proto, 53), "egress") for proto in ("UDP", "TCP")}
 
 

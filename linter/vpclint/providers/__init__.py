@@ -24,6 +24,8 @@ def service_exposure(service, model, loaded):
     Service knowledge of."""
     found = _EXPOSURES.get(service.cluster.provider)
     return found(service, model, loaded) if found is not None else None
+# how each data source type selects the resource it reads (vpclint.model.join)
+DATA_SOURCES = {kind: selector for module in _PROVIDERS for kind, selector in module.DATA_SOURCES.items()}
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:

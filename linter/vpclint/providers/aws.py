@@ -27,6 +27,7 @@ from vpclint.model import (
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
+from vpclint.model.join import Selector
 from vpclint.providers.common import (
     blocks, first, from_to, given, partly_unknown, protocol, sole_network, text_list,
 )
@@ -50,6 +51,25 @@ _ROUTE_TARGETS = (
     ("core_network_arn", "transit"), ("instance_id", "instance"),
 )
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+# what a data source reads, by its arguments, tags and filters (data-sources/vpc.md, subnet.md,
+# route_table.md, security_group.md; filter names as in the EC2 Describe* APIs)
+_TAGGED = {"tags": True}
+DATA_SOURCES = {
+    "aws_vpc": Selector("aws_vpc", {"id": "id", "cidr_block": "cidr_block"}, **_TAGGED,
+                        filters={"vpc-id": "id", "cidr": "cidr_block", "cidr-block": "cidr_block"},
+                        unsupported=("default",)),
+    "aws_subnet": Selector("aws_subnet", {"id": "id", "vpc_id": "vpc_id", "cidr_block": "cidr_block",
+                                          "availability_zone": "availability_zone"}, **_TAGGED,
+                           filters={"subnet-id": "id", "vpc-id": "vpc_id", "cidr-block": "cidr_block",
+                                    "cidrBlock": "cidr_block", "availability-zone": "availability_zone"},
+                           unsupported=("default_for_az",)),
+    "aws_route_table": Selector("aws_route_table", {"route_table_id": "id", "vpc_id": "vpc_id"}, **_TAGGED,
+                                filters={"route-table-id": "id", "vpc-id": "vpc_id"},
+                                unsupported=("subnet_id", "gateway_id")),
+    "aws_security_group": Selector("aws_security_group", {"id": "id", "name": "name", "vpc_id": "vpc_id"},
+                                   **_TAGGED, filters={"group-id": "id", "group-name": "name", "vpc-id": "vpc_id"}),
+}
+
 SNIPPETS = {
     "route": """resource "aws_route" "{name}" {{
   route_table_id            = {table}.id
@@ -394,9 +414,23 @@ def _endpoints(b: Builder) -> None:
         subnets = b.resolve_all(info.get("client_subnets"), res, "broker_node_group_info.client_subnets")
         _endpoint(b, res, "broker", subnets,
                   (info.get("security_groups"), "broker_node_group_info.security_groups"), _msk_ports(res.values))
+    for res in b.of_type("aws_lb", "aws_alb"):  # in its subnets, guarded by its security groups (an NLB may have none)
+        v = res.values
+        listed = v.get("subnets")  # a list, or unknown as a whole
+        mapped = [m.get("subnet_id") for m in blocks(v.get("subnet_mapping"))]
+        given_subnets = [*listed, *mapped] if isinstance(listed, list) else (mapped if listed is None else listed)
+        subnets = b.resolve_all(given_subnets, res, "subnets")
+        _endpoint(b, res, "load balancer", subnets, (v.get("security_groups"), "security_groups"), [],
+                  v.get("arn"))
+    for res in b.of_type("aws_lb_listener", "aws_alb_listener"):  # the ports a load balancer listens on
+        balancer = b.resolve(res.values.get("load_balancer_arn"), res, "load_balancer_arn")
+        port = res.values.get("port")
+        if isinstance(balancer, Endpoint) and isinstance(port, int) and port not in balancer.ports:
+            balancer.ports.append(port)
 
 
-def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple[Any, str], ports: list[int]) -> None:
+def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple[Any, str], ports: list[int],
+              *ids: Any) -> None:
     """A service in the first of ``subnets``, guarded by the security groups
     ``groups`` names (value, attribute); its network is its subnet's, else its groups'."""
     endpoint = Endpoint(res.address, res, kind=kind, ports=ports)
@@ -404,7 +438,7 @@ def _endpoint(b: Builder, res: Resource, kind: str, subnets: list, groups: tuple
     endpoint.subnet = next((s for s in subnets if isinstance(s, Subnet)), None)
     networks = [g.network for g in endpoint.security_groups if g.network is not None]
     endpoint.network = endpoint.subnet.network if endpoint.subnet else (networks[0] if networks else None)
-    b.model.endpoints.append(b.register(endpoint))
+    b.model.endpoints.append(b.register(endpoint, *ids))
 
 
 def _msk_ports(v: dict) -> list[int]:

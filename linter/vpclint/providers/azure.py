@@ -59,6 +59,7 @@ from vpclint.model import (
     Subnet, Whitelist, make_cidr,
 )
 from vpclint.model.build import Builder
+from vpclint.model.join import Selector
 from vpclint.providers.common import (
     Template, blocks, both, first, given, managed_first, maybe_reverse, partly_unknown, port_ranges, protocol,
     sole_network, text_list,
@@ -110,6 +111,15 @@ def _whitelist_fields(fields: dict) -> dict:
 
 
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+# what a data source reads (data-sources/virtual_network.md, subnet.md); Azure names ignore case
+DATA_SOURCES = {
+    "azurerm_virtual_network": Selector("azurerm_virtual_network", {"name": "name",
+                                                                    "resource_group_name": "resource_group_name"},
+                                        casefold=True),
+    "azurerm_subnet": Selector("azurerm_subnet", {"name": "name", "virtual_network_name": "virtual_network_name",
+                                                  "resource_group_name": "resource_group_name"}, casefold=True),
+}
+
 SNIPPETS = {
     "route": """# Azure has no next hop "peering": the peering's system route carries {destination},
 # and a user-defined route in {table} overrides it. Remove that route, or send

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from vpclint.model import PortRange
+from vpclint.taint import describe
 from vpclint.values import Unknown
 
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
@@ -71,7 +72,7 @@ def port_ranges(text: Any) -> Any:
             low_n = int(low)
             high_n = int(high) if sep else low_n
         except ValueError:
-            return Unknown(f"port specification {text!r} is not understood")
+            return Unknown(f"port specification {describe(text)} is not understood")
         ranges.append(PortRange(low_n, high_n))
     return ranges
 
@@ -86,7 +87,7 @@ def from_to(low: Any, high: Any) -> Any:
         low_n = _port_number(low) if low not in (None, "") else 1
         high_n = _port_number(high) if high not in (None, "") else 65535
     except (TypeError, ValueError, OverflowError):  # 1e999, 0.5, a list: no port the API accepts
-        return Unknown(f"port range {low!r}-{high!r} is not understood")
+        return Unknown(f"port range {describe(low)}-{describe(high)} is not understood")
     if low_n <= 0 and high_n in (0, 65535, -1):
         return None
     return [PortRange(max(low_n, 0), high_n)]

@@ -44,6 +44,7 @@ from vpclint.model import (
     Subnet,
 )
 from vpclint.model.build import Builder
+from vpclint.model.join import Selector
 from vpclint.providers.common import (
     Template, blocks, both, first, given, managed_first, maybe_reverse, port_ranges, protocol, text_list,
 )
@@ -89,6 +90,14 @@ def _ingress_fields(fields: dict) -> dict:
 
 
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
+# what a data source reads (data-sources/compute_network.md, compute_subnetwork.md)
+DATA_SOURCES = {
+    "google_compute_network": Selector("google_compute_network", {"name": "name", "self_link": "self_link"},
+                                       scope={"project": "project"}),
+    "google_compute_subnetwork": Selector("google_compute_subnetwork", {"name": "name", "self_link": "self_link"},
+                                          scope={"project": "project", "region": "region"}),
+}
+
 SNIPPETS = {
     # a peer network lacks a route through the peering: GCP has no route
     # "through a peering" to write; the peering imports it or not

@@ -30,6 +30,7 @@ from vpclint.model import (
     SecurityRule, Subnet, Whitelist,
 )
 from vpclint.model.build import Builder
+from vpclint.model.join import Selector
 from vpclint.providers.common import blocks, from_to, given, partly_unknown, port_ranges, protocol, text_list
 from vpclint.values import Unknown
 
@@ -79,6 +80,16 @@ SNIPPETS = {
 
 # engine → default port, for RDS (rds_instance.md)
 _RDS_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}
+
+# what a data source reads, by its arguments (data-sources/vpc.md, vpc_subnet.md, networking_secgroup.md)
+DATA_SOURCES = {
+    "huaweicloud_vpc": Selector("huaweicloud_vpc", {"id": "id", "name": "name", "cidr": "cidr"},
+                                scope={"region": "region"}),
+    "huaweicloud_vpc_subnet": Selector("huaweicloud_vpc_subnet", {"id": "id", "name": "name", "cidr": "cidr",
+                                                                  "vpc_id": "vpc_id"}, scope={"region": "region"}),
+    "huaweicloud_networking_secgroup": Selector("huaweicloud_networking_secgroup",
+                                                {"secgroup_id": "id", "name": "name"}, scope={"region": "region"}),
+}
 
 
 def adapt(b: Builder) -> None:

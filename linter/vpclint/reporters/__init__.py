@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 from vpclint.findings import SEVERITIES, display_path  # display_path: reporters and the CLI take it from here
@@ -63,3 +65,42 @@ def severity_breakdown(findings) -> str:
     """How many findings of each severity: "1 error, 2 warning"."""
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+
+
+# Output that people read is capped: at most this many findings of one rule,
+# and this many characters in all (cut at a line); a note says what was left
+# out. Machine formats (json, sarif, junit, checkstyle) always hold every
+# finding: they stay complete, valid documents.
+MAX_SHOWN_PER_RULE = 100
+MAX_SHOWN_CHARS = 8 * 1024 * 1024
+CAPPED_FORMATS = ("text", "compact", "github", "markdown")
+_FOR_ALL = "use --format json --output FILE for all"
+
+
+def render(format_: str, report, context: Context) -> str:
+    """The report in ``format_``; for people's formats, capped with a note."""
+    if format_ not in CAPPED_FORMATS:
+        return FORMATS[format_](report, context)
+    shown, per_rule, hidden = [], Counter(), Counter()
+    for finding in report.findings:
+        if per_rule[finding.rule_id] < MAX_SHOWN_PER_RULE:
+            per_rule[finding.rule_id] += 1
+            shown.append(finding)
+        else:
+            hidden[finding.rule_id] += 1
+    notes = []
+    if hidden:
+        counts = ", ".join(f"{rule_id} {count:,}" for rule_id, count in sorted(hidden.items()))
+        left_out = sum(hidden.values())
+        notes.append(f"… and {left_out:,} more finding{'s' if left_out != 1 else ''} not shown "
+                     f"({len(report.findings):,} in all; at most {MAX_SHOWN_PER_RULE} per rule are shown: {counts} "
+                     f"more); {_FOR_ALL}")
+        report = copy.copy(report)  # the same report (origins, baseline), fewer findings
+        report.findings = shown
+    rendered = FORMATS[format_](report, context)
+    if len(rendered) > MAX_SHOWN_CHARS:
+        rendered = rendered[: rendered.rfind("\n", 0, MAX_SHOWN_CHARS) + 1]
+        notes.append(f"… output cut at {MAX_SHOWN_CHARS // (1024 * 1024)} MiB; {_FOR_ALL}")
+    for note in notes:
+        rendered += f"::notice title=vpclint::{github.escape_data(note)}\n" if format_ == "github" else f"\n{note}\n"
+    return rendered

@@ -130,5 +130,6 @@ def _topology(report) -> list[str]:
             out += ["### Topology", ""]
         if len(report.models) > 1:
             out += [code(target), ""]
-        out += [*escape.fence(graph.mermaid(graph.build(model)).rstrip("\n"), "mermaid"), ""]
+        picture = report.secrets.redact(graph.mermaid(graph.build(model)))
+        out += [*escape.fence(picture.rstrip("\n"), "mermaid"), ""]
     return out

@@ -14,7 +14,9 @@ from netaddr import IPNetwork, IPSet
 
 from vpclint.engine.paths import path_condition, resolve
 from vpclint.engine.primitives import Violation, primitive
+from vpclint.findings import instance_base
 from vpclint.model import Cidr, Element
+from vpclint.taint import describe
 
 
 class _Literal(Element):
@@ -47,19 +49,45 @@ def overlaps_within(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[
     """Pairs of ranges among ``ranges`` that overlap (``a`` before ``b``).
 
     Ranges of the same owner are not compared with each other. Sorted sweep:
-    n log n plus the number of overlapping pairs.
+    n log n plus the number of overlapping pairs. The same range written by
+    every instance of one block (``count``/``for_each``) sweeps as one class:
+    each instance is paired with the first of the class and of each
+    overlapping class, not with every other, so 2,000 identical subnets give
+    about 2,000 pairs, not 2 million (``findings.group_instances`` then
+    makes them one finding).
     """
-    items = sorted(_known(_ranges(bindings, args["ranges"])), key=lambda c: (_span(c)[0], -_span(c)[1][1]))
-    active: list[tuple[tuple[int, int], int, Cidr]] = []  # (last, order, cidr) heap
-    for order, cidr in enumerate(items):
-        first, last = _span(cidr)
+    classes: dict[tuple, list[Cidr]] = {}
+    for cidr in sorted(_known(_ranges(bindings, args["ranges"])), key=_instance_order):
+        classes.setdefault(_instance_class(cidr), []).append(cidr)
+    items = sorted(classes.values(), key=lambda members: (_span(members[0])[0], -_span(members[0])[1][1]))
+    active: list[tuple[tuple[int, int], int, list[Cidr]]] = []  # (last, order, class) heap
+    for order, members in enumerate(items):
+        first, last = _span(members[0])
         while active and active[0][0] < first:
             heapq.heappop(active)
+        pairs = [(members[0], other) for other in members[1:]]  # within the class
         for _, _, earlier in sorted(active, key=lambda entry: entry[1]):
-            if earlier.owner is not cidr.owner and earlier.range.version == cidr.range.version:
-                a, b = _ordered(earlier, cidr)
+            pairs.extend((earlier[0], cidr) for cidr in members)
+            pairs.extend((cidr, members[0]) for cidr in earlier[1:])
+        for x, y in pairs:
+            if x.owner is not y.owner and x.range.version == y.range.version:
+                a, b = _ordered(x, y)
                 yield Violation({"a": a, "b": b}, subject=b.owner, related=[a.owner], facts=(str(a), str(b)))
-        heapq.heappush(active, (last, order, cidr))
+        heapq.heappush(active, (last, order, members))
+
+
+def _instance_class(cidr: Cidr) -> tuple:
+    """Ranges equal but for the instance of the block that writes them; any
+    other range is a class of its own (every pair of them is reported)."""
+    owner = cidr.owner
+    if "[" not in owner.terraform_address:
+        return (id(cidr),)
+    return (_span(cidr), cidr.attribute, cidr.role, cidr.text, instance_base(owner.terraform_address),
+            owner.file, owner.line, type(owner))
+
+
+def _instance_order(cidr: Cidr) -> tuple:
+    return (cidr.owner.file or "", cidr.owner.line or 0, len(cidr.owner.terraform_address), cidr.owner.terraform_address)
 
 
 def _ordered(x: Cidr, y: Cidr) -> tuple[Cidr, Cidr]:
@@ -121,7 +149,7 @@ def _cidr_problem(cidr: Cidr) -> str | None:
     if cidr.unknown is not None:
         return None
     if cidr.error is not None:
-        return f"{cidr.text!r} {cidr.error}"
+        return f"{describe(cidr.text)} {cidr.error}"  # quoted only when address-shaped (taint.py)
     limits, net = cidr.limits, cidr.net
     if cidr.host_bits_set and not (limits and limits.host_bits_allowed):
         return f"{cidr.text} has host bits set; the network address is {net.cidr}"

@@ -26,7 +26,9 @@ from vpclint.load.hcl import results
 from vpclint.load.hcl.cache import cache_key, cache_loaded, cache_read, cache_write
 from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
+from vpclint.inputs import run_root
 from vpclint.resources import LoadError, LoadResult
+from vpclint.taint import CURRENT as TAINT
 
 __all__ = ["downloaded_modules", "load_module", "module_dir", "plain_forms"]
 
@@ -49,13 +51,24 @@ def load_module(path: str, options: LoadOptions, files: list[str] | None = None)
             return found
     loader = Loader(path, options)
     loaded = _load(loader, files)
-    if key is not None and not loader.failed:
+    if key is not None and not loader.failed and not loader.runner_secrets:  # never in the cache (taint.py)
         results.store(options.cache_dir, key, loader.reads, loaded)
     return loaded
 
 
 def _load(loader: "Loader", files: list[str] | None) -> LoadResult:
     reset_budget()
+    TAINT.clear()
+    try:
+        loaded = _run(loader, files)
+    finally:
+        secrets, loader.runner_secrets = TAINT.exported(), TAINT.runner
+        TAINT.clear()
+    loaded.secrets = secrets
+    return loaded
+
+
+def _run(loader: "Loader", files: list[str] | None) -> LoadResult:
     try:
         return loader.run(files)
     except LimitError as exc:  # too large or too much work: an error, nothing of this module is linted
@@ -80,6 +93,7 @@ class Loader:
         self.cwd = os.getcwd()
         self.reads = Reads()  # what the result depends on, for the result cache
         self.failed = False  # an internal error: the result is not cached
+        self.runner_secrets = False  # the result holds the runner's secrets (taint.py): not cached
         self.errors: list[LoadError] = []
         self.instances = 0  # resource instances emitted (module.TOTAL_INSTANCE_LIMIT)
         self.comments: dict[str, list[tuple[int, str]]] = {}
@@ -87,7 +101,8 @@ class Loader:
         self.modules: dict[str, Module] = {}
         self.root_values: dict = {}
         self._remote_dirs: dict[str, str] | None = None
-        self._real_root: str | None = None
+        self._run_root: str | None = None
+        self.where: tuple[str, int] | None = None  # the block being evaluated, for errors about what it reads
 
     def run(self, files: list[str] | None) -> LoadResult:
         if files is None:
@@ -104,7 +119,7 @@ class Loader:
         self.modules[os.path.normpath(self.root_dir)] = root
         types = {name: block["attrs"].get("type", [None])[0] for name, block in root.variables.items()}
         self.root_values = root_values(self.root_dir, self.options, types, self.read_plain, self.errors, self.files,
-                                       self.reads)
+                                       self.reads, self.run_root)
         resources: list = []
         notes: list = []
         ModuleInstance(self, root).emit(resources, self.errors, notes)
@@ -121,11 +136,17 @@ class Loader:
         )
 
     @property
-    def real_root(self) -> str:
-        """The root module's directory with links resolved, once (file() keeps reads inside it)."""
-        if self._real_root is None:
-            self._real_root = self.reads.realpath(self.root_dir)
-        return self._real_root
+    def run_root(self) -> str:
+        """The root of the run (inputs.run_root): what this load reads stays inside it."""
+        if self._run_root is None:
+            self._run_root = run_root(self.root_dir, lambda p: self.reads.isdir(p) or self.reads.isfile(p),
+                                      self.reads.realpath)
+        return self._run_root
+
+    def refuse(self, path: str, why: str) -> None:
+        """A file() target that is not read: an error of the run, at the block that asked for it."""
+        file, line = self.where or (path, None)
+        self.errors.append(LoadError(file, line, f"file() target {os.path.normpath(path)} {why}"))
 
     # -- modules -----------------------------------------------------------
 
@@ -169,7 +190,8 @@ class Loader:
     # -- parsing -----------------------------------------------------------
 
     def read_plain(self, path: str) -> dict:
-        return self._parse_files([path])[0]
+        """A variables file's plain form: never through the parse cache, which would keep its values in the clear."""
+        return plain_forms([path], None, self.reads)[0]
 
     def _parse_files(self, paths: list[str]) -> list[dict]:
         return plain_forms(paths, self.options.cache_dir, self.reads)

@@ -7,7 +7,9 @@ and the source of the converters (parse.py, jsonsyntax.py) themselves. A
 changed file, an upgrade or an edited converter therefore looks up another
 entry: nothing stale is ever served. An entry holds its own key and is written to a temporary file
 then renamed, so runs sharing the directory never read half an entry or
-one stored under another name; one that cannot be read is a miss.
+one stored under another name; one that cannot be read is a miss. Entries
+are signed with the user's cache key and named by an HMAC of their key
+(trust.py): an entry this user's vpclint did not write is never served.
 
 In memory (``Session``): while a lint run lasts, each distinct file content
 is parsed at most once, whichever modules use it, with or without the disk
@@ -29,15 +31,19 @@ import json
 import multiprocessing
 import os
 import re
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, Iterator
 
 import vpclint
+from vpclint.inputs import read_regular
 from vpclint import load as _load  # its limits are read when used: tests and embedders may change them
+from vpclint import safefs
+from vpclint.load.hcl import trust
 
 # bump when the plain form changes (parse.py's own source is in the salt too)
 SCHEMA = 1
+# what the MAC of a parse entry says it is (trust.py): never taken for a result entry
+KIND = b"hcl"
 
 # parse in worker processes only when there is enough work to pay for them
 POOL_MIN_FILES = 2
@@ -119,11 +125,17 @@ def cache_write(cache_dir: str | None, key: str, plain: dict) -> None:
 
 
 def _read_entry(cache_dir: str, key: str) -> dict | None:
-    """The entry stored for ``key``, or None if absent, unreadable or not its own."""
+    """The entry stored for ``key``, or None if absent, unreadable, not signed
+    with this user's key (trust.py) or not its own: never more than a miss."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return None
+    body = trust.unseal(secret, KIND, trust.read_entry(_cache_path(cache_dir, key, secret)))
+    if body is None:
+        return None
     try:
-        with open(_cache_path(cache_dir, key), encoding="utf-8") as handle:
-            value = json.load(handle)
-    except (OSError, ValueError, RecursionError):
+        value = json.loads(body)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(value, dict) or value.get("v") != SCHEMA or value.get("key") != key:
         return None
@@ -133,28 +145,24 @@ def _read_entry(cache_dir: str, key: str) -> dict | None:
 
 
 def _write_entry(cache_dir: str, key: str, plain: dict) -> None:
-    """Store atomically (temp file + rename) so concurrent runs never see half a file."""
-    path = _cache_path(cache_dir, key)
+    """Store signed, atomically (temp file + rename) so concurrent runs never
+    see half a file, in directories only this user can change (safefs)."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return
+    name = trust.entry_name(secret, KIND, key)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        text = json.dumps(dict(plain, key=key), separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        data = trust.seal(secret, KIND, json.dumps(dict(plain, key=key), separators=(",", ":")).encode())
+        directory = safefs.private_dir(cache_dir, "hcl", name[:2])
+        if directory is not None:
+            safefs.replace_file(directory, name + ".json", data)
     except (OSError, ValueError, RecursionError):
         pass  # a cache that cannot be written only costs time
 
 
-def _cache_path(cache_dir: str, key: str) -> str:
-    return os.path.join(cache_dir, "hcl", key[:2], key + ".json")
+def _cache_path(cache_dir: str, key: str, secret: bytes) -> str:
+    name = trust.entry_name(secret, KIND, key)
+    return os.path.join(cache_dir, "hcl", name[:2], name + ".json")
 
 
 # ---------------------------------------------------------------------------
@@ -235,12 +243,16 @@ class Session:
                 key = cache_key(data)
                 if key in self._plains or key in jobs:
                     continue
-                if not (self.cache_dir and os.path.exists(_cache_path(self.cache_dir, key))):
+                if not self._on_disk(key):
                     jobs[key] = data  # a cached one is read when the loader asks for it
             if only is None:
                 self._seen.add(directory)
             pending.extend(reversed(calls))
         self._submit(list(jobs.items()))
+
+    def _on_disk(self, key: str) -> bool:
+        secret = trust.signer(self.cache_dir) if self.cache_dir else None
+        return secret is not None and os.path.exists(_cache_path(self.cache_dir, key, secret))
 
     def _module_files(self, directory: str) -> list[str]:
         if directory in self._seen:
@@ -249,15 +261,14 @@ class Session:
             names = sorted(os.listdir(directory))
         except OSError:
             return []
-        wanted = [n for n in names if n.endswith(".tf") or n == "terraform.tfvars" or n.endswith(".auto.tfvars")]
+        wanted = [n for n in names if n.endswith(".tf")]  # variables files: never in the parse cache (values)
         return [p for p in (os.path.join(directory, n) for n in wanted) if os.path.isfile(p)]
 
     def _read(self, path: str) -> bytes | None:
         try:
             if os.path.getsize(path) > _load.MAX_FILE_BYTES:
                 return None  # the loader reports it
-            with open(path, "rb") as handle:
-                return handle.read()
+            return read_regular(path, _load.MAX_FILE_BYTES)
         except OSError:
             return None
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Callable
 
+from vpclint.taint import CURRENT as TAINT, describe
 from vpclint.values import Ref, Unknown
 
 
@@ -108,11 +109,12 @@ def bounded(value: Any) -> Any:
 class _Text(list):
     """Template output that refuses to grow past MAX_STRING_CHARS."""
 
-    __slots__ = ("chars",)
+    __slots__ = ("chars", "tainted")
 
     def __init__(self) -> None:
         super().__init__()
         self.chars = 0
+        self.tainted = False  # it interpolates a marked value (taint.py)
 
     def append(self, text: str) -> None:
         self.chars += len(text)
@@ -292,7 +294,7 @@ def to_number(value: Any) -> int | float:
             return norm_number(int(value) if value.strip().lstrip("+-").isdigit() else float(value))
         except ValueError:
             pass
-        raise EvalError(f"{value!r} is not a number")
+        raise EvalError(f"{describe(value)} is not a number")
     raise EvalError(f"{a_type(value)} cannot be used as a number")
 
 
@@ -378,7 +380,7 @@ def get_index(obj: Any, key: Any) -> Any:
             return obj[name]
         if isinstance(obj, BlockDict):
             return Unknown(f"attribute {name!r} is not set in the configuration")
-        raise EvalError(f"key {name!r} does not exist")
+        raise EvalError(f"key {describe(name)} does not exist")
     if obj is None:
         raise EvalError("cannot index a null value")
     raise EvalError(f"cannot index {a_type(obj)}")
@@ -525,7 +527,13 @@ def _binop(node: list, scope: Scope) -> Any:
     for side in (left, right):
         if isinstance(side, Unknown):
             return derived(side)
-    a, b = to_number(left), to_number(right)
+    result = _arith(operator, to_number(left), to_number(right))
+    if TAINT:  # a number computed from a secret is secret (taint.py)
+        TAINT.propagate([left, right], result)
+    return result
+
+
+def _arith(operator: str, a: Any, b: Any) -> Any:
     if operator == "+":
         return norm_number(a + b)
     if operator == "-":
@@ -563,7 +571,8 @@ def _unop(node: list, scope: Scope) -> Any:
         return derived(value)
     if node[1] == "!":
         return not to_bool(value)
-    return norm_number(-to_number(value))
+    result = norm_number(-to_number(value))
+    return TAINT.propagate(value, result) if TAINT else result
 
 
 def _for_items(node: list, scope: Scope) -> Any:
@@ -623,7 +632,7 @@ def _forobject(node: list, scope: Scope) -> Any:
         if group:
             result.setdefault(key, []).append(value)
         elif key in result:
-            raise EvalError(f"duplicate key {key!r} in a for expression (use ... to group)")
+            raise EvalError(f"duplicate key in a for expression: {describe(key)} (use ... to group)")
         else:
             result[key] = value
     return bounded(result)
@@ -634,7 +643,8 @@ def _tmpl(node: list, scope: Scope) -> Any:
     unknown = _render(node[1], scope, out)
     if unknown is not None:
         return derived(unknown)
-    return "".join(out)
+    text = "".join(out)
+    return TAINT.mark(text, soft=out.tainted == 1) if out.tainted else text
 
 
 def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
@@ -647,7 +657,10 @@ def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
             value = evaluate(part[1], scope)
             if isinstance(value, Unknown):
                 return value
-            out.append(to_str(value))
+            text = to_str(value)
+            if TAINT:  # a template around a secret is secret (taint.py)
+                out.tainted = max(out.tainted, TAINT.level(value))
+            out.append(text)
         elif kind == "if":
             condition = evaluate(part[1], scope)
             if isinstance(condition, Unknown):

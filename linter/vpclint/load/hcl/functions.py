@@ -23,17 +23,13 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 import netaddr
-
-try:  # the parser behind re, to see the shape of a pattern
-    from re import _constants as _sre_constants, _parser as _sre_parse
-except ImportError:  # Python 3.10
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+import re2
 
 from vpclint.load.hcl.evaluate import (
     FUNCTIONS,
     SPECIAL_FORMS,
     EvalError,
+    LimitError,
     Scope,
     a_type,
     check_size,
@@ -49,6 +45,7 @@ from vpclint.load.hcl.evaluate import (
     to_plain,
     to_str,
 )
+from vpclint.taint import CURRENT as TAINT, address_shaped, describe
 from vpclint.values import Ref, Unknown
 
 # Terraform refuses to build larger ranges
@@ -70,16 +67,25 @@ def function(name: str, unknown: str = "strict", scope: bool = False) -> Callabl
                     if isinstance(arg, Unknown):
                         return derived(arg)
             try:
-                return impl(current, *args) if scope else impl(*args)
+                result = impl(current, *args) if scope else impl(*args)
             except EvalError as exc:
                 raise EvalError(f"{name}(): {exc}") from None
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, netaddr.AddrFormatError) as exc:
-                raise EvalError(f"{name}(): invalid arguments ({exc})") from None
+                raise EvalError(f"{name}(): invalid arguments ({_quoting_nothing(exc)})") from None
+            if TAINT:  # what is computed from a secret is secret (taint.py)
+                TAINT.propagate(args, result)
+            return result
 
         FUNCTIONS[name] = call
         return impl
 
     return register
+
+
+def _quoting_nothing(exc: Exception) -> str:
+    """Python's message for ``exc`` unless it quotes an argument (taint.py: values are described, not quoted)."""
+    text = str(exc)
+    return type(exc).__name__ if "'" in text or '"' in text else text
 
 
 def _unsupported(name: str, reason: str) -> None:
@@ -355,46 +361,29 @@ def _substr(text, offset, length):
     return text[offset : offset + length]
 
 
+# Terraform's regular expressions are Go's, RE2 syntax: google-re2 matches
+# them in time linear in the text, with a bounded program, so no pattern can
+# make a function backtrack for ever (Python's re took hours on "^(a|aa)+$")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # an invalid pattern is the user's error, reported once, not logged by the C++ side
+_RE2_OPTIONS.max_mem = 8 << 20  # RE2's own default, stated: a pattern needing a larger program is refused
+
+
 @functools.lru_cache(maxsize=256)  # once per pattern, not per instance of a counted block
-def _go_regex(pattern: str) -> re.Pattern | None:
-    """Compile an RE2 pattern with Python's re (the common subset); None
-    when Python's backtracking matcher could take exponential time on it."""
+def _go_regex(pattern: str) -> Any:
+    """Compile a Terraform (RE2) pattern."""
     try:
-        compiled = re.compile(pattern.replace(r"\z", r"\Z"))
-    except re.error as exc:
-        raise EvalError(f"invalid regular expression {pattern!r}: {exc}") from None
-    return None if _nested_repeat(_sre_parse.parse(compiled.pattern).data) else compiled
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise EvalError(f"invalid regular expression {pattern!r}: {reason}") from None
 
 
-# RE2 (Terraform's) matches in linear time; Python's re backtracks, and a
-# repetition inside a repetition, as in (a+)+$, can take exponential time
-TOO_COMPLEX = "a regular expression with a repetition inside a repetition is not evaluated (it may take exponential time)"
-_REPEATS = {_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT, getattr(_sre_constants, "POSSESSIVE_REPEAT", None)}
-
-
-def _nested_repeat(items: list, inside: bool = False) -> bool:
-    for op, av in items:
-        if op in _REPEATS:
-            low, high, body = av
-            repeats = high is _sre_constants.MAXREPEAT or high > 16
-            if inside and high > 1 or _nested_repeat(body.data, inside or repeats):
-                return True
-        elif op is _sre_constants.SUBPATTERN and _nested_repeat(av[-1].data, inside):
-            return True
-        elif op is _sre_constants.BRANCH and any(_nested_repeat(branch.data, inside) for branch in av[1]):
-            return True
-        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT) and _nested_repeat(av[1].data, inside):
-            return True
-        elif op is getattr(_sre_constants, "ATOMIC_GROUP", None) and _nested_repeat(av.data, inside):
-            return True
-    return False
-
-
-def _go_expand(template: str) -> Callable[[re.Match], str]:
+def _go_expand(template: str) -> Callable[[Any], str]:
     """A re.sub replacement implementing Go's $1 / ${name} / $$ expansion."""
     token = re.compile(r"\$\$|\$\{(\w+)\}|\$(\w+)")
 
-    def expand(match: re.Match) -> str:
+    def expand(match: Any) -> str:
         def group(found: re.Match) -> str:
             if found.group(0) == "$$":
                 return "$"
@@ -415,8 +404,6 @@ def _replace(text, search, replacement):
     text, search, replacement = to_str(text), to_str(search), to_str(replacement)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         pattern = _go_regex(search[1:-1])
-        if pattern is None:
-            return Unknown(TOO_COMPLEX)
         check_size(chars=len(text) + (len(text) + 1) * len(replacement) * (pattern.search("") is not None))
         return pattern.sub(_go_expand(replacement), text)
     matches = len(text) + 1 if search == "" else text.count(search)
@@ -424,7 +411,7 @@ def _replace(text, search, replacement):
     return text.replace(search, replacement)
 
 
-def _match_value(pattern: re.Pattern, match: re.Match) -> Any:
+def _match_value(pattern: Any, match: Any) -> Any:
     if pattern.groupindex:
         return {name: match.group(name) for name in pattern.groupindex}
     if pattern.groups:
@@ -435,8 +422,6 @@ def _match_value(pattern: re.Pattern, match: re.Match) -> Any:
 @function("regex")
 def _regex(pattern, text):
     compiled = _go_regex(to_str(pattern))
-    if compiled is None:
-        return Unknown(TOO_COMPLEX)
     match = compiled.search(to_str(text))
     if match is None:
         raise EvalError("pattern did not match any part of the given string")
@@ -446,8 +431,6 @@ def _regex(pattern, text):
 @function("regexall")
 def _regexall(pattern, text):
     compiled = _go_regex(to_str(pattern))
-    if compiled is None:
-        return Unknown(TOO_COMPLEX)
     return [_match_value(compiled, match) for match in compiled.finditer(to_str(text))]
 
 
@@ -581,7 +564,7 @@ def _lookup(mapping, key, *default):
         return mapping[key]
     if default:
         return default[0]
-    raise EvalError(f"the map has no key {key!r} and no default was given")
+    raise EvalError(f"the map has no key {describe(key)} and no default was given")
 
 
 @function("merge", unknown="shallow")
@@ -885,13 +868,19 @@ def _identity(value):
     return value
 
 
-for _name in ("sensitive", "nonsensitive", "ephemeralasnull"):
+# nonsensitive() unmarks nothing: in a pull request, whoever calls it is the attacker
+for _name in ("nonsensitive", "ephemeralasnull"):
     function(_name, unknown="own")(_identity)
+
+
+@function("sensitive", unknown="own")
+def _sensitive(value):
+    return TAINT.mark(value, runner=True)
 
 
 @function("issensitive", unknown="own")
 def _issensitive(value):
-    return False
+    return TAINT.tainted(value)
 
 
 # ---------------------------------------------------------------------------
@@ -945,12 +934,17 @@ def _jsondecode(text):
 
 @function("yamldecode")
 def _yamldecode(text):
+    """Bounded as YAML files are: an alias bomb is refused before it is expanded."""
     import yaml
 
+    from vpclint.load.boundedyaml import YamlTooLarge, load_single
+
     try:
-        return from_json(yaml.safe_load(to_str(text)))
+        return from_json(load_single(to_str(text)))
     except yaml.YAMLError as exc:
         raise EvalError(f"invalid YAML: {exc}") from None
+    except YamlTooLarge as exc:  # more than vpclint evaluates, as for a file: not an error try() hides
+        raise LimitError(f"yamldecode(): {exc}") from None
 
 
 @function("base64encode")
@@ -1061,15 +1055,22 @@ def _dirname(path):
 # ---------------------------------------------------------------------------
 
 
+def _not_a_cidr(text: str) -> EvalError:
+    """The value is quoted only when it looks like an address (taint.py)."""
+    if address_shaped(text):
+        return EvalError(f"invalid CIDR address {text!r}")
+    return EvalError(f"{describe(text)} that is not a CIDR address")
+
+
 def _network(text: Any) -> netaddr.IPNetwork:
     text = to_str(text)
     address, slash, prefix = text.partition("/")
     if not slash or not prefix.isdigit():
-        raise EvalError(f"invalid CIDR address {text!r}")
+        raise _not_a_cidr(text)
     try:
         return netaddr.IPNetwork(text)
     except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise EvalError(f"invalid CIDR address {text!r}") from None
+        raise _not_a_cidr(text) from None
 
 
 @function("cidrsubnet")

@@ -31,7 +31,9 @@ from vpclint.load.hcl.evaluate import (
     to_plain,
 )
 from vpclint.load.hcl.variables import CONSTANT, convert
+from vpclint.inputs import outside
 from vpclint.resources import LoadError, Resource, Span, UnknownNote
+from vpclint.taint import CURRENT as TAINT
 from vpclint.values import Ref, Unknown
 
 if TYPE_CHECKING:
@@ -429,6 +431,8 @@ class ModuleInstance:
                 value = convert(value, declaration["attrs"]["type"][0])
             except EvalError as exc:
                 return Unknown(f"invalid value for variable var.{name}: {exc}")
+        if declaration is not None and _sensitive(declaration):
+            TAINT.mark(value, runner=True)
         return value
 
     def local(self, name: str) -> Any:
@@ -594,11 +598,13 @@ class ModuleInstance:
     # -- files -------------------------------------------------------------
 
     def _resolve_path(self, path: str) -> str:
+        """The file a file() path names, when it may be read (inputs.py): an
+        error of the run otherwise, at the block that asked for it."""
         full = path if os.path.isabs(path) else os.path.join(self.loader.root_dir, path)
-        root = self.loader.real_root
-        real = self.loader.reads.realpath(full)
-        if os.path.commonpath([root, real]) != root:
-            raise _Outside(f"file {path!r} is outside the root module and is not read")
+        why = outside(self.loader.reads.realpath(full), self.loader.run_root)
+        if why is not None:
+            self.loader.refuse(full, why)
+            raise _Outside(f"file {path!r} {why}")
         return full
 
     def read_file(self, path: str) -> Any:
@@ -609,9 +615,14 @@ class ModuleInstance:
         try:
             if self.loader.reads.size(full) > FILE_READ_LIMIT:
                 return Unknown(f"file {path!r} is too large to read")
-            return self.loader.reads.read(full).decode("utf-8")
+            content = self.loader.reads.read(full).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise EvalError(f"cannot read {path!r}: {exc}") from None
+            if isinstance(exc, OSError):
+                self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
+            raise EvalError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+        # a file may hold what the runner keeps (a credentials file a CI step wrote into the checkout):
+        # never quoted, but for the addresses in it (taint.py)
+        return TAINT.mark(content, soft=True)
 
     def file_exists(self, path: str) -> Any:
         try:
@@ -624,6 +635,7 @@ class ModuleInstance:
     def emit(self, result: list, errors: list, notes: list) -> None:
         """Append this instance's resources (and its children's) in file order."""
         for item in self.module.items:
+            self.loader.where = (item.file, item.block["line"])
             try:
                 if isinstance(item, Entry):
                     self._emit_entry(item, result, errors, notes)
@@ -677,6 +689,12 @@ class ModuleInstance:
             notes.append(UnknownNote(own, children.note[0], children.note[1]))
         for _, child in children.instances:
             child.emit(result, errors, notes)
+
+
+def _sensitive(declaration: dict) -> bool:
+    """`sensitive = true` (written literally, as Terraform requires)."""
+    sensitive = declaration["attrs"].get("sensitive")
+    return sensitive is not None and sensitive[0] == ["lit", True]
 
 
 def _not_nullable(declaration: dict) -> bool:

@@ -13,7 +13,9 @@ every recorded observation still holds, so an edited ``.tf`` file, a new
 all cause a fresh load. Nothing stale is ever served.
 
 Entries are JSON (never pickle: a cache directory must not be able to run
-code), written atomically next to the parse cache's.
+code), written atomically next to the parse cache's, signed with the user's
+cache key and served only when the signature holds (trust.py): a ``reads``
+list is a promise that nothing changed, so only vpclint's own is believed.
 """
 
 from __future__ import annotations
@@ -22,16 +24,20 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from typing import Any
 
 import vpclint
+from vpclint import safefs
+from vpclint.inputs import read_regular
+from vpclint.load.hcl import trust
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 1
+SCHEMA = 3
+# what the MAC of a result entry says it is (trust.py): never taken for a parse entry
+KIND = b"loads"
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
@@ -79,9 +85,10 @@ def _size(path: str) -> tuple[Any, Any]:
 
 
 def _read(path: str) -> tuple[Any, Any]:
+    from vpclint.load import MAX_FILE_BYTES
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, MAX_FILE_BYTES)  # never a FIFO or a device, never without bound
     except OSError as exc:
         return exc, f"!{exc.strerror or exc}"
     return data, hashlib.sha256(data).hexdigest()
@@ -209,50 +216,50 @@ def entry_key(root_dir: str, options: Any, files: list[str] | None) -> str:
 
 
 def lookup(cache_dir: str, key: str) -> LoadResult | None:
-    """The stored result for ``key`` when everything it read is unchanged, else None."""
+    """The stored result for ``key`` when this user's vpclint wrote it
+    (trust.py) and everything it read is unchanged, else None: whatever the
+    file holds, never more than a miss."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return None
+    body = trust.unseal(secret, KIND, trust.read_entry(_path(cache_dir, key, secret)))
+    if body is None:
+        return None
     try:
-        with open(_path(cache_dir, key), encoding="utf-8") as handle:
-            entry = json.load(handle, object_hook=_tagged)
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not (isinstance(entry, dict) and entry.get("v") == SCHEMA and entry.get("key") == key):
-        return None
-    if not still_hold(entry.get("reads")):
-        return None
-    try:
+        entry = json.loads(body, object_hook=_tagged)
+        if not (isinstance(entry, dict) and entry.get("v") == SCHEMA and entry.get("key") == key):
+            return None
+        if not still_hold(entry.get("reads")):
+            return None
         return _decode(entry["result"])
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # signed, so ours: only a bug of an older writer could get here
         return None
 
 
 def store(cache_dir: str, key: str, reads: Reads, result: LoadResult) -> None:
-    """Keep ``result``; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
+    """Keep ``result``, signed; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
+    secret = trust.signer(cache_dir)
+    if secret is None:
+        return
     try:
         # ASCII: a file name that is not UTF-8 (a lone surrogate) is kept as an escape, not refused by the disk
         text = json.dumps({"v": SCHEMA, "key": key, "reads": reads.log(), "result": _encode(result)},
                           separators=(",", ":"))
+        data = trust.seal(secret, KIND, text.encode("ascii"))
     except (Uncacheable, ValueError, TypeError, RecursionError):
         return
-    path = _path(cache_dir, key)
+    name = trust.entry_name(secret, KIND, key)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        directory = safefs.private_dir(cache_dir, "loads", name[:2])
+        if directory is not None:
+            safefs.replace_file(directory, name + ".json", data)
     except OSError:
         pass
 
 
-def _path(cache_dir: str, key: str) -> str:
-    return os.path.join(cache_dir, "loads", key[:2], key + ".json")
+def _path(cache_dir: str, key: str, secret: bytes) -> str:
+    name = trust.entry_name(secret, KIND, key)
+    return os.path.join(cache_dir, "loads", name[:2], name + ".json")
 
 
 # -- the result as JSON ------------------------------------------------------
@@ -269,6 +276,7 @@ def _encode(result: LoadResult) -> dict:
         "unknowns": [[u.resource, u.attribute, u.reason] for u in result.unknowns],
         "comments": {path: [[line, text] for line, text in items] for path, items in result.comments.items()},
         "files": list(result.files),
+        "secrets": sorted(result.secrets),  # repository files' contents only: a runner's secret is never stored
     }
 
 
@@ -297,24 +305,67 @@ def _tagged(obj: dict) -> Any:
     if len(obj) == 1:
         key, value = next(iter(obj.items()))
         if key == _UNKNOWN:
+            _expect(isinstance(value, str))
             return Unknown(value)
         if key == _REF:
+            _expect(isinstance(value, list) and len(value) == 3 and all(isinstance(part, str) for part in value))
             return Ref(*value)
         if key == _MAP:
+            _expect(isinstance(value, list) and all(isinstance(pair, list) and len(pair) == 2
+                                                    and isinstance(pair[0], str) for pair in value))
             return dict(value)
     return obj
 
 
-def _decode(data: dict) -> LoadResult:
-    resources = [
-        Resource(address=a, type=t, name=n, values=v, mode=mode, module=module, index=index, file=file, line=line,
-                 end_line=end, call_sites=tuple(Span(*site) for site in sites))
-        for a, t, n, v, mode, module, index, file, line, end, sites in data["resources"]
-    ]
-    return LoadResult(
-        resources=resources,
-        errors=[LoadError(*item) for item in data["errors"]],
-        unknowns=[UnknownNote(*item) for item in data["unknowns"]],
-        comments={path: [(line, text) for line, text in items] for path, items in data["comments"].items()},
-        files=list(data["files"]),
-    )
+def _decode(data: Any) -> LoadResult:
+    """The LoadResult ``_encode`` made; ValueError for anything of another shape
+    (values need no walk: JSON holds only value types, and the tags are checked
+    as they are read)."""
+    _expect(isinstance(data, dict))
+    resources = []
+    for item in _list(data["resources"]):
+        _expect(isinstance(item, list) and len(item) == 11)
+        address, type_, name, values, mode, module, index, file, line, end, sites = item
+        _expect(_all(str, address, type_, name, mode, module) and isinstance(values, dict)
+                and (index is None or isinstance(index, (int, str))) and _all((str, type(None)), file)
+                and _all((int, type(None)), line, end))
+        spans = []
+        for site in _list(sites):
+            _expect(isinstance(site, list) and len(site) == 3 and isinstance(site[0], str) and _all(int, *site[1:]))
+            spans.append(Span(*site))
+        resources.append(Resource(address=address, type=type_, name=name, values=values, mode=mode, module=module,
+                                  index=index, file=file, line=line, end_line=end, call_sites=tuple(spans)))
+    errors = []
+    for item in _list(data["errors"]):
+        _expect(isinstance(item, list) and len(item) == 3 and _all(str, item[0], item[2])
+                and _all((int, type(None)), item[1]))
+        errors.append(LoadError(*item))
+    unknowns = []
+    for item in _list(data["unknowns"]):
+        _expect(isinstance(item, list) and len(item) == 3 and _all(str, *item))
+        unknowns.append(UnknownNote(*item))
+    _expect(isinstance(data["comments"], dict))
+    comments = {}
+    for path, items in data["comments"].items():  # a pair of another length raises ValueError here
+        comments[path] = [(line, text) for line, text in _list(items) if type(line) is int and type(text) is str]
+        _expect(len(comments[path]) == len(items))
+    files = _list(data["files"])
+    _expect(_all(str, *files))
+    secrets = _list(data["secrets"])
+    _expect(_all(str, *secrets))
+    return LoadResult(resources=resources, errors=errors, unknowns=unknowns, comments=comments, files=list(files),
+                      secrets=set(secrets))
+
+
+def _expect(condition: bool) -> None:
+    if not condition:
+        raise ValueError("not an entry this vpclint writes")
+
+
+def _list(value: Any) -> list:
+    _expect(isinstance(value, list))
+    return value
+
+
+def _all(kind: Any, *values: Any) -> bool:
+    return all(isinstance(value, kind) for value in values)

@@ -26,7 +26,9 @@ from vpclint.load.hcl.evaluate import (
     to_str,
 )
 from vpclint.load.hcl.functions import from_json, set_order
+from vpclint.inputs import outside
 from vpclint.resources import LoadError
+from vpclint.taint import CURRENT as TAINT
 from vpclint.values import Unknown
 
 if TYPE_CHECKING:
@@ -45,32 +47,53 @@ def root_values(
     errors: list,
     files_read: list,
     reads: "Reads",
+    root: str,
 ) -> dict[str, Any]:
-    """Collect the root module's variable values from every source, later wins."""
+    """Collect the root module's variable values from every source, later wins.
+
+    A variables file found in the directory or named by the config must
+    resolve inside ``root``, the root of the run (inputs.py); one named on
+    the command line (``options.explicit``) may lie anywhere. The runner's
+    values are marked secret (taint.py): ``TF_VAR_*``, ``--var``, and the
+    files named with ``--var-file`` that lie outside the repository (what
+    the repository holds, the pull request's author knows already). They are
+    marked whatever the declarations say: the pull request writes those.
+    """
     values: dict[str, Any] = {}
     for key in sorted(options.env):
         if key.startswith("TF_VAR_") and len(key) > 7:
             name = key[7:]
             value = _raw_value(options.env[key], declared_types.get(name), key, errors)
             if value is not _INVALID:
-                values[name] = value
+                values[name] = TAINT.mark(value, runner=True) if name in declared_types else value
     names = reads.listdir(directory) or []
     automatic = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     automatic += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in automatic:
         path = os.path.join(directory, name)
-        files_read.append(path)
-        values.update(_file_values(path, read_plain, errors, reads))
-    for path in options.var_files:
-        if not reads.isfile(path):
-            errors.append(LoadError(path, None, "cannot read variables file: no such file"))
+        why = outside(reads.realpath(path), root)
+        if why is not None:
+            errors.append(LoadError(path, None, f"variables file {why}; name it with --var-file to read it"))
             continue
         files_read.append(path)
         values.update(_file_values(path, read_plain, errors, reads))
+    for path in options.var_files:
+        if not reads.isfile(path) and not os.path.lexists(path):  # a FIFO or device: the read says what it is
+            errors.append(LoadError(path, None, "cannot read variables file: no such file"))
+            continue
+        why = outside(reads.realpath(path), root)
+        if why is not None and path not in options.explicit:
+            errors.append(LoadError(path, None, f"variables file {why}; name it with --var-file to read it"))
+            continue
+        files_read.append(path)
+        found = _file_values(path, read_plain, errors, reads)
+        if why is not None:  # the runner's own file
+            TAINT.mark([value for name, value in found.items() if name in declared_types], runner=True)
+        values.update(found)
     for name, raw in options.vars:
         value = _raw_value(raw, declared_types.get(name), f"--var {name}", errors)
         if value is not _INVALID:
-            values[name] = value
+            values[name] = TAINT.mark(value, runner=True) if name in declared_types else value
     return values
 
 
@@ -116,7 +139,7 @@ def _json_values(path: str, errors: list, reads: "Reads") -> dict[str, Any]:
         errors.append(LoadError(path, exc.lineno, f"invalid JSON: {exc.msg}"))
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        errors.append(LoadError(path, None, f"cannot read variables file: {exc}"))
+        errors.append(LoadError(path, None, f"cannot read variables file: {getattr(exc, 'strerror', None) or exc}"))
         return {}
     except RecursionError:
         errors.append(LoadError(path, None, "invalid JSON: nested too deeply"))
