@@ -240,3 +240,15 @@ def test_a_cidr_in_the_peered_vpc_reaches_the_service_through_its_source_ranges(
     assert hops[0] == ("source addresses", "pass")
     assert failed.detail == ("loadBalancerSourceRanges of kubernetes_service_v1.api leave out 10.1.0.0/16 (the NLB's "
                              "frontend security group)")
+
+
+@pytest.mark.parametrize("scenario", ["service_cce_elb/broken", "service_cce_elb/fixed"])
+@pytest.mark.parametrize("twin", ["plan.json", "state.json"])
+def test_plan_and_state_twins_read_the_service_as_the_hcl_does(scenario, twin):
+    directory = FIXTURES / scenario
+    from_hcl = _report(directory)
+    from_twin = run(directory / twin, config=directory / ".vpclint.yaml")
+    assert from_twin.errors == []
+    assert sorted((f.rule_id, f.resource, f.message, f.line) for f in from_twin.findings) == \
+        sorted((f.rule_id, f.resource, f.message, f.line) for f in from_hcl.findings)
+    assert len(from_hcl.findings) == (2 if scenario.endswith("broken") else 0)
