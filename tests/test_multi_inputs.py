@@ -120,13 +120,13 @@ def test_a_with_path_that_cannot_be_read_is_exit_2_and_the_rest_is_linted(monkey
 
 
 def test_config_with_is_relative_to_the_config_file(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()  # one repository: a config's with: may not leave it (inputs.py)
+    shutil.copytree(MULTI / "tfvars_ids" / "broken", tmp_path / "stack")
     config = tmp_path / "cfg" / "vpclint.yaml"
     config.parent.mkdir()
-    state = MULTI / "tfvars_ids" / "broken" / "net" / "state.json"
-    config.write_text(f"with: [{os.path.relpath(state, config.parent)}]\n")
+    config.write_text("with: [../stack/net/state.json]\n")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["check", str(MULTI / "tfvars_ids" / "broken" / "app"), "--config", str(config),
-                                      "--no-cache", "--format", "json"])
+    result = CliRunner().invoke(cli, ["check", "stack/app", "--config", str(config), "--no-cache", "--format", "json"])
     assert [f["rule_id"] for f in json.loads(result.output)["findings"]] == ["pod_cidr_route_missing"]
 
 

@@ -96,6 +96,17 @@ def test_a_config_var_file_outside_the_repository_is_refused_at_its_line(repo: P
     assert SECRET not in output
 
 
+def test_a_config_with_entry_outside_the_repository_is_refused_at_its_line(repo: Path) -> None:
+    """A state outside the checkout (the runner's, with real ids and outputs) is joined only when named
+    with --with on the command line, never by a config the pull request writes."""
+    (repo.parent / "state.json").write_text('{"format_version": "1.0", "values": {"root_module": {}}}')
+    (repo / ".vpclint.yaml").write_text("minimum_failure_severity: warning\nwith:\n  - ../state.json\n")
+    status, report, output = run(repo, "net")
+    assert status == 2 and STRAY in findings(report)
+    assert errors(report) == [(".vpclint.yaml", 3, "with.0: ../state.json resolves outside the repository "
+                               "(the root of the run); name it with --with")]
+
+
 def test_a_var_file_named_on_the_command_line_may_lie_outside(repo: Path) -> None:
     (repo / "net" / "main.tf").write_text(MAIN + 'resource "aws_vpc" "v" {\n  cidr_block = var.password\n}\n')
     (repo.parent / "ci.tfvars").write_text('password = "10.0.0.0/8"\n')

@@ -141,8 +141,10 @@ def test_init_examples_are_valid_when_uncommented(module: Path) -> None:
             line = line[2:]
         lines.append(line)
     Path("full.yaml").write_text("\n".join(lines) + "\n")
+    (Path.cwd().parent / ".git").mkdir(exist_ok=True)  # a monorepo: with: ../network is inside the repository
     config = load_config("full.yaml")
     assert config.rules["docker_bridge_overlap"] == {"enabled": False} and config.expect and config.with_paths
+    assert config.errors == []
 
 
 def test_init_refuses_to_overwrite_unless_forced(module: Path) -> None:

@@ -73,7 +73,8 @@ def _inside(path: str, node: Any, errors: list[LoadError]) -> Callable[[str, lis
     def test(entry: str, where: list) -> bool:
         why = outside(os.path.realpath(os.path.join(base, entry)), root)
         if why is not None:
-            option = {"var_files": "; name it with --var-file", "rule_dirs": "; name it with --rules"}.get(where[0], "")
+            option = {"var_files": "; name it with --var-file", "rule_dirs": "; name it with --rules",
+                      "with": "; name it with --with"}.get(where[0], "")
             key = ".".join(map(str, where))
             errors.append(LoadError(path, node_line(node, where), f"{key}: {entry} {why}{option}"))
         return why is None
@@ -110,7 +111,8 @@ def load_config(path: str | None) -> Config:
                    if inside(f, ["var_files", i])],
         recursive=data.get("recursive", False),
         exclude=[os.path.normpath(os.path.join(base, p)) for p in data.get("exclude", [])],
-        with_paths=[os.path.normpath(os.path.join(base, p)) for p in data.get("with", [])],
+        with_paths=[os.path.normpath(os.path.join(base, p)) for i, p in enumerate(data.get("with", []))
+                    if inside(p, ["with", i])],
         eks_external_snat=data.get("eks_external_snat", False),
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
