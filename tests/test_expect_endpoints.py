@@ -106,7 +106,7 @@ resource "aws_instance" "other" {
         ("aws_security_group.server", "aws_instance.client cannot reach aws_instance.server on tcp/80")]
 
 
-def test_a_kubernetes_service_as_target_is_a_clear_error(tmp_path, monkeypatch):
+def test_a_kubernetes_service_the_inputs_do_not_hold_is_a_clear_error(tmp_path, monkeypatch):
     config = tmp_path / "vpclint.yaml"
     config.write_text("expect:\n  - from: aws_instance.a\n    to: kubernetes_service_v1.api\n    port: 443\n")
     monkeypatch.chdir(tmp_path)
@@ -115,7 +115,9 @@ def test_a_kubernetes_service_as_target_is_a_clear_error(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert json.loads(result.output)["errors"] == [{
         "file": "vpclint.yaml", "line": 2,
-        "message": "expect[0]: a Kubernetes Service (kubernetes_service_v1.api) as to: is not supported yet"}]
+        "message": "expect[0]: no input holds both aws_instance.a (a cluster, instance, subnet or CIDR) and "
+                   "kubernetes_service_v1.api (an instance, managed service, load balancer, Kubernetes Service, "
+                   "subnet or CIDR)"}]
 
 
 @pytest.mark.parametrize("source", ["aws_instance.nope", "10.0.0.0/33"])

@@ -43,7 +43,7 @@ def test_an_expectation_naming_nothing_in_the_input_is_an_error(tmp_path: Path) 
     assert doc["errors"] == [{"file": doc["errors"][0]["file"], "line": 2, "message":
                               "expect[0]: no input holds both huaweicloud_cce_cluster.nope (a cluster, instance, "
                               "subnet or CIDR) and huaweicloud_dcs_instance.cache (an instance, managed service, "
-                              "load balancer, subnet or CIDR)"}]
+                              "load balancer, Kubernetes Service, subnet or CIDR)"}]
 
 
 def _policy_scenario(tmp_path: Path, extra_cluster: bool, clusters: str = "") -> Path:

@@ -1,6 +1,7 @@
 """``vpclint graph``: the network topology as Mermaid or Graphviz DOT.
 
-Networks are boxes holding their subnets, clusters and endpoints; each
+Networks are boxes holding their subnets, clusters (with their NodePort and
+LoadBalancer Services) and endpoints; each
 active peering is drawn once per direction, labelled with the ranges that
 direction routes through it. Transit hubs are nodes of their own: an edge
 from each attached network to the hub (labelled with the hub table its
@@ -93,6 +94,7 @@ def build(model: Model) -> Graph:
             members.append(Node(ids(cluster.address), _label(cluster.name, f"{cluster.network_model}: {pods}"),
                                 "round"))
             placed.add(cluster.address)
+            members.extend(_services(model, cluster, ids, graph))
         for endpoint in (e for e in model.endpoints if e.network is network):
             members.append(Node(ids(endpoint.address), _label(endpoint.name, endpoint.kind), "cylinder"))
             placed.add(endpoint.address)
@@ -177,6 +179,27 @@ def _broken_edge(gap: transit.Gap, ids: _Ids) -> tuple[str, str] | None:
         return (ids(source.network.address), ids(element.hub.address)) if source.network is not None else None
     network = getattr(element, "network", None)
     return (ids(network.address), ids(gap.hub.address)) if isinstance(network, Network) else None
+
+
+def _services(model: Model, cluster, ids: _Ids, graph: Graph) -> list[Node]:
+    """The cluster's NodePort and LoadBalancer Services, each with its load
+    balancer, as endpoints joined to the cluster."""
+    nodes = []
+    for service in (s for s in model.services if s.cluster is cluster and s.type in ("NodePort", "LoadBalancer")):
+        exposure = service.exposure
+        if service.type == "NodePort":
+            how = "NodePort"
+        elif exposure is None:
+            how = "LoadBalancer (not modelled)"
+        else:
+            scope = {True: "internal", False: "internet-facing"}.get(exposure.internal, "scope unknown") \
+                if isinstance(exposure.internal, bool) else "scope unknown"
+            how = f"LoadBalancer: {exposure.controller}, {scope}"
+        ranges = ", ".join(str(c) for c in service.source_ranges)
+        nodes.append(Node(ids(service.address), _label(service.name, how, *([f"from {ranges}"] if ranges else [])),
+                          "cylinder"))
+        graph.edges.append(Edge(ids(service.address), ids(cluster.address), "Service of", dashed=True))
+    return nodes
 
 
 def _direction(a: Network, b: Network, peering, ids: _Ids) -> Edge:

@@ -20,10 +20,11 @@ from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instanc
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
 )
-from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range
+from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
+from vpclint.services import build_services
 from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
@@ -150,11 +151,13 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     """The config's ``expect:`` entries whose endpoints this model holds.
 
     ``from:`` a cluster, an instance, a subnet or a CIDR; ``to:`` an
-    instance, a managed service, a load balancer, a subnet or a CIDR. An
-    entry of two CIDRs belongs to a model that holds one of them.
+    instance, a managed service, a load balancer, a Kubernetes Service, a
+    subnet or a CIDR. An entry of two CIDRs belongs to a model that holds
+    one of them.
     """
-    targets = {e.address: e for e in [*model.endpoints, *model.subnets]}
-    sources = {**targets, **{c.address: c for c in model.clusters}}
+    ends = {e.address: e for e in [*model.endpoints, *model.subnets]}
+    targets = {**ends, **{s.address: s for s in model.services}}
+    sources = {**ends, **{c.address: c for c in model.clusters}}
     found = []
     for index, entry in enumerate(config.expect):
         source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"])
@@ -165,7 +168,9 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
             continue
         matched.add(index)
         port = entry.get("port")
-        if port is None and getattr(target, "ports", None):
+        if port is None and isinstance(target, Service) and isinstance(target.ports, list) and target.ports:
+            port = target.ports[0].port
+        elif port is None and getattr(target, "ports", None):
             port = target.ports[0]
         policies = config.cluster_policies(source.address, model.policies, len(model.clusters) == 1) \
             if isinstance(source, Cluster) else []
@@ -285,11 +290,13 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
     merge(loaded, [(settings.joined[extra], display_path(extra)) for extra in joining])
     model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
+    unknowns.extend(build_services(model, loaded, settings.config))
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):
-        if not _loaded_with(extra, target):  # the policies of this input's clusters kept elsewhere
+        if not _loaded_with(extra, target):  # the policies (and Services) of this input's clusters kept elsewhere
             more = load_path(extra, settings.load)
             loaded.errors.extend(more.errors)
             unknowns.extend(build_policies(model, more))
+            unknowns.extend(build_services(model, more, settings.config))
     model.expectations = expectations(model, settings.config, matched)
     unknowns.extend(path_unknowns(model))  # paths no hop fails but some hop cannot decide
     return loaded, model, unknowns
@@ -342,11 +349,9 @@ def lint(settings: Settings) -> Report:
     for index, entry in enumerate(settings.config.expect):
         if index not in matched:
             line = settings.config.expect_lines[index] if index < len(settings.config.expect_lines) else None
-            if entry["to"].startswith("kubernetes_service"):
-                problem = f"a Kubernetes Service ({entry['to']}) as to: is not supported yet"
-            else:
-                problem = (f"no input holds both {entry['from']} (a cluster, instance, subnet or CIDR) and "
-                           f"{entry['to']} (an instance, managed service, load balancer, subnet or CIDR)")
+            problem = (f"no input holds both {entry['from']} (a cluster, instance, subnet or CIDR) and "
+                       f"{entry['to']} (an instance, managed service, load balancer, Kubernetes Service, subnet "
+                       "or CIDR)")
             report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
     _redact(report, secrets)
     _filter(report, settings, suppressor)

@@ -16,10 +16,10 @@ import weakref
 
 from netaddr import IPSet
 
-from vpclint.analysis import firewall, routing, security, transit
+from vpclint.analysis import firewall, routing, security, service_paths, transit
 from vpclint.analysis.hops import Hop
 from vpclint.model import (
-    Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Subnet,
+    Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Service, Subnet,
 )
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix, snippet
@@ -136,6 +136,10 @@ def path_unknowns(model) -> list[UnknownNote]:
 def _trace(expectation: Expectation) -> list[Hop]:
     source, target = expectation.source, expectation.target
     hops: list[Hop] = []
+    if isinstance(target, Service):  # its cluster, its type, an internet-facing load balancer
+        early = service_paths.before_network(expectation)
+        if early:
+            return early
     source_net = source.network
     dest_net = target.network if target is not None else None
     if source_net is not None and isinstance(target, Range) and len(target.networks) > 1:
@@ -191,6 +195,8 @@ def _trace(expectation: Expectation) -> list[Hop]:
             hops.append(_route_back(target, pods, peering))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
+    if isinstance(target, Service):
+        return hops + service_paths.after_network(expectation, pods)
     hops.append(_security(expectation, pods, shown))
     hops.append(_network_acl(expectation, pods, shown))
     hops.append(_whitelist(target, pods, shown))

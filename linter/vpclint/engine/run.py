@@ -13,7 +13,8 @@ from vpclint.resources import LoadError
 
 _SINGULAR = {"networks": "network", "subnets": "subnet", "peerings": "peering", "route_tables": "route_table",
              "security_groups": "security_group", "endpoints": "endpoint", "clusters": "cluster", "cidrs": "cidr",
-             "expectations": "expectation", "policies": "policy", "hubs": "hub"}
+             "expectations": "expectation", "policies": "policy", "hubs": "hub",
+             "services": "service"}
 
 
 def run_rules(rules: Iterable[Rule], model: Model) -> tuple[list[Finding], list[LoadError]]:

@@ -1,10 +1,10 @@
-"""Kubernetes manifests: find the network policies in YAML files.
+"""Kubernetes manifests: find the network policies and Services in YAML files.
 
 A manifest file may hold several documents (``---``) and ``List`` kinds
 (``kind: List``, ``NetworkPolicyList``, ...). Documents of kind
-NetworkPolicy (``networking.k8s.io/v1``) and Calico NetworkPolicy /
-GlobalNetworkPolicy (``projectcalico.org/v3``) become ``ManifestDocument``
-records; every other document is ignored.
+NetworkPolicy (``networking.k8s.io/v1``), Calico NetworkPolicy /
+GlobalNetworkPolicy (``projectcalico.org/v3``) and Service (``v1``) become
+``ManifestDocument`` records; every other document is ignored.
 
 YAML is read with PyYAML's safe loader only: ``yaml.compose_all`` keeps the
 node tree (for the line of every key) and the safe constructor builds plain
@@ -35,9 +35,9 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 POLICY_KINDS = {"NetworkPolicy", "GlobalNetworkPolicy"}
 KNOWN_GROUPS = ("networking.k8s.io", "extensions", "projectcalico.org", "crd.projectcalico.org")
 
-# text that suggests a file was meant to hold a network policy
-_POLICY_HINT = re.compile(r"""^\s*(?:-\s*)?["']?kind["']?\s*:\s*["']?(?:Global)?NetworkPolicy(?:List)?["']?\s*(?:#.*)?$""",
-                          re.MULTILINE)
+# text that suggests a file was meant to hold a network policy or a Service
+_POLICY_HINT = re.compile(r"""^\s*(?:-\s*)?["']?kind["']?\s*:\s*["']?(?:(?:Global)?NetworkPolicy|Service)(?:List)?["']?"""
+                          r"""\s*(?:#.*)?$""", re.MULTILINE)
 
 
 @dataclass
@@ -75,7 +75,7 @@ class ManifestDocument:
 
 
 def looks_like_policy(text: str) -> bool:
-    """Whether the text mentions a NetworkPolicy kind (cheap, before parsing)."""
+    """Whether the text mentions a NetworkPolicy or Service kind (cheap, before parsing)."""
     return bool(_POLICY_HINT.search(text))
 
 
@@ -88,6 +88,11 @@ def is_policy_document(data: Any) -> bool:
     if not isinstance(api, str):
         return "spec" in data  # a policy without apiVersion: reported as invalid
     return api.split("/")[0] in KNOWN_GROUPS
+
+
+def is_service_document(data: Any) -> bool:
+    """Whether a parsed document is a core ``v1`` Service."""
+    return isinstance(data, dict) and data.get("kind") == "Service" and data.get("apiVersion") == "v1"
 
 
 def yaml_files(directory: str) -> list[str]:
@@ -197,7 +202,7 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
             check_expansion(node)
             data = _construct(node)
             for item_node, item in _items(node, data):
-                if is_policy_document(item):
+                if is_policy_document(item) or is_service_document(item):
                     found.append(_document(path, item_node, item, index))
             index += 1
     except yaml.YAMLError as exc:

@@ -388,6 +388,82 @@ class Model:
     hubs: list[Any] = field(default_factory=list)
     hub_route_tables: list[Any] = field(default_factory=list)
     attachments: list[Any] = field(default_factory=list)
+    # Kubernetes Services (vpclint.services), each with its cluster when known
+    services: list["Service"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One port of a Service: ``port`` on the load balancer, ``node_port`` on
+    the nodes (None: allocated from the cluster's NodePort range; Unknown)."""
+
+    port: Any
+    node_port: Any = None
+    protocol: str = "tcp"
+
+
+@dataclass
+class Exposure:
+    """How a provider's controller exposes a LoadBalancer Service, decided by
+    the provider adapter from the Service's class and annotations.
+
+    ``internal``: True, False (internet-facing) or Unknown. ``keeps_client``:
+    whether the nodes see the client's address (else ``lb_sources``, the
+    load balancer's own addresses; None when not known). ``ranges_enforced``:
+    whether ``loadBalancerSourceRanges`` restrict the clients the path asks
+    about (AKS leaves the VNet open unless told otherwise). ``node_rules_managed``:
+    the controller writes the nodes' rules for the NodePort itself.
+    ``same_region_only``: clients outside the cluster's region are refused.
+    """
+
+    controller: str
+    internal: Any = None
+    keeps_client: Any = False
+    lb_sources: Any = None  # IPSet or None
+    lb_sources_label: str = ""
+    ranges_enforced: Any = True  # True, False, or Unknown (with the reason)
+    ranges_where: str = "load balancer"
+    node_rules_managed: bool = False
+    same_region_only: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Service(Element):
+    """A Kubernetes Service (manifest or Terraform) and how it is exposed.
+
+    ``type`` is ClusterIP, NodePort, LoadBalancer or ExternalName (or
+    Unknown); ``cluster`` is None when which cluster it belongs to is not
+    known; ``exposure`` is set for a LoadBalancer Service of a known cluster.
+    """
+
+    namespace: Any = "default"
+    type: Any = "ClusterIP"
+    ports: Any = field(default_factory=list)  # list[ServicePort] or Unknown
+    source_ranges: list[Cidr] = field(default_factory=list)
+    source_ranges_attribute: str = "loadBalancerSourceRanges"
+    external_traffic_policy: Any = "Cluster"
+    selector: Any = None
+    annotations: Any = field(default_factory=dict)
+    load_balancer_class: Any = None
+    cluster: Cluster | None = None
+    exposure: Exposure | None = None
+    node_port_range: PortRange = PortRange(30000, 32767)
+
+    @property
+    def network(self) -> Network | None:
+        return self.cluster.network if self.cluster is not None else None
+
+    @property
+    def subnet(self) -> Subnet | None:
+        """Where the load balancer and the nodes sit: the cluster's first node subnet."""
+        if self.cluster is None or not self.cluster.node_subnets:
+            return None
+        return self.cluster.node_subnets[0]
+
+    @property
+    def security_groups(self) -> list[SecurityGroup]:
+        return self.cluster.node_security_groups if self.cluster is not None else []
 
 
 from vpclint.model.transit import Attachment, Hub, HubRoute, HubRouteTable  # noqa: E402  (they build on Element)

@@ -15,8 +15,18 @@ from vpclint.providers import alibaba, aws, azure, google, huaweicloud, unsuppor
 _PROVIDERS = (huaweicloud, aws, google, azure, alibaba)
 ADAPTERS = (*(module.adapt for module in _PROVIDERS), unsupported.adapt)
 _SNIPPETS = {module.PROVIDER: module.SNIPPETS for module in _PROVIDERS}  # by resource type prefix
+_EXPOSURES = {module.PROVIDER: module.service_exposure for module in _PROVIDERS
+              if hasattr(module, "service_exposure")}
 # how each data source type selects the resource it reads (vpclint.model.join)
 DATA_SOURCES = {kind: selector for module in _PROVIDERS for kind, selector in module.DATA_SOURCES.items()}
+
+
+def service_exposure(service, model, loaded):
+    """How the provider of the Service's cluster exposes a LoadBalancer
+    Service (a ``model.Exposure``), None for a provider vpclint has no
+    Service knowledge of."""
+    found = _EXPOSURES.get(service.cluster.provider)
+    return found(service, model, loaded) if found is not None else None
 
 
 def snippet(element: Element, kind: str, **fields: str) -> str | None:

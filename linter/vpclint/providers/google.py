@@ -784,3 +784,48 @@ def _hubs(b: Builder, st: _State) -> None:
                 hub.complete = False  # spokes may exist that the model cannot place
                 for table in hub.route_tables:
                     table.complete = False
+
+
+# --- Kubernetes Services on GKE ---------------------------------------------------------------------------
+# An internal passthrough load balancer: the annotation networking.gke.io/load-balancer-type: "Internal" (older
+# cloud.google.com/load-balancer-type) or spec.loadBalancerClass networking.gke.io/l4-regional-internal; anything
+# else is an external (internet-facing) one. Clients of an internal one must sit in the cluster's region, in its
+# VPC or a peered one, unless networking.gke.io/internal-load-balancer-allow-global-access is "true"
+# (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters; /how-to/internal-load-
+# balancing). GKE creates the ingress-allow VPC firewall rules for the load balancer and its health checks,
+# with loadBalancerSourceRanges as their sources (/concepts/firewall-rules); a passthrough load balancer keeps
+# the client's address.
+GKE_INTERNAL_CLASS = "networking.gke.io/l4-regional-internal"
+
+
+def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
+    """How GKE exposes a LoadBalancer Service (see the notes above)."""
+    from vpclint.model import Exposure
+    from vpclint.services import annotation
+
+    kind = annotation(service, "networking.gke.io/load-balancer-type")
+    if kind is None:
+        kind = annotation(service, "cloud.google.com/load-balancer-type")
+    if isinstance(kind, Unknown) or isinstance(service.load_balancer_class, Unknown):
+        internal: Any = Unknown("the load balancer type is not known before apply")
+    else:
+        internal = (isinstance(kind, str) and kind.lower() == "internal") \
+            or service.load_balancer_class == GKE_INTERNAL_CLASS
+    global_access = annotation(service, "networking.gke.io/internal-load-balancer-allow-global-access")
+    regional = internal is True and not (isinstance(global_access, Unknown)
+                                         or (isinstance(global_access, str) and global_access.lower() == "true"))
+    return Exposure("GKE internal passthrough load balancer" if internal is True else "GKE load balancer",
+                    internal=internal, keeps_client=True, ranges_where="the VPC firewall rule GKE creates",
+                    node_rules_managed=True, same_region_only=regional)
+
+
+def region_of(element: Any) -> Any:
+    """The region of a GKE cluster or Compute instance (from its location or zone), None when not known."""
+    resource = getattr(element, "resource", None)
+    if resource is None:
+        return None
+    for key in ("location", "region", "zone"):
+        value = resource.values.get(key)
+        if isinstance(value, str) and value:
+            return re.sub(r"-[a-z]$", "", value)
+    return None

@@ -470,3 +470,78 @@ def _endpoint(b: Builder, res, kind: str, subnet_id, group_ids, ports) -> Endpoi
     endpoint.ports = [p for p in ports if isinstance(p, int)]
     b.model.endpoints.append(b.register(endpoint))
     return endpoint
+
+
+# --- Kubernetes Services on CCE: the ELB a LoadBalancer Service gets ------------------------------------------
+# CCE reads kubernetes.io/elb.class ("union": a shared ELB, "performance": a dedicated ELB), kubernetes.io/elb.id
+# (an existing ELB) or kubernetes.io/elb.autocreate (a JSON object; "type": "inner" or "public")
+# (support.huaweicloud.com/intl/en-us/usermanual-cce/cce_10_0385.html "Using Annotations to Configure Load
+# Balancing", cce_10_0681). Either ELB has a private address in the cluster's VPC, so it is reached from
+# networks that route to that VPC; a public one adds an EIP. The backend (node) traffic and health checks of a
+# shared ELB come from 100.125.0.0/16, those of a dedicated ELB from its backend subnet, which is the cluster's
+# subnet unless elb.subnet-id says otherwise (cce_10_0084 "Configuring Security Group Rules"; the node security
+# group's default rule admits TCP/UDP 30000-32767 from 0.0.0.0/0 and must keep admitting the ELB's addresses).
+# CCE does not write node security-group rules for a Service. The client's address reaches the nodes with
+# externalTrafficPolicy: Local; kubernetes.io/elb.pass-through only routes in-cluster access through the ELB.
+# Access control uses kubernetes.io/elb.acl-* annotations (ELB IP address groups); whether CCE also applies
+# loadBalancerSourceRanges is not documented there, so those ranges are left undecided.
+SHARED_ELB_SOURCES = "100.125.0.0/16"
+
+
+def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
+    """How CCE exposes a LoadBalancer Service through an ELB (see the notes above)."""
+    import json
+
+    from netaddr import IPNetwork, IPSet
+
+    from vpclint.model import Exposure
+    from vpclint.services import annotation
+
+    elb_class = annotation(service, "kubernetes.io/elb.class", "union")
+    autocreate = annotation(service, "kubernetes.io/elb.autocreate")
+    notes = []
+    ranges = Unknown("CCE documents ELB access control through kubernetes.io/elb.acl-* annotations, not "
+                     "loadBalancerSourceRanges")
+    internal: Any = True
+    if isinstance(autocreate, str):
+        try:
+            spec = json.loads(autocreate)
+        except ValueError:
+            spec = {}
+        internal = not (isinstance(spec, dict) and spec.get("type") == "public")
+    local = service.external_traffic_policy
+    keeps: Any = local if isinstance(local, Unknown) else local == "Local"
+    if isinstance(elb_class, Unknown):
+        notes.append("kubernetes.io/elb.class is not known before apply")
+        return Exposure("CCE ELB (class not known)", internal=internal, keeps_client=keeps, ranges_enforced=ranges,
+                        notes=notes)
+    if elb_class == "performance":
+        subnets = _elb_subnets(service, model, loaded)
+        sources = IPSet(s.cidr.range for s in subnets) if subnets and all(s.cidr is not None and s.cidr.net is not None
+                                                                          for s in subnets) else None
+        label = ", ".join(s.address for s in subnets) if subnets else "the ELB's backend subnet"
+        return Exposure("CCE dedicated ELB", internal=internal, keeps_client=keeps, lb_sources=sources,
+                        lb_sources_label=f"the dedicated ELB's backend subnet ({label})", ranges_enforced=ranges,
+                        notes=notes)
+    return Exposure("CCE shared ELB", internal=internal, keeps_client=keeps,
+                    lb_sources=IPSet([IPNetwork(SHARED_ELB_SOURCES)]),
+                    lb_sources_label=f"the shared ELB's backend addresses ({SHARED_ELB_SOURCES})",
+                    ranges_enforced=ranges, notes=notes)
+
+
+def _elb_subnets(service: Any, model: Any, loaded: Any) -> list:
+    """The backend subnet of a dedicated ELB: the ELB resource's ``ipv4_subnet_id`` when elb.id names one this
+    configuration holds, else the cluster's subnet; [] when not known."""
+    from vpclint.services import annotation
+    from vpclint.values import Ref
+
+    elb_id = annotation(service, "kubernetes.io/elb.id")
+    subnet_id = annotation(service, "kubernetes.io/elb.subnet-id")
+    if isinstance(elb_id, Ref):
+        found = next((r for r in loaded.resources if r.address == elb_id.address), None)
+        value = found.values.get("ipv4_subnet_id") if found is not None else None
+        subnet = next((s for s in model.subnets if isinstance(value, Ref) and s.address == value.address), None)
+        return [subnet] if subnet is not None else []
+    if elb_id is not None or subnet_id is not None:
+        return []  # an ELB or subnet by id: where it sits is not known here
+    return list(service.cluster.node_subnets[:1]) if service.cluster is not None else []

@@ -38,3 +38,4 @@ def primitive(func: Primitive) -> Primitive:
 from vpclint.engine.primitives import ranges, reach  # noqa: E402,F401  (registers their primitives)
 from vpclint.engine.primitives import policy  # noqa: E402,F401  (network policy primitives)
 from vpclint.engine.primitives import transit  # noqa: E402,F401  (transit hub primitives)
+from vpclint.engine.primitives import services  # noqa: E402,F401  (Kubernetes Service primitives)

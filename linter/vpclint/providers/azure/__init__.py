@@ -52,7 +52,7 @@ from __future__ import annotations
 from vpclint.model.build import Builder
 from vpclint.providers.azure.arm import adopt_azapi
 from vpclint.providers.azure.base import PROVIDER, State
-from vpclint.providers.azure.clusters import map_clusters
+from vpclint.providers.azure.clusters import map_clusters, service_exposure
 from vpclint.providers.azure.fixes import SNIPPETS
 from vpclint.providers.azure.network import (
     DATA_SOURCES, map_networks, map_peerings, map_route_tables, map_security_groups, map_subnets,
@@ -60,7 +60,7 @@ from vpclint.providers.azure.network import (
 from vpclint.providers.azure.services import map_endpoints
 from vpclint.providers.azure.transit import map_firewalls, map_virtual_hubs
 
-__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt"]
+__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
 
 
 def adapt(b: Builder) -> None:

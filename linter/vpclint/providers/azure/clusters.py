@@ -128,3 +128,34 @@ def _pool(b: Builder, st: State, cluster: Cluster, res: Resource, pool: dict, pr
     holder = pods or nodes
     if cluster.pod_addressing == "subnet" and holder is not None and holder not in cluster.pod_subnets:
         cluster.pod_subnets.append(holder)
+
+
+# --- Kubernetes Services on AKS ---------------------------------------------------------------------------
+# service.beta.kubernetes.io/azure-load-balancer-internal: "true" puts the Service on the internal load balancer
+# (a frontend address in the cluster's VNet); the default is the public one. The cloud provider writes allow rules
+# for the Service into the cluster's NSG itself: from loadBalancerSourceRanges when given (from Internet for a
+# public Service without them). For an internal Service the ranges do not close the VNet (peered VNets included,
+# the VirtualNetwork service tag and the default AllowVnetInBound rule) unless
+# service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges is "true"
+# (kubernetes-sigs/cloud-provider-azure pkg/provider/loadbalancer/accesscontrol.go, azure_loadbalancer.go
+# reconcileSecurityGroup; learn.microsoft.com/azure/aks/internal-lb). Azure's load balancer keeps the client's
+# address.
+_AKS = "service.beta.kubernetes.io/azure-"
+
+
+def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
+    """How AKS exposes a LoadBalancer Service (see the notes above)."""
+    from vpclint.model import Exposure
+    from vpclint.services import annotation
+
+    flag = annotation(service, _AKS + "load-balancer-internal")
+    internal = flag if isinstance(flag, Unknown) else (isinstance(flag, str) and flag.lower() == "true")
+    deny_all = annotation(service, _AKS + "deny-all-except-load-balancer-source-ranges")
+    closed = isinstance(deny_all, str) and deny_all.lower() == "true"
+    notes = ["azure-deny-all-except-load-balancer-source-ranges is not known before apply"] \
+        if isinstance(deny_all, Unknown) else []
+    return Exposure("AKS internal load balancer" if internal is True else "AKS load balancer", internal=internal,
+                    keeps_client=True,
+                    ranges_enforced=(internal is not True) or (deny_all if isinstance(deny_all, Unknown) else closed),
+                    ranges_where="the cluster's NSG (written by the cloud provider)", node_rules_managed=True,
+                    notes=notes)
