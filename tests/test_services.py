@@ -252,3 +252,61 @@ def test_plan_and_state_twins_read_the_service_as_the_hcl_does(scenario, twin):
     assert sorted((f.rule_id, f.resource, f.message, f.line) for f in from_twin.findings) == \
         sorted((f.rule_id, f.resource, f.message, f.line) for f in from_hcl.findings)
     assert len(from_hcl.findings) == (2 if scenario.endswith("broken") else 0)
+
+
+_ACK_SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: api
+{annotations}spec:
+  type: LoadBalancer
+  selector:
+    app: api
+  ports:
+    - port: 443
+      targetPort: 8443
+"""
+
+
+def _ack_case(tmp_path, annotations: str) -> Path:
+    """The CEN fixture's ACK cluster with a LoadBalancer Service, reached from the data VPC's vSwitch."""
+    shutil.copy(FIXTURES / "alibaba_cen_flannel/fixed/main.tf", tmp_path / "main.tf")
+    (tmp_path / "service.yaml").write_text(_ACK_SERVICE.format(annotations=annotations))
+    (tmp_path / ".vpclint.yaml").write_text("expect:\n  - from: alicloud_vswitch.data\n    to: service.v1/api/api\n"
+                                            "    port: 443\nclusters:\n  alicloud_cs_managed_kubernetes.apps:\n"
+                                            "    policies: [service.yaml]\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("prefix", ["alibaba-cloud", "alicloud"])
+def test_an_ack_intranet_clb_is_reached_through_cen_and_leaves_the_nodes_unknown(tmp_path, prefix):
+    case = _ack_case(tmp_path, f"  annotations:\n    service.beta.kubernetes.io/{prefix}-loadbalancer-address-type: "
+                               '"intranet"\n')
+    report = _report(case)
+    hops, failed = _failing(report)
+    assert report.findings == [] and failed is None
+    assert hops == [("source addresses", "pass"), ("route", "pass"), ("hub route table", "pass"),
+                    ("hub attachment", "pass"), ("return route", "pass"), ("return hub route table", "pass"),
+                    ("return hub attachment", "pass"), ("load balancer", "pass"), ("source ranges", "pass"),
+                    ("nodes", "unknown")]
+    assert report.models[0][1].services[0].exposure.controller == "ACK internal CLB"
+
+
+@pytest.mark.parametrize("annotations", ["", "  annotations:\n    service.beta.kubernetes.io/alibaba-cloud-"
+                                             'loadbalancer-address-type: "internet"\n'])
+def test_an_ack_clb_is_internet_facing_by_default_so_a_vpc_client_is_unknown(tmp_path, annotations):
+    report = _report(_ack_case(tmp_path, annotations))
+    assert report.findings == []
+    assert _failing(report)[0] == [("load balancer", "unknown")]
+    assert report.models[0][1].services[0].exposure.internal is False
+
+
+def test_ack_source_ranges_are_not_decided(tmp_path):
+    case = _ack_case(tmp_path, "  annotations:\n    service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type: "
+                               '"intranet"\n')
+    manifest = case / "service.yaml"
+    manifest.write_text(manifest.read_text() + "  loadBalancerSourceRanges:\n    - 10.9.0.0/16\n")
+    report = _report(case)
+    assert report.findings == []
+    assert ("source ranges", "unknown") in _failing(report)[0]

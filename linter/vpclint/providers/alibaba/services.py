@@ -172,3 +172,35 @@ def _whitelist(b: Builder, endpoint: Endpoint, attribute: str, entries: Any, ext
             "the service also admits addresses this configuration does not list (Append mode or ECS security "
             "groups)")))
     endpoint.whitelist = whitelist
+
+
+# --- Kubernetes Services on ACK: the CLB a LoadBalancer Service gets -------------------------------------------
+# The cloud controller manager (CCM) reads service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type
+# (the older prefix service.beta.kubernetes.io/alicloud- still works): "intranet" is an internal-facing CLB, in the
+# cluster's VPC; "internet", the default, an internet-facing one. Values are case-sensitive (alibabacloud.com/help/
+# en/ack/ack-managed-and-ack-dedicated/user-guide/add-annotations-to-the-yaml-file-of-a-service-to-configure-clb-
+# instances, "Create an internal-facing CLB instance", CCM 1.9.3+). Access control is documented through the
+# ...-loadbalancer-acl-* annotations, not loadBalancerSourceRanges; and what reaches the backends (nodes, or pods'
+# ENIs with Terway) from which addresses, under which security-group rules, is not modelled here: both unknown.
+_ACK = ("service.beta.kubernetes.io/alibaba-cloud-", "service.beta.kubernetes.io/alicloud-")
+
+
+def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
+    """How ACK's CCM exposes a LoadBalancer Service through a CLB (see the notes above)."""
+    from vpclint.model import Exposure
+    from vpclint.services import annotation
+
+    kind = next((found for found in (annotation(service, prefix + "loadbalancer-address-type") for prefix in _ACK)
+                 if found is not None), "internet")
+    if isinstance(kind, Unknown):
+        internal: Any = kind
+    elif kind in ("intranet", "internet"):
+        internal = kind == "intranet"
+    else:
+        internal = Unknown(f"loadbalancer-address-type {kind!r} is neither intranet nor internet")
+    return Exposure("ACK internal CLB" if internal is True else "ACK CLB", internal=internal,
+                    keeps_client=Unknown("which backends (nodes or Terway pod ENIs) the CLB forwards to, from which "
+                                         "addresses, is not modelled for ACK"),
+                    ranges_enforced=Unknown("ACK documents CLB access control through the loadbalancer-acl-* "
+                                            "annotations, not loadBalancerSourceRanges"),
+                    ranges_where="the CLB")
