@@ -49,7 +49,7 @@ def before_network(expectation: Expectation) -> list:
     service, source = expectation.target, expectation.source
     if service.cluster is None:
         return [Hop("cluster", "unknown", f"which cluster {service.address} belongs to is not known (name its "
-                     "manifests under clusters: <address>: policies: in the config)", service)]
+                    "manifests under clusters: <address>: policies: in the config)", service)]
     kind = service.type
     if isinstance(kind, Unknown):
         return [Hop("service type", "unknown", f"the type of {service.address} is not known before apply", service)]
@@ -57,21 +57,21 @@ def before_network(expectation: Expectation) -> list:
         if source is service.cluster:
             return []
         return [Hop("service type", "fail", f"{service.address} is a ClusterIP Service: only the pods and nodes of "
-                     f"{service.cluster.address} reach it (make it type NodePort or LoadBalancer)", service)]
+                    f"{service.cluster.address} reach it (make it type NodePort or LoadBalancer)", service)]
     if kind not in ("NodePort", "LoadBalancer"):
         return [Hop("service type", "unknown", f"{service.address} is of type {kind}, which vpclint does not "
-                     "follow", service)]
+                    "follow", service)]
     if kind == "LoadBalancer" and service.exposure is None:
         return [Hop("load balancer", "unknown", f"how {service.cluster.provider} exposes {service.address} is "
-                     "not modelled", service)]
+                    "not modelled", service)]
     if not reached_directly(service):
         internet = from_internet(source)
         if internet is not None:  # the one source an internet-facing load balancer is meant for
             return [Hop("source addresses", "pass", f"{source.address} is on the internet", source),
                     *after_network(expectation, internet)]
         return [Hop("load balancer", "unknown", f"{service.address} has an internet-facing load balancer "
-                     f"({service.exposure.controller}); the way {source.address} reaches the internet and the "
-                     "address it shows there are not modelled", service)]
+                    f"({service.exposure.controller}); the way {source.address} reaches the internet and the "
+                    "address it shows there are not modelled", service)]
     return []
 
 
@@ -98,7 +98,7 @@ def after_network(expectation: Expectation, clients: IPSet) -> list:
     chosen, node_ports = _service_port(service, expectation.port)
     if chosen is None and node_ports is None:
         return [Hop("service port", "unknown", f"the ports of {service.address} are not known before apply",
-                     service)]
+                    service)]
     if chosen is None:
         return [Hop("service port", "fail", f"{service.address} has no port {expectation.port}", service)]
     if service.type == "LoadBalancer":
@@ -109,18 +109,18 @@ def after_network(expectation: Expectation, clients: IPSet) -> list:
         exposure = service.exposure
         if exposure.node_rules_managed:
             hops.append(Hop("nodes", "pass", f"{exposure.controller} writes the nodes' rules for the NodePort "
-                             "itself", service))
+                            "itself", service))
             return hops
         keeps = exposure.keeps_client
         if isinstance(keeps, Unknown):
             hops.append(Hop("nodes", "unknown", f"whether the nodes see the client's address is not known: "
-                             f"{keeps.reason}", service))
+                            f"{keeps.reason}", service))
             return hops
         if keeps:
             sources, label = clients, "the client's address (kept by the load balancer)"
         elif exposure.lb_sources is None:
             hops.append(Hop("nodes", "unknown", f"the addresses of {exposure.lb_sources_label or 'the load balancer'} "
-                             "are not known", service))
+                            "are not known", service))
             return hops
         else:
             sources, label = exposure.lb_sources, exposure.lb_sources_label
@@ -135,23 +135,23 @@ def _load_balancer(expectation: Expectation):
     exposure = service.exposure
     if isinstance(exposure.internal, Unknown):
         return Hop("load balancer", "unknown", f"whether the load balancer of {service.address} is internal is not "
-                    f"known: {exposure.internal.reason}", service)
+                   f"known: {exposure.internal.reason}", service)
     if exposure.same_region_only:
         from vpclint.providers.google import region_of
 
         here, there = region_of(source), region_of(service.cluster)
         if here is None or there is None:
             return Hop("load balancer", "unknown", f"{exposure.controller} of {service.address} admits clients of "
-                        "its region only (global access off); the regions are not known", service)
+                       "its region only (global access off); the regions are not known", service)
         if here != there:
             return Hop("load balancer", "fail", f"{exposure.controller} of {service.address} admits clients in "
-                        f"{there} only (global access off: networking.gke.io/internal-load-balancer-allow-global-"
-                        f"access is not \"true\"); {source.address} is in {here}", service)
+                       f"{there} only (global access off: networking.gke.io/internal-load-balancer-allow-global-"
+                       f"access is not \"true\"); {source.address} is in {here}", service)
     if exposure.internal is False:
         return Hop("load balancer", "pass", f"{exposure.controller} of {service.address} is internet-facing; "
-                    f"{source.address} is on the internet", service)
+                   f"{source.address} is on the internet", service)
     return Hop("load balancer", "pass", f"{exposure.controller} of {service.address} is internal, in the VPC "
-                f"of {service.cluster.address}, which {source.address} routes to", service)
+               f"of {service.cluster.address}, which {source.address} routes to", service)
 
 
 def _source_ranges(service: Service, clients: IPSet):
@@ -159,10 +159,10 @@ def _source_ranges(service: Service, clients: IPSet):
     name = f"{service.source_ranges_attribute} of {service.address}"
     if not ranges:
         return Hop("source ranges", "pass", f"{service.address} sets no {service.source_ranges_attribute}: "
-                    "any source is admitted", service)
+                   "any source is admitted", service)
     if isinstance(exposure.ranges_enforced, Unknown):
         return Hop("source ranges", "unknown", f"whether {exposure.controller} applies {name} is not known: "
-                    f"{exposure.ranges_enforced.reason}", service)
+                   f"{exposure.ranges_enforced.reason}", service)
     if exposure.ranges_enforced is False:
         return Hop("source ranges", "pass", f"{exposure.controller} does not apply {name} to this client", service)
     if any(c.net is None and c.error is None for c in ranges):
@@ -172,7 +172,7 @@ def _source_ranges(service: Service, clients: IPSet):
     where = next((c.origin for c in ranges if c.origin is not None), None)
     if gap:
         return Hop("source ranges", "fail", f"{name} leave out {security.show_set(gap)} ({exposure.ranges_where})",
-                    where or service)
+                   where or service)
     return Hop("source ranges", "pass", f"{name} admit {security.show_set(clients)}", service)
 
 
@@ -186,7 +186,7 @@ def _nodes(expectation: Expectation, sources: IPSet, label: str, node_ports):
            f" of {service.address})"
     if not groups:
         return Hop("nodes", "unknown", f"the security groups of the nodes of {service.cluster.address} are not known "
-                    "here", service)
+                   "here", service)
     cluster = expectation.source if isinstance(expectation.source, Cluster) else None
     gap = security.missing_any(groups, sources, expectation.protocol, node_ports, cluster)
     names = ", ".join(g.address for g in groups)
@@ -194,5 +194,5 @@ def _nodes(expectation: Expectation, sources: IPSet, label: str, node_ports):
         return Hop("nodes", "unknown", f"the rules of {names} are not all known", groups[0])
     if gap:
         return Hop("nodes", "fail", f"{names} does not admit {security.show_set(gap)} ({label}) on {what}",
-                    groups[0])
+                   groups[0])
     return Hop("nodes", "pass", f"{names} admits {security.show_set(sources)} ({label}) on {what}", groups[0])
