@@ -229,7 +229,8 @@ def _gateway_route(source, target) -> Hop:
         return Hop(name, "fail", f"{table.address} has no route for {security.show_set(ranges)} "
                    f"({lands.lands}, attached to {lands.network.name})", table)
     route = max(covering, key=lambda r: r.destination.net.prefixlen)
-    if route.target_kind in ("unknown", "peering", "transit") or route.target is None or not route.destination.net.prefixlen:
+    if route.target_kind in ("unknown", "peering", "transit") or route.target is None \
+            or not route.destination.net.prefixlen:  # a default route may lead anywhere
         return Hop(name, "unknown", f"{table.address} sends {security.show_set(ranges)} to "
                    f"{route.target_kind or 'a next hop'} {route.address}: whether it reaches {lands.lands} "
                    "is not known", table)
