@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from netaddr import AddrFormatError, IPNetwork
+
 from vpclint.engine.rules import load_yaml, node_line, validate
 from vpclint.inputs import outside, run_root
 from vpclint.resources import LoadError
@@ -27,6 +29,9 @@ class Config:
     ack_flannel_ip_masq: bool = True
     expect: list[dict[str, Any]] = field(default_factory=list)
     expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
+    # name -> {"cidrs": [IPNetwork], "attached_to": address, "line": its attached_to line}: on-premises ranges
+    # and the network their VPN / Direct Connect lands in
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
     # cluster address -> its settings (``policies``: paths relative to the
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -119,4 +124,26 @@ def load_config(path: str | None) -> Config:
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
         clusters=data.get("clusters", {}),
+        networks=_networks(path, node, data.get("networks", {}), errors),
     )
+
+
+def _networks(path: str, node: Any, entries: dict[str, dict[str, Any]],
+              errors: list[LoadError]) -> dict[str, dict[str, Any]]:
+    """``networks:`` with its CIDRs parsed; an entry with a CIDR that is none is an error at its line
+    and left out (the rest of the config still applies)."""
+    found = {}
+    for name, entry in entries.items():
+        cidrs = []
+        for i, text in enumerate(entry["cidrs"]):
+            try:
+                cidrs.append(IPNetwork(text, flags=0) if "/" in text else None)
+            except (AddrFormatError, ValueError, TypeError):
+                cidrs.append(None)
+            if cidrs[-1] is None:
+                errors.append(LoadError(path, node_line(node, ["networks", name, "cidrs", i]),
+                                        f"networks.{name}.cidrs[{i}]: {text} is not a CIDR"))
+        if None not in cidrs:
+            found[name] = {"cidrs": cidrs, "attached_to": entry["attached_to"],
+                           "line": node_line(node, ["networks", name, "attached_to"])}
+    return found

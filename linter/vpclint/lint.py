@@ -160,8 +160,8 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     sources = {**ends, **{c.address: c for c in model.clusters}}
     found = []
     for index, entry in enumerate(config.expect):
-        source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"])
-        target = targets.get(entry["to"]) or cidr_endpoint(model, entry["to"])
+        source = sources.get(entry["from"]) or cidr_endpoint(model, entry["from"], config)
+        target = targets.get(entry["to"]) or cidr_endpoint(model, entry["to"], config)
         if source is None or target is None or (source.resource is None and target.resource is None
                                                 and not getattr(source, "networks", None)
                                                 and not getattr(target, "networks", None)):
@@ -180,18 +180,29 @@ def expectations(model: Model, config: Config, matched: set[int]) -> list[Expect
     return found
 
 
-def cidr_endpoint(model: Model, text: str) -> Range | None:
+def cidr_endpoint(model: Model, text: str, config: Config | None = None) -> Range | None:
     """A CIDR an expectation names, placed in the network (and subnet) of the
-    model whose address space holds it; None when ``text`` is no CIDR."""
+    model whose address space holds it, else in the network a ``networks:``
+    entry holding it is attached to (or the name of such an entry: its first
+    CIDR); None when ``text`` is neither."""
+    networks = config.networks if config is not None else {}
     try:
         net = IPNetwork(text, flags=0) if "/" in text else None
     except (AddrFormatError, ValueError, TypeError):
         net = None
+    if net is None and text in networks:
+        net = networks[text]["cidrs"][0]
     if net is None:
         return None
     endpoint = Range(text, None)
-    endpoint.address_ip = Cidr(endpoint, "cidr", "range", text=text, net=net)
+    endpoint.address_ip = Cidr(endpoint, "cidr", "range", text=str(net), net=net)
     endpoint.networks = [n for n in model.networks if any(c.net is not None and net in c.range for c in n.cidrs)]
+    if not endpoint.networks:
+        for name, entry in networks.items():
+            attached = next((n for n in model.networks if n.address == entry["attached_to"]), None)
+            if attached is not None and any(net in cidr for cidr in entry["cidrs"]):
+                endpoint.lands, endpoint.networks = name, [attached]
+                break
     subnets = [s for s in model.subnets if s.cidr is not None and s.cidr.net is not None and net in s.cidr.range]
     endpoint.subnet = subnets[0] if len(subnets) == 1 else None
     if endpoint.subnet is not None:
@@ -353,6 +364,11 @@ def lint(settings: Settings) -> Report:
                        f"{entry['to']} (an instance, managed service, load balancer, Kubernetes Service, subnet "
                        "or CIDR)")
             report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
+    for name, entry in settings.config.networks.items():
+        if not any(n.address == entry["attached_to"] for _, model in report.models for n in model.networks):
+            report.errors.append(LoadError(settings.config.path or "config", entry["line"],
+                                           f"networks.{name}.attached_to: no input holds {entry['attached_to']} "
+                                           "(the address of a VPC or VNet)"))
     _redact(report, secrets)
     _filter(report, settings, suppressor)
     report.findings = group_instances(report.findings)  # after the baseline, which records each instance

@@ -50,7 +50,11 @@ def _source_subnets(source: Element) -> list[Subnet]:
 
 
 def _source_tables(source: Element) -> list:
-    """The route tables serving the source's subnets, each once."""
+    """The route tables serving the source's subnets, each once; for an
+    on-premises range (``networks:``) the default table of the network it lands in."""
+    if isinstance(source, Range) and source.lands and source.subnet is None:
+        table = routing.default_table(source.network)
+        return [table] if table is not None else []
     tables = []
     for subnet in _source_subnets(source):
         table = routing.serving_table(subnet)
@@ -191,8 +195,11 @@ def _trace(expectation: Expectation) -> list[Hop]:
                     return hops
             else:
                 hops.append(Hop("peering", "pass", f"{peering.address} is active", peering))
+            hops.extend(_landing_transit(source, target, peering))
             hops.extend(_route_out(source, dest, peering))
             hops.append(_route_back(target, pods, peering))
+    elif isinstance(source, Range) and source.lands or isinstance(target, Range) and target.lands:
+        hops.append(_gateway_route(source, target))
     else:
         hops.append(Hop("route", "pass", f"{dest_net.name} routes its own addresses locally", dest_net))
     if isinstance(target, Service):
@@ -201,6 +208,42 @@ def _trace(expectation: Expectation) -> list[Hop]:
     hops.append(_network_acl(expectation, pods, shown))
     hops.append(_whitelist(target, pods, shown))
     return hops
+
+
+def _landing_transit(source, target, peering) -> list[Hop]:
+    """Traffic of an on-premises range (``networks:``) crosses a peering only where the provider lets
+    gateway traffic through one (AWS does not: no edge-to-edge routing; Azure does with gateway transit)."""
+    end = next((e for e in (source, target) if isinstance(e, Range) and e.lands), None)
+    if end is None:
+        return []
+    return [Hop("gateway transit", "unknown", f"{end.address} ({end.lands}) enters and leaves {end.network.name} "
+                f"through a gateway; whether {peering.address} carries such traffic is not checked", peering)]
+
+
+def _gateway_route(source, target) -> Hop:
+    """In the network an on-premises range lands in, the route toward that range out of the other end's
+    table: the most specific route covering it must lead out (to the VPN / Direct Connect gateway)."""
+    lands, other = (source, target) if isinstance(source, Range) and source.lands else (target, source)
+    subnet = other if isinstance(other, Subnet) else getattr(other, "subnet", None)
+    table = routing.serving_table(subnet) if subnet is not None else routing.default_table(other.network)
+    name = "return route" if lands is source else "route from source subnet"
+    ranges = IPSet([lands.address_ip.range])
+    if table is None:
+        return Hop(name, "unknown", f"the route table of {other.address} is not known", other)
+    if not table.complete or any(r.destination is None or r.destination.net is None for r in table.routes):
+        return Hop(name, "unknown", f"{table.address} has routes not known", table)
+    covering = [r for r in table.routes if not ranges - IPSet([r.destination.range])]
+    if not covering:
+        return Hop(name, "fail", f"{table.address} has no route for {security.show_set(ranges)} "
+                   f"({lands.lands}, attached to {lands.network.name})", table)
+    route = max(covering, key=lambda r: r.destination.net.prefixlen)
+    if route.target_kind in ("unknown", "peering", "transit") or route.target is None \
+            or not route.destination.net.prefixlen:  # a default route may lead anywhere
+        return Hop(name, "unknown", f"{table.address} sends {security.show_set(ranges)} to "
+                   f"{route.target_kind or 'a next hop'} {route.address}: whether it reaches {lands.lands} "
+                   "is not known", table)
+    return Hop(name, "pass", f"{table.address} sends {security.show_set(ranges)} out through the "
+               f"{route.target_kind} of {route.address} ({lands.lands})", table)
 
 
 def _chain(source, target, dest: IPSet | None, pods: IPSet, expectation: Expectation) -> list[Hop]:

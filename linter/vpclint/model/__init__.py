@@ -334,6 +334,8 @@ class Range(Endpoint):
 
     kind: str = "range"
     networks: list[Network] = field(default_factory=list)
+    # the config's ``networks:`` entry (on premises) holding it: ``network`` is then where it lands
+    lands: str | None = None
 
 
 @dataclass(eq=False)
