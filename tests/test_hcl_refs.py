@@ -43,3 +43,36 @@ def test_reading_an_unknown_configured_attribute_gives_a_ref(tmp_path: Path) -> 
     model, _ = build_model(loaded.resources)
     (subnet,) = model.subnets
     assert subnet.network is not None and subnet.network.address == "azurerm_virtual_network.main"
+
+
+def test_join_of_one_reference_is_that_reference(tmp_path: Path) -> None:
+    """The idiom of modules that may or may not create a VPC (`count = var.vpc_id == "" ? 1 : 0`): joining the
+    splat of its ids gives that one id, so the vSwitch stays linked to its VPC (a subnet outside it is found)."""
+    (tmp_path / "main.tf").write_text('''
+variable "vpc_id" {
+  default = ""
+}
+resource "alicloud_vpc" "vpc" {
+  count      = var.vpc_id == "" ? 1 : 0
+  cidr_block = "172.16.0.0/12"
+}
+resource "alicloud_vswitch" "vswitch" {
+  vpc_id     = var.vpc_id == "" ? join("", alicloud_vpc.vpc.*.id) : var.vpc_id
+  cidr_block = "10.9.1.0/24"
+  zone_id    = "cn-hangzhou-i"
+}
+resource "alicloud_vswitch" "two" {
+  vpc_id     = join(",", [alicloud_vpc.vpc[0].id, "vpc-other"])
+  cidr_block = "172.16.1.0/24"
+  zone_id    = "cn-hangzhou-i"
+}
+''')
+    loaded = load_module(str(tmp_path), LoadOptions())
+    values = {r.address: r.values for r in loaded.resources}
+    linked = values["alicloud_vswitch.vswitch"]["vpc_id"]
+    assert isinstance(linked, Ref) and linked.address == "alicloud_vpc.vpc[0]" and linked.attr == "id"
+    joined = values["alicloud_vswitch.two"]["vpc_id"]  # two elements, one unknown: the string is unknown
+    assert isinstance(joined, Unknown) and not isinstance(joined, Ref)
+    model, _ = build_model(loaded.resources)
+    (subnet,) = [s for s in model.subnets if s.address == "alicloud_vswitch.vswitch"]
+    assert subnet.network is not None and subnet.network.address == "alicloud_vpc.vpc[0]"

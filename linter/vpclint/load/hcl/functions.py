@@ -333,16 +333,22 @@ def _split(separator, text):
     return text.split(separator)
 
 
-@function("join")
+@function("join", unknown="shallow")
 def _join(separator, *lists):
     if not lists:
         raise EvalError("needs at least one list")
+    elements = [item for value in lists for item in _list(value)]
+    if len(elements) == 1 and isinstance(elements[0], Unknown):
+        # one element joins to itself: `join("", aws_vpc.main.*.id)` (a count of 0 or 1) is still that reference
+        return elements[0]
+    found = find_unknown([separator, elements])
+    if found is not None:
+        return derived(found)
     items = []
-    for value in lists:
-        for item in _list(value):
-            if item is None:
-                raise EvalError("cannot join a null element")
-            items.append(to_str(item))
+    for item in elements:
+        if item is None:
+            raise EvalError("cannot join a null element")
+        items.append(to_str(item))
     separator = to_str(separator)
     check_size(chars=sum(map(len, items)) + len(separator) * max(len(items) - 1, 0))
     return separator.join(items)
