@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -53,6 +54,7 @@ class Tally:
     errors: int = 0
     error_messages: Counter = field(default_factory=Counter)
     unknowns: int = 0
+    unknown_reasons: Counter = field(default_factory=Counter)
     crashes: list = field(default_factory=list)  # (input, what happened)
     seconds: list = field(default_factory=list)  # (seconds, input)
 
@@ -62,6 +64,7 @@ class Tally:
             "resources": self.resources, "findings": sum(self.findings.values()),
             "findings_by_rule": dict(sorted(self.findings.items())), "errors": self.errors,
             "common_errors": self.error_messages.most_common(10), "unknowns": self.unknowns,
+            "unknowns_by_reason": dict(self.unknown_reasons.most_common()),
             "crashes": self.crashes, "slowest": sorted(self.seconds, reverse=True)[:slowest],
             "total_seconds": round(sum(s for s, _ in self.seconds), 2),
         }
@@ -100,6 +103,14 @@ def _short(message: str) -> str:
     return message.split(":")[0] if ":" in message else message[:80]
 
 
+def _reason_kind(reason: str) -> str:
+    """An unknown's reason without the addresses and values that make each one unique."""
+    if reason.startswith("data.") and " is " in reason:
+        return "data source: " + reason.split(" is ", 1)[1]
+    kind = re.sub(r"[\w-]+(\[[^\]]*\])?(\.[\w-]+(\[[^\]]*\])?)+", "<ref>", reason)
+    return re.sub(r'"[^"]*"', '"…"', kind)[:100]
+
+
 def run(paths: list[Path], on_input=None) -> Tally:
     tally = Tally()
     loaded_counts: list[tuple[int, int]] = []
@@ -132,6 +143,7 @@ def run(paths: list[Path], on_input=None) -> Tally:
             tally.errors += len(report.errors)
             tally.error_messages.update(_short(e.message) for e in report.errors)
             tally.unknowns += len(report.unknowns)
+            tally.unknown_reasons.update(_reason_kind(u.reason) for u in report.unknowns)
             for error in report.errors:
                 if "internal error" in error.message:
                     tally.crashes.append((target, f"{error.file}:{error.line}: {error.message}"))
@@ -163,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
               f"unknowns {tally.unknowns}, {summary['total_seconds']}s")
         for rule, count in summary["findings_by_rule"].items():
             print(f"  {rule:<28} {count}")
+        if tally.unknown_reasons:
+            print("unknowns by reason:")
+            for reason, count in tally.unknown_reasons.most_common():
+                print(f"  {count:>5}  {reason}")
         if tally.error_messages:
             print("most common errors:")
             for message, count in summary["common_errors"]:
