@@ -178,6 +178,24 @@ resource "aws_subnet" "f" {
     assert again == data
 
 
+def test_a_word_from_a_repository_file_is_not_cut_out_of_addresses(tmp_path: Path) -> None:
+    # cloud-foundation-fabric read "compute" from a YAML file and every google_compute_* address came out
+    # as google_(a sensitive value)_...: a repository file's string is hidden only as a token of its own
+    root = module(tmp_path, BASE + """\
+locals {
+  kinds = yamldecode(file("kinds.yaml"))
+}
+resource "aws_subnet" "f" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.44.0.0/24"
+  tags       = { kind = local.kinds.kind, note = local.kinds.note }
+}
+""", **{"kinds.yaml": "kind: subnet\nnote: ghs_abcdefghijklmnop\n"})
+    data, output = report(root, "net")
+    assert rules_of(data) == {("subnet_outside_vpc", "aws_subnet.f")}
+    assert "aws_subnet.f (10.44.0.0/24) is not inside" in output  # "subnet" (soft) left inside aws_subnet.f
+
+
 def test_a_secret_used_as_a_path_or_key_is_not_echoed_in_errors_or_unknowns(tmp_path: Path) -> None:
     root = module(tmp_path, BASE + """\
 resource "aws_vpc" "p" {

@@ -299,6 +299,7 @@ def graph(path, format_, config_path, var_file, vars_, output, with_paths) -> No
     for _, loaded, model, _ in models(settings, set()):
         errors.extend(loaded.errors)
         secrets.update(loaded.secrets)
+        secrets.update(loaded.soft_secrets, soft=True)
         drawn.append(graphs.build(model))
     render = graphs.mermaid if format_ == "mermaid" else graphs.dot
     text = secrets.redact("".join(render(g) for g in drawn))  # taint.py: a picture quotes no secret either

@@ -342,6 +342,7 @@ def lint(settings: Settings) -> Report:
     seen: set[tuple] = set()
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         secrets.update(loaded.secrets)
+        secrets.update(loaded.soft_secrets, soft=True)
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)

@@ -96,6 +96,8 @@ class LoadResult:
     manifests: list[Any] = field(default_factory=list)
     # the strings this load marked as secret (taint.py): never quoted in any output, never cached
     secrets: set[str] = field(default_factory=set)
+    # strings of repository files (taint.py soft marks): hidden only where they stand as tokens of their own
+    soft_secrets: set[str] = field(default_factory=set)
     # the root outputs of state inputs (terraform_remote_state reads them)
     outputs: list[Output] = field(default_factory=list)
 
@@ -108,4 +110,5 @@ class LoadResult:
         self.files.extend(other.files)
         self.manifests.extend(other.manifests)
         self.secrets.update(other.secrets)
+        self.soft_secrets.update(other.soft_secrets)
         self.outputs.extend(other.outputs)

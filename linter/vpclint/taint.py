@@ -102,7 +102,7 @@ class Taint:
         # a value of the runner's was marked (TF_VAR_*, a sensitive variable, sensitive()): the load is
         # never cached; marks from repository files and functions alone keep it cacheable
         self.runner = False
-        self._index: tuple[dict[str, list[str]], set[str]] | None = None
+        self._index: tuple[dict[str, list[tuple[str, bool]]], set[str]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.values or self.soft)
@@ -149,13 +149,9 @@ class Taint:
         level = self.level(source)
         return self.mark(result, soft=level == 1) if level else result
 
-    def exported(self) -> set[str]:
-        """Every string ``redact`` hides, for the LoadResult."""
-        return self.values | self.soft
-
-    def update(self, texts: Any) -> None:
+    def update(self, texts: Any, soft: bool = False) -> None:
         for text in texts:
-            self.mark(text)
+            self.mark(text, soft=soft)
 
     def tainted(self, value: Any) -> bool:
         """Whether ``value`` holds a marked string (a template that interpolates one is marked itself)."""
@@ -168,8 +164,10 @@ class Taint:
         long, short = self._lookup()
         spans = []
         for start in range(len(text)):
-            for secret in long.get(text[start:start + MIN_SUBSTRING], ()):
-                if text.startswith(secret, start):
+            for secret, soft in long.get(text[start:start + MIN_SUBSTRING], ()):
+                # a repository file's string is hidden where it stands as a token of its own, not inside a
+                # word or an address ("compute" read from a YAML file leaves google_compute_instance alone)
+                if text.startswith(secret, start) and (not soft or _alone(text, start, start + len(secret))):
                     spans.append((start, start + len(secret)))
                     break  # longest first
             for size in range(1, MIN_SUBSTRING):
@@ -186,20 +184,21 @@ class Taint:
             last = end
         return "".join(out) + text[last:]
 
-    def _lookup(self) -> tuple[dict[str, list[str]], set[str]]:
-        """Long marked strings by their first characters (longest first), and the short ones;
-        each as written and as repr() and JSON quote it."""
+    def _lookup(self) -> tuple[dict[str, list[tuple[str, bool]]], set[str]]:
+        """Long marked strings by their first characters (longest first, each with whether it is only a
+        repository file's), and the short ones; each as written and as repr() and JSON quote it."""
         if self._index is None:
-            long: dict[str, list[str]] = {}
+            long: dict[str, list[tuple[str, bool]]] = {}
             short: set[str] = set()
             for text in self.values | self.soft:
+                soft = text not in self.values
                 for form in {text, repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}:
                     if len(form) >= MIN_SUBSTRING:
-                        long.setdefault(form[:MIN_SUBSTRING], []).append(form)
+                        long.setdefault(form[:MIN_SUBSTRING], []).append((form, soft))
                     elif form:
                         short.add(form)
             for forms in long.values():
-                forms.sort(key=len, reverse=True)
+                forms.sort(key=lambda item: len(item[0]), reverse=True)
             self._index = (long, short)
         return self._index
 

@@ -62,9 +62,9 @@ def _load(loader: "Loader", files: list[str] | None) -> LoadResult:
     try:
         loaded = _run(loader, files)
     finally:
-        secrets, loader.runner_secrets = TAINT.exported(), TAINT.runner
+        secrets, soft, loader.runner_secrets = set(TAINT.values), set(TAINT.soft), TAINT.runner
         TAINT.clear()
-    loaded.secrets = secrets
+    loaded.secrets, loaded.soft_secrets = secrets, soft
     return loaded
 
 

@@ -35,7 +35,7 @@ from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
 from vpclint.values import Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 3
+SCHEMA = 4
 # what the MAC of a result entry says it is (trust.py): never taken for a parse entry
 KIND = b"loads"
 
@@ -277,6 +277,7 @@ def _encode(result: LoadResult) -> dict:
         "comments": {path: [[line, text] for line, text in items] for path, items in result.comments.items()},
         "files": list(result.files),
         "secrets": sorted(result.secrets),  # repository files' contents only: a runner's secret is never stored
+        "soft_secrets": sorted(result.soft_secrets),
     }
 
 
@@ -351,10 +352,10 @@ def _decode(data: Any) -> LoadResult:
         _expect(len(comments[path]) == len(items))
     files = _list(data["files"])
     _expect(_all(str, *files))
-    secrets = _list(data["secrets"])
-    _expect(_all(str, *secrets))
+    secrets, soft_secrets = _list(data["secrets"]), _list(data["soft_secrets"])
+    _expect(_all(str, *secrets, *soft_secrets))
     return LoadResult(resources=resources, errors=errors, unknowns=unknowns, comments=comments, files=list(files),
-                      secrets=set(secrets))
+                      secrets=set(secrets), soft_secrets=set(soft_secrets))
 
 
 def _expect(condition: bool) -> None:
