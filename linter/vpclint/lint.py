@@ -14,6 +14,7 @@ from netaddr import AddrFormatError, IPNetwork
 from vpclint import baseline as baselines
 from vpclint.analysis.paths import path_unknowns
 from vpclint.config import Config
+from vpclint.downloaded import downloaded_test, relocate
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
@@ -350,6 +351,10 @@ def lint(settings: Settings) -> Report:
         report.unknowns.extend(loaded.unknowns)
         report.unknowns.extend(unknowns)
         findings, errors = run_rules(report.rules, model)
+        if findings:  # a finding inside a downloaded module is shown at the user's module call
+            root = target if os.path.isdir(target) else os.path.dirname(target) or "."
+            relocate(findings, loaded.resources, downloaded_test(root, settings.load.data_dir),
+                     settings.load.cache_dir)
         if settings.inline_ignores:
             findings = suppressor.apply(loaded, findings)
         if settings.with_paths:  # an input joined to several PATHs: its own findings once
