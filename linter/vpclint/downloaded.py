@@ -147,7 +147,8 @@ class _Feeds:
             if kind == "index":  # the key only selects
                 pending.append((node[1], scope, depth))
                 continue
-            pending.extend((part, scope, depth) for part in node[1:] if isinstance(part, list))
+            parts = node[1:] if isinstance(kind, str) else node  # a node, or a list of them (arguments)
+            pending.extend((part, scope, depth) for part in parts if isinstance(part, list))
         return found
 
 
