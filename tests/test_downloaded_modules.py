@@ -214,3 +214,25 @@ def test_a_condition_chooses_and_a_default_or_two_arguments_give_the_block(tmp_p
                      ("cidr_block",)) == ("main.tf", 1)  # two arguments feed it: the block
     assert _position(tmp_path / "c", module, '  name = "x"\n', ("cidr_block",)) == ("main.tf", 1)  # defaults
     assert _position(tmp_path / "d", module, '  base = "10.0.0.0/16"\n', ()) == ("main.tf", 1)  # no attribute
+
+
+def test_a_plan_made_from_the_configuration_points_at_the_argument_too(copy: Path) -> None:
+    def change(address: str, rtype: str, after: dict, module: str) -> dict:
+        return {"address": address, "module_address": module, "mode": "managed", "type": rtype,
+                "name": address.rsplit(".", 1)[1], "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": {}}}
+
+    plan = {"format_version": "1.2", "resource_changes": [
+        change("module.network.aws_vpc.this", "aws_vpc", {"id": "vpc-1", "cidr_block": "10.10.0.0/16"},
+               "module.network"),
+        change("module.network.module.endpoints.aws_subnet.endpoints", "aws_subnet",
+               {"vpc_id": "vpc-1", "cidr_block": "10.30.0.0/28", "availability_zone": "eu-west-1a"},
+               "module.network.module.endpoints")],
+        "configuration": {"root_module": {"module_calls": {"network": {
+            "source": "example-org/network/aws", "module": {"module_calls": {"endpoints": {
+                "source": "./modules/endpoints", "module": {}}}}}}}}}
+    (copy / "plan.json").write_text(json.dumps(plan))
+    report = run(copy / "plan.json")
+    assert report.errors == []
+    assert [(f.rule_id, f.resource, Path(f.file).name, f.line, f.defined_at[1]) for f in report.findings] == [
+        ("subnet_outside_vpc", "module.network.module.endpoints.aws_subnet.endpoints", "main.tf", 15, 9)]
