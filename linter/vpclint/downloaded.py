@@ -38,7 +38,12 @@ def downloaded_test(root: str, data_dir: str = ".terraform") -> Callable[[str], 
 
     def downloaded(path: str) -> bool:
         full = os.path.abspath(path)
-        return ".terraform" in full.split(os.sep) or os.path.commonpath([full, base]) == base
+        if ".terraform" in full.split(os.sep):
+            return True
+        try:
+            return os.path.commonpath([full, base]) == base
+        except ValueError:  # another drive on Windows
+            return False
 
     return downloaded
 

@@ -392,6 +392,8 @@ def _redact(report: Report, secrets: Taint) -> None:
         finding.related = [secrets.redact(address) for address in finding.related]
         finding.message = secrets.redact(finding.message)
         finding.fix = secrets.redact(finding.fix)
+        if finding.defined_at is not None:
+            finding.defined_at = (secrets.redact(finding.defined_at[0]), finding.defined_at[1])
         finding.extra = _redacted(finding.extra, secrets)  # the hops of a path, with their details
     report.errors = [replace(e, message=secrets.redact(e.message), file=secrets.redact(e.file)) for e in report.errors]
     report.unknowns = [replace(u, resource=secrets.redact(u.resource), reason=secrets.redact(u.reason))
