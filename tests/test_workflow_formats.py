@@ -276,8 +276,9 @@ def test_sarif_shows_a_downloaded_module_finding_on_its_module_call(tmp_path: Pa
         {"Key": "vpc", "Source": "registry.terraform.io/terraform-aws-modules/vpc/aws", "Version": "5.1.0",
          "Dir": ".terraform/modules/vpc"}]}))
     (result,) = sarif(".")["runs"][0]["results"]
+    # at the argument that feeds the VPC's cidr_block (var.cidr), not the block's first line
     assert result["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 2}}
+        "artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 4}}
     assert [r["message"]["text"] for r in result["relatedLocations"]] == [
         "module.vpc is called here", "module.vpc.aws_vpc.this is defined here, in a downloaded module"]
     assert result["relatedLocations"][1]["physicalLocation"]["artifactLocation"]["uri"] == ".terraform/modules/vpc/main.tf"

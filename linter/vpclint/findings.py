@@ -36,6 +36,13 @@ class Finding:
     facts: tuple[str, ...] = ()
     fix: str | None = None  # HCL or advice that fixes it, when the rule knows
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. the path of expected_path_blocked
+    # the attributes of the resource whose values the finding is about (``cidr_block``,
+    # ``route.destination``): the module argument that feeds them is where a finding
+    # inside a downloaded module is shown (vpclint.downloaded)
+    attributes: tuple[str, ...] = ()
+    # where the resource is written when the finding is shown elsewhere: (file, line)
+    # inside a downloaded module, the finding being shown at the module call
+    defined_at: tuple[str, int | None] | None = None
 
     def sort_key(self) -> tuple:
         return (self.file or "", self.line or 0, self.rule_id, self.resource, self.message)

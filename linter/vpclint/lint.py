@@ -14,6 +14,7 @@ from netaddr import AddrFormatError, IPNetwork
 from vpclint import baseline as baselines
 from vpclint.analysis.paths import path_unknowns
 from vpclint.config import Config
+from vpclint.downloaded import downloaded_test, relocate
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
@@ -351,6 +352,10 @@ def lint(settings: Settings) -> Report:
         report.unknowns.extend(loaded.unknowns)
         report.unknowns.extend(unknowns)
         findings, errors = run_rules(report.rules, model)
+        if findings:  # a finding inside a downloaded module is shown at the user's module call
+            root = target if os.path.isdir(target) else os.path.dirname(target) or "."
+            relocate(findings, loaded.resources, downloaded_test(root, settings.load.data_dir),
+                     settings.load.cache_dir)
         if settings.inline_ignores:
             findings = suppressor.apply(loaded, findings)
         if settings.with_paths:  # an input joined to several PATHs: its own findings once
@@ -388,6 +393,8 @@ def _redact(report: Report, secrets: Taint) -> None:
         finding.related = [secrets.redact(address) for address in finding.related]
         finding.message = secrets.redact(finding.message)
         finding.fix = secrets.redact(finding.fix)
+        if finding.defined_at is not None:
+            finding.defined_at = (secrets.redact(finding.defined_at[0]), finding.defined_at[1])
         finding.extra = _redacted(finding.extra, secrets)  # the hops of a path, with their details
     report.errors = [replace(e, message=secrets.redact(e.message), file=secrets.redact(e.file)) for e in report.errors]
     report.unknowns = [replace(u, resource=secrets.redact(u.resource), reason=secrets.redact(u.reason))

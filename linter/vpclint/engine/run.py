@@ -8,7 +8,7 @@ from vpclint.engine.paths import PathError, format_message, path_condition, reso
 from vpclint.engine.primitives import PRIMITIVES, Violation
 from vpclint.engine.rules import Rule
 from vpclint.findings import Finding
-from vpclint.model import Element, Model
+from vpclint.model import Cidr, Element, Model
 from vpclint.resources import LoadError
 
 _SINGULAR = {"networks": "network", "subnets": "subnet", "peerings": "peering", "route_tables": "route_table",
@@ -91,4 +91,19 @@ def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, A
     return Finding(rule_id=rule.id, severity=rule.severity, message=message, resource=address,
                    file=subject.file, line=subject.line, related=related,
                    facts=(address, *violation.facts),
-                   fix=format_message(fix_template, scope) if fix_template else None, extra=dict(violation.extra))
+                   fix=format_message(fix_template, scope) if fix_template else None, extra=dict(violation.extra),
+                   attributes=_attributes(subject, [item, *violation.captures.values()]))
+
+
+def _attributes(subject: Element, values: list[Any]) -> tuple[str, ...]:
+    """The attributes of the subject's resource that the ranges of a finding are read from."""
+    found: dict[str, None] = {}
+    pending = list(values)
+    while pending:
+        value = pending.pop(0)
+        if isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, Cidr) and subject.resource is not None \
+                and (value.origin or value.owner).resource is subject.resource:
+            found[value.attribute] = None
+    return tuple(found)

@@ -1,6 +1,8 @@
 """``--format json``: the document the contract fixes, byte-stable.
 
-Values are the input's, unchanged; the text holds nothing a terminal or a CI
+Values are the input's, unchanged; a finding about a resource of a downloaded
+module is shown at the user's module call, the position inside the module in
+``related_locations`` (present only then: ``related`` stays a list of addresses); the text holds nothing a terminal or a CI
 runner acts on (``escape.json_text``: JSON escapes for control characters and
 for the "#" of a runner's "##[" command).
 """
@@ -10,11 +12,18 @@ from __future__ import annotations
 import json
 
 from vpclint import __version__
+from vpclint.findings import display_path
 from vpclint.reporters import escape
 
 
+def defined_here(finding) -> dict:
+    """Where a finding shown at a module call is written inside the downloaded module."""
+    file, line = finding.defined_at
+    return {"file": display_path(file), "line": line, "resource": finding.resource,
+            "message": "defined here, in a downloaded module"}
+
+
 def render(report, context) -> str:
-    from vpclint.reporters import display_path
 
     document = {
         "version": __version__,
@@ -27,6 +36,7 @@ def render(report, context) -> str:
                 "file": display_path(f.file),
                 "line": f.line,
                 "related": f.related,
+                **({"related_locations": [defined_here(f)]} if f.defined_at else {}),
                 **({"fix": f.fix} if f.fix else {}),
                 **f.extra,
             }

@@ -9,8 +9,9 @@
   location (GitHub rejects a result without a file);
 - when the resource came through modules, each ``module`` block it was called
   from is a related location, outermost first; a resource of a downloaded
-  (remote) module under ``.terraform/`` is shown on its outermost module call,
-  since code scanning only accepts files of the repository;
+  (remote) module under ``.terraform/`` is shown at the user's module call
+  (the argument that feeds it, vpclint.downloaded), its position in the
+  module the last related location;
 - ``partialFingerprints`` carries the line-independent fingerprint the
   baseline uses, so alerts follow a block when it moves;
 - input errors are ``toolExecutionNotifications`` of the invocation, which is
@@ -53,11 +54,6 @@ def _artifact(path: str) -> dict:
     return {"uri": _uri(path), "uriBaseId": SRCROOT}
 
 
-def _downloaded(path: str) -> bool:
-    """Whether a (display) path lies in a module terraform downloaded (.terraform/)."""
-    return ".terraform" in path.split("/")
-
-
 def _rule_entry(rule) -> dict:
     docs = rule.docs or {}
     text_parts, markdown_parts = [], []
@@ -90,14 +86,6 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
     file, line = finding_location(report, finding)
     origin = report.origin(finding) if hasattr(report, "origin") else None
     sites = origin.call_sites if origin is not None else ()
-    downloaded = None
-    if file is not None and _downloaded(file):
-        # a remote module under .terraform/ is not part of the repository: show the
-        # finding on the outermost module call in it, the real place as related
-        call = next((site for site in sites if not _downloaded(display_path(site.file))), None)
-        if call is not None:
-            downloaded = (file, line)
-            file, line = display_path(call.file), call.line
     location: dict = {}
     if file is not None:
         physical: dict = {"artifactLocation": _artifact(file)}
@@ -123,10 +111,10 @@ def _result(report, finding, rule_index: dict[str, int]) -> dict:
                         "physicalLocation": {"artifactLocation": _artifact(display_path(site.file)),
                                              "region": region},
                         "message": _message(f"{name} is called here")})
-    if downloaded is not None:
-        physical = {"artifactLocation": _artifact(downloaded[0])}
-        if downloaded[1] is not None:
-            physical["region"] = {"startLine": downloaded[1]}
+    if finding.defined_at is not None:  # shown at the module call (vpclint.downloaded)
+        physical = {"artifactLocation": _artifact(display_path(finding.defined_at[0]))}
+        if finding.defined_at[1] is not None:
+            physical["region"] = {"startLine": finding.defined_at[1]}
         related.append({"id": len(related) + 1, "physicalLocation": physical,
                         "message": _message(f"{finding.resource} is defined here, in a downloaded module")})
     if related:

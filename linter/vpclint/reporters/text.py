@@ -42,6 +42,10 @@ def render(report, context) -> str:
                 lines.append(f"  {finding.line:>3}: {safe(source)}")
         else:
             lines.append(f"  in {safe(finding.resource)} (plan: no source position)")
+        if finding.defined_at is not None:
+            where = display_path(finding.defined_at[0]) + (f" line {finding.defined_at[1]}"
+                                                            if finding.defined_at[1] else "")
+            lines.append(f"  defined in a downloaded module: {safe(where)}")
         if finding.related:
             lines.append(f"  related: {safe(', '.join(finding.related))}")
         if finding.fix:
