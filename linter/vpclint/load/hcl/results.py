@@ -32,16 +32,17 @@ from vpclint.inputs import read_regular
 from vpclint.load.hcl import trust
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Members, Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 3
+SCHEMA = 4  # 4: Joined and Members values
 # what the MAC of a result entry says it is (trust.py): never taken for a parse entry
 KIND = b"loads"
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
 _UNKNOWN, _REF, _MAP = "\0u", "\0r", "\0m"
+_JOINED, _MEMBERS = "\0j", "\0s"
 
 
 class Uncacheable(Exception):
@@ -298,6 +299,10 @@ def _value(value: Any) -> Any:
         return {_REF: [value.reason, value.address, value.attr]}
     if type(value) is Unknown:
         return {_UNKNOWN: value.reason}
+    if type(value) is Joined:
+        return {_JOINED: [value.reason, [_value(part) for part in value.parts]]}
+    if type(value) is Members:
+        return {_MEMBERS: [value.reason, [_value(item) for item in value.items]]}
     raise Uncacheable(f"value of type {type(value).__name__}")
 
 
@@ -310,6 +315,13 @@ def _tagged(obj: dict) -> Any:
         if key == _REF:
             _expect(isinstance(value, list) and len(value) == 3 and all(isinstance(part, str) for part in value))
             return Ref(*value)
+        if key in (_JOINED, _MEMBERS):
+            _expect(isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+                    and isinstance(value[1], list))
+            if key == _MEMBERS:
+                return Members(value[0], items=tuple(value[1]))
+            _expect(len(value[1]) > 1 and all(isinstance(part, (str, Unknown)) for part in value[1]))
+            return Joined(value[0], parts=tuple(value[1]))
         if key == _MAP:
             _expect(isinstance(value, list) and all(isinstance(pair, list) and len(pair) == 2
                                                     and isinstance(pair[0], str) for pair in value))
