@@ -221,6 +221,7 @@ def test_values_round_trip_exactly() -> None:
 def test_joined_strings_and_members_round_trip_with_their_references() -> None:
     a, b = Ref("known after apply", "aws_subnet.a", "id"), Ref("known after apply", "aws_subnet.b", "id")
     values = {"joined": Joined("known after apply", parts=(a, ",", b)),
+              "unordered": Joined("known after apply", parts=(a, ",", b), unordered=True),
               "members": Members("known after apply", items=(a, b, "subnet-1", Unknown("x")))}
     result = LoadResult(resources=[Resource("t.r", "t", "r", values, file="main.tf", line=1, end_line=2)])
     back = _decode(json.loads(json.dumps(_encode(result)), object_hook=results._tagged))
@@ -228,6 +229,7 @@ def test_joined_strings_and_members_round_trip_with_their_references() -> None:
     assert type(back.resources[0].values["joined"]) is Joined
     assert back.resources[0].values["joined"].split(",") == [a, b]
     assert type(back.resources[0].values["members"].items[0]) is Ref
+    assert back.resources[0].values["unordered"].split(",") == Members("known after apply", items=(a, b))
 
 
 def test_a_value_that_cannot_be_stored_exactly_is_not_cached(tmp_path: Path) -> None:

@@ -87,20 +87,23 @@ class Joined(Unknown):
     or a template: ``parts`` are the known texts and the unknowns in order,
     so ``split`` and the adapters that read a comma-separated list of ids
     (CCE Turbo's ``eni_subnet_id``) get the references back. Any other use
-    of it is unknown (``derived`` makes it a plain ``Unknown``).
+    of it is unknown (``derived`` makes it a plain ``Unknown``). ``unordered``:
+    it was joined from a list whose order is unknown (``Members``), so its
+    elements are too.
     """
 
     parts: tuple = ()
+    unordered: bool = False
 
     def __repr__(self) -> str:
-        return f"Joined({self.parts!r})"
+        return f"Joined({self.parts!r}{', unordered' if self.unordered else ''})"
 
     def split(self, separator: str) -> list | None:
         """The elements between ``separator``s (see ``split_unknown``)."""
         return split_unknown(self, separator)
 
 
-def split_unknown(value: Unknown, separator: str) -> list | None:
+def split_unknown(value: Unknown, separator: str) -> list | Members | None:
     """``split(separator, value)`` of a ``Joined`` string or a reference to an id; None when unknown.
 
     A reference to an id is taken whole: ids hold no comma, semicolon,
@@ -125,6 +128,8 @@ def split_unknown(value: Unknown, separator: str) -> list | None:
             current = []
         current.append(pieces[-1])
     elements.append(joined(current, value.reason))
+    if isinstance(value, Joined) and value.unordered:
+        return Members(value.reason, items=tuple(elements))
     return elements
 
 
@@ -132,10 +137,11 @@ def split_unknown(value: Unknown, separator: str) -> list | None:
 _ID_FREE = frozenset(",; |\t\n\r")
 
 
-def joined(parts: list, reason: str | None = None) -> Any:
+def joined(parts: list, reason: str | None = None, unordered: bool = False) -> Any:
     """The string made of ``parts`` (texts and unknowns): a ``str`` when all are
     known, the unknown itself when it stands alone, else a ``Joined``."""
     merged: list = []
+    unordered = unordered or any(isinstance(part, Joined) and part.unordered for part in parts)
     for part in (piece for part in parts for piece in (part.parts if isinstance(part, Joined) else (part,))):
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] += part
@@ -147,7 +153,7 @@ def joined(parts: list, reason: str | None = None) -> Any:
         return merged[0]
     if reason is None:
         reason = next(part.reason for part in merged if isinstance(part, Unknown))
-    return Joined(reason, parts=tuple(merged))
+    return Joined(reason, parts=tuple(merged), unordered=unordered)
 
 
 @dataclass(frozen=True, repr=False)
@@ -183,7 +189,7 @@ def id_elements(value: Any) -> list:
         parts = value.split(",")
         if parts is None:
             return [value]
-        elements = [_trimmed(part) for part in parts]
+        elements = [_trimmed(part) for part in (parts.items if isinstance(parts, Members) else parts)]
         return [part for part in elements if part != ""]
     if isinstance(value, Members):
         return [element for item in value.items for element in id_elements(item)]

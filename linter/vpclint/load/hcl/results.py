@@ -300,7 +300,7 @@ def _value(value: Any) -> Any:
     if type(value) is Unknown:
         return {_UNKNOWN: value.reason}
     if type(value) is Joined:
-        return {_JOINED: [value.reason, [_value(part) for part in value.parts]]}
+        return {_JOINED: [value.reason, [_value(part) for part in value.parts], value.unordered]}
     if type(value) is Members:
         return {_MEMBERS: [value.reason, [_value(item) for item in value.items]]}
     raise Uncacheable(f"value of type {type(value).__name__}")
@@ -315,13 +315,15 @@ def _tagged(obj: dict) -> Any:
         if key == _REF:
             _expect(isinstance(value, list) and len(value) == 3 and all(isinstance(part, str) for part in value))
             return Ref(*value)
-        if key in (_JOINED, _MEMBERS):
+        if key == _MEMBERS:
             _expect(isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
                     and isinstance(value[1], list))
-            if key == _MEMBERS:
-                return Members(value[0], items=tuple(value[1]))
-            _expect(len(value[1]) > 1 and all(isinstance(part, (str, Unknown)) for part in value[1]))
-            return Joined(value[0], parts=tuple(value[1]))
+            return Members(value[0], items=tuple(value[1]))
+        if key == _JOINED:
+            _expect(isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+                    and isinstance(value[1], list) and len(value[1]) > 1 and isinstance(value[2], bool)
+                    and all(isinstance(part, (str, Unknown)) for part in value[1]))
+            return Joined(value[0], parts=tuple(value[1]), unordered=value[2])
         if key == _MAP:
             _expect(isinstance(value, list) and all(isinstance(pair, list) and len(pair) == 2
                                                     and isinstance(pair[0], str) for pair in value))

@@ -20,9 +20,9 @@ from vpclint.load.hcl.evaluate import (
     to_number,
     to_str,
 )
-from vpclint.load.hcl.functions.base import _list, function
+from vpclint.load.hcl.functions.base import _list, elements, function
 from vpclint.load.hcl.functions.encoding import _json
-from vpclint.values import Unknown, joined, split_unknown
+from vpclint.values import Unknown, is_id, joined, split_unknown
 
 
 @function("upper")
@@ -108,18 +108,22 @@ def _split(separator, text):
     return text.split(separator)
 
 
-@function("join", unknown="shallow")
+@function("join", unknown="own")
 def _join(separator, *lists):
     if not lists:
         raise EvalError("needs at least one list")
-    elements = [item for value in lists for item in _list(value)]
-    if len(elements) == 1 and isinstance(elements[0], Unknown):
-        # one element joins to itself: `join("", aws_vpc.main.*.id)` (a count of 0 or 1) is still that reference
-        return elements[0]
     if isinstance(separator, Unknown):
         return derived(separator)
+    given = [elements(value) for value in lists]
+    values = [item for items, _ in given for item in items]
+    unordered = any(members is not None for _, members in given)
+    if len(values) == 1 and isinstance(values[0], Unknown) and (is_id(values[0]) or not unordered):
+        # one element joins to itself: `join("", aws_vpc.main.*.id)` (a count of 0 or 1) is still that reference
+        return values[0]
+    if unordered and not all(is_id(item) or not isinstance(item, Unknown) for item in values):
+        return derived(find_unknown(values))  # an unknown member may be empty: even its separators are unknown
     items = []
-    for item in elements:
+    for item in values:
         if item is None:
             raise EvalError("cannot join a null element")
         items.append(item if isinstance(item, Unknown) else to_str(item))
@@ -128,7 +132,8 @@ def _join(separator, *lists):
                + len(separator) * max(len(items) - 1, 0))
     if any(isinstance(item, Unknown) for item in items):
         # a string that still says which references it was joined from (values.Joined)
-        return joined([piece for index, item in enumerate(items) for piece in ((separator, item) if index else (item,))])
+        return joined([piece for index, item in enumerate(items) for piece in ((separator, item) if index else (item,))],
+                      unordered=unordered)
     return separator.join(items)
 
 
