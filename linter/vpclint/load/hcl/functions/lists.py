@@ -30,7 +30,7 @@ from vpclint.load.hcl.functions.base import (
     set_order,
 )
 from vpclint.taint import describe
-from vpclint.values import Members, Unknown, is_id
+from vpclint.values import Joined, Members, Unknown, is_id
 
 
 @function("length", unknown="shallow")
@@ -261,8 +261,8 @@ def _chunklist(values, size):
 @function("coalesce", unknown="own")
 def _coalesce(*values):
     for value in values:
-        if is_id(value):
-            return value  # an id is never null nor empty
+        if is_id(value) or isinstance(value, Joined) and any(is_id(part) for part in value.parts):
+            return value  # an id is never null nor empty, nor a string holding one
         if isinstance(value, Unknown):
             return derived(value)
         if value is None or value == "":
