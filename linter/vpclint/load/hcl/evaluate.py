@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from vpclint.taint import CURRENT as TAINT, describe
-from vpclint.values import Joined, Ref, Unknown, joined
+from vpclint.values import Joined, Members, Ref, Unknown, joined
 
 
 class EvalError(Exception):
@@ -429,6 +429,8 @@ def to_plain(value: Any, _open: frozenset = frozenset()) -> Any:
         return {key: to_plain(item, _open) for key, item in value.items()}
     if isinstance(value, list):
         return [to_plain(item, _open) for item in value]
+    if isinstance(value, Members):  # toset([aws_subnet.a]): the members are resolved like a list's elements
+        return Members(value.reason, items=tuple(to_plain(item, _open) for item in value.items))
     if isinstance(value, Namespace):
         return Unknown(f"{value.label} is not a value")
     return value
