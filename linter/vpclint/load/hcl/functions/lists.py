@@ -224,9 +224,10 @@ def _slice(values, start, end):
     return values[start:end]
 
 
-@function("reverse", unknown="shallow")
+@function("reverse", unknown="own")
 def _reverse(values):
-    return list(reversed(_list(values)))
+    items, unordered = elements(values)
+    return unordered if unordered is not None else list(reversed(items))
 
 
 @function("sort", unknown="own")

@@ -45,13 +45,21 @@ def _strrev(text):
     return to_str(text)[::-1]
 
 
-@function("chomp")
+@function("chomp", unknown="own")
 def _chomp(text):
+    if is_id(text):
+        return text  # an id holds no line break
+    if find_unknown(text) is not None:
+        return derived(find_unknown(text))
     return re.sub(r"(\r\n|\n|\r)+\Z", "", to_str(text))
 
 
-@function("trimspace")
+@function("trimspace", unknown="own")
 def _trimspace(text):
+    if is_id(text):
+        return text  # an id holds no space
+    if find_unknown(text) is not None:
+        return derived(find_unknown(text))
     return to_str(text).strip()
 
 
