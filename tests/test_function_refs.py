@@ -139,3 +139,48 @@ def test_a_form_that_loses_the_references_lints_differently(direct: dict, tmp_pa
     findings, unknowns = _lint(tmp_path, base, LOSSY[name], refs)
     assert findings != direct[name][0]
     assert unknowns - direct[name][1]  # and says what it could not see
+
+
+# ---------------------------------------------------------------------------
+# what references do not make known
+# ---------------------------------------------------------------------------
+
+STAYS_UNKNOWN = [
+    'length(toset([aws_subnet.a.id, aws_subnet.b.id]))',  # two ids may be one value
+    'length(distinct([aws_subnet.a.id, aws_subnet.b.id]))',
+    'element(sort([aws_subnet.a.id, aws_subnet.b.id]), 0)',  # where an unknown sorts is unknown
+    '[for id in toset([aws_subnet.a.id]) : id]',
+    'split("/", join("/", [aws_subnet.a.id, "x"]))',  # an id may hold a slash (Azure, ARNs)
+    'split(",", join(",", [var.u, aws_subnet.a.id]))',  # a variable may hold a comma
+    'split(",", "${aws_subnet.a.tags_all},x")',  # not an id
+    'compact([var.u, aws_subnet.a.id])[1]',  # var.u may be empty: the list's length is unknown
+    'coalesce(var.u, aws_subnet.a.id)',  # var.u may be empty, or not
+    'coalesce(aws_subnet.a.tags_all, "x")',
+    'join(",", toset([var.u, aws_subnet.a.id]))',  # an empty member would drop a separator
+    'upper(aws_subnet.a.id)',
+    'format("%5s", aws_subnet.a.id)',
+    'try("${aws_subnet.a.tags_all}", "")',  # a map in a template fails once known
+]
+
+
+@pytest.fixture(scope="module")
+def unknown_values(tmp_path_factory) -> dict:
+    from vpclint.load.hcl import LoadOptions, load_module
+
+    directory = tmp_path_factory.mktemp("stays")
+    body = "\n".join(f"  v{i} = {expression}" for i, expression in enumerate(STAYS_UNKNOWN))
+    (directory / "main.tf").write_text('variable "u" {}\nresource "aws_subnet" "a" {}\nresource "aws_subnet" "b" {}\n'
+                                       f'resource "t" "r" {{\n{body}\n}}\n')
+    result = load_module(str(directory), LoadOptions())
+    assert result.errors == []
+    return {r.address: r for r in result.resources}["t.r"].values
+
+
+@pytest.mark.parametrize("index", range(len(STAYS_UNKNOWN)), ids=STAYS_UNKNOWN)
+def test_what_references_cannot_tell_stays_unknown(unknown_values: dict, index: int) -> None:
+    from vpclint.values import Members, Unknown, id_elements
+
+    value = unknown_values[f"v{index}"]
+    assert isinstance(value, Unknown)
+    if not isinstance(value, Members):  # a set's members link; nothing else splits into references
+        assert id_elements(value) == [value]
