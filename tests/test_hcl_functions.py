@@ -11,9 +11,10 @@ import pytest
 
 from vpclint.load import LoadOptions
 from vpclint.load.hcl import load_module
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Ref, Unknown
 
 UNKNOWN = object()  # expect an Unknown, whatever the reason
+_MAIN_ID = "aws_vpc.main.id is known only after apply"
 
 CASES = [
     # IP networks
@@ -155,7 +156,11 @@ CASES = [
     ("can(aws_vpc.main.id)", True),
     ('try(aws_vpc.main.tags_all["Name"], "")', "unknown: aws_vpc.main.tags_all is known only after apply"),
     ('can(aws_vpc.main.tags_all["Name"])', "unknown: aws_vpc.main.tags_all is known only after apply"),
-    ('try("${aws_vpc.main.id}-x", "")', "unknown: aws_vpc.main.id is known only after apply"),
+    # a string built from a reference cannot fail once known: try() keeps it, still unknown (values.Joined)
+    ('try("${aws_vpc.main.id}-x", "")', Joined(_MAIN_ID, parts=(Ref(_MAIN_ID, "aws_vpc.main", "id"), "-x"))),
+    ('can("${aws_vpc.main.id}-x")', True),
+    ('coalesce(aws_vpc.main.tags_all, "x")', "unknown: aws_vpc.main.tags_all is known only after apply"),
+    ('try("${aws_vpc.main.tags_all}-x", "")', "unknown: aws_vpc.main.tags_all is known only after apply"),
     # unsupported
     ("nofunc(1)", "unknown: function nofunc is not supported"),
     ('filebase64("x.tpl")', "unknown: function filebase64 is not supported"),
@@ -258,7 +263,7 @@ UNKNOWN_CASES = [
     ("var.u && false", False),
     ("var.u || false", "unknown"),
     ('concat([aws_vpc.main.id], ["x"])', "ref-list"),
-    ('coalesce(aws_vpc.main.id, "x")', "unknown"),
+    ('coalesce(aws_vpc.main.id, "x")', "ref"),  # an id is never null nor empty
     ("[for x in var.u : x]", "unknown"),
     ('[for x in [1, 2] : x if var.u]', "unknown"),
     ("{ (var.u) = 1 }", "unknown"),
@@ -298,6 +303,8 @@ def test_unknown_propagation(unknowns: dict, index: int) -> None:
     if expected == "unknown":
         assert isinstance(actual, Unknown) and not isinstance(actual, Ref)
         assert actual.reason in ("variable var.u has no value", "aws_vpc.main.id is known only after apply")
+    elif expected == "ref":
+        assert isinstance(actual, Ref) and actual.address == "aws_vpc.main"
     elif expected == "ref-list":
         assert isinstance(actual[0], Ref) and actual[0].address == "aws_vpc.main" and actual[1] == "x"
     else:

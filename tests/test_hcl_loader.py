@@ -16,7 +16,7 @@ import vpclint.load.hcl as hcl
 from vpclint.load import LoadOptions, load_path
 from vpclint.load.hcl import load_module
 from vpclint.resources import LoadError, Span, UnknownNote
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Ref, Unknown
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -485,7 +485,7 @@ def test_references(tmp_path: Path) -> None:
     assert (values["data_id"].address, values["data_id"].attr) == ("data.aws_vpc.shared", "id")
     assert values["data_tags"] == {"Name": "shared"}
     assert (values["nested"].address, values["nested"].attr) == ("aws_vpc.main", 'tags_all["Name"]')
-    assert values["template"] == Unknown("aws_vpc.main.id is known only after apply")
+    assert values["template"] == Joined("aws_vpc.main.id is known only after apply", parts=(values["vpc"], "-x"))
     assert values["configured"] == "10.0.1.0/24"
 
 

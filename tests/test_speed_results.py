@@ -20,7 +20,7 @@ from vpclint.load import LoadOptions
 from vpclint.load.hcl import evaluate, results
 from vpclint.load.hcl.results import Reads, _decode, _encode
 from vpclint.resources import LoadResult, Resource
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Members, Ref, Unknown
 
 MAIN = """\
 variable "cidr" {
@@ -216,6 +216,20 @@ def test_values_round_trip_exactly() -> None:
     assert type(back.resources[0].values["unknown"]) is Unknown
     assert type(back.resources[0].values["ref"][0]) is Ref
     assert back.resources[0].values["looks like a tag"] == {"\0u": "not unknown", "\0m": [1]}
+
+
+def test_joined_strings_and_members_round_trip_with_their_references() -> None:
+    a, b = Ref("known after apply", "aws_subnet.a", "id"), Ref("known after apply", "aws_subnet.b", "id")
+    values = {"joined": Joined("known after apply", parts=(a, ",", b)),
+              "unordered": Joined("known after apply", parts=(a, ",", b), unordered=True),
+              "members": Members("known after apply", items=(a, b, "subnet-1", Unknown("x")))}
+    result = LoadResult(resources=[Resource("t.r", "t", "r", values, file="main.tf", line=1, end_line=2)])
+    back = _decode(json.loads(json.dumps(_encode(result)), object_hook=results._tagged))
+    assert back == result
+    assert type(back.resources[0].values["joined"]) is Joined
+    assert back.resources[0].values["joined"].split(",") == [a, b]
+    assert type(back.resources[0].values["members"].items[0]) is Ref
+    assert back.resources[0].values["unordered"].split(",") == Members("known after apply", items=(a, b))
 
 
 def test_a_value_that_cannot_be_stored_exactly_is_not_cached(tmp_path: Path) -> None:

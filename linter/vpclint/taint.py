@@ -49,6 +49,8 @@ import json
 import re
 from typing import Any
 
+from vpclint.values import Joined, Members
+
 REDACTED = "(a sensitive value)"
 # a marked string at least this long is redacted wherever it appears; a
 # shorter one only as a token of its own (not inside "10.0.0.0/16")
@@ -225,6 +227,10 @@ def _leaves(value: Any, keys: bool = False):
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
+        elif isinstance(item, Joined):  # an unknown string's known pieces
+            stack.extend(item.parts)
+        elif isinstance(item, Members):
+            stack.extend(item.items)
 
 
 # the marks of the load under way (load_module clears it, and hands its values to the LoadResult)

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
 from vpclint.model.join import join
 from vpclint.resources import Output, Resource, UnknownNote
-from vpclint.values import Ref, Unknown
+from vpclint.values import Ref, Unknown, id_elements
 
 _INDEX = re.compile(r"\[[^\[\]]*\]$")
 
@@ -101,21 +101,17 @@ class Builder:
         return None
 
     def resolve_all(self, values: Any, resource: Resource | None = None, attribute: str = "") -> list[Element]:
-        """Resolve each value of a list (or a comma-separated string of ids)."""
-        if isinstance(values, str):
-            values = [v.strip() for v in values.split(",") if v.strip()]
-        if isinstance(values, Ref):
-            values = [values]  # a plan may link a one-element list as a single reference
-        elif isinstance(values, Unknown):
-            self.resolve(values, resource, attribute)
-            return []
-        if values is None:
-            return []
-        if not isinstance(values, (list, tuple)):
-            values = [values]  # one value of the wrong type (a number, a map): it links to nothing
+        """Resolve each value of a list of ids (or a comma-separated string of them).
+
+        The list's elements are ``id_elements``'s: a string joined from
+        references (``join(",", [a.id, b.id])``) or an unknown list whose
+        members are known (``toset([a.id, b.id])``) resolves to those
+        references. A plan may link a one-element list as a single reference;
+        one value of the wrong type (a number, a map) links to nothing.
+        """
         found: list[Element] = []
         seen: set[int] = set()  # elements compare by identity
-        for value in values:
+        for value in id_elements(values):
             element = self.resolve(value, resource, attribute)
             if element is not None and id(element) not in seen:
                 seen.add(id(element))

@@ -29,11 +29,11 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.model.join import Selector
 from vpclint.providers.common import (
-    blocks, first, flag, from_to, given, partly_unknown, protocol, sole_network, text_list,
+    blocks, first, flag, from_to, given, partly_unknown, protocol, sole_network,
 )
 from vpclint.providers.hubs import HubMapper
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Unknown, id_elements
 
 PROVIDER = "aws"
 
@@ -410,7 +410,7 @@ def _rule(b: Builder, group: SecurityGroup, res, address: str, direction: str, v
         if given(v.get(key)):
             rule.sources.append(b.cidr(rule, key, "source", Unknown("prefix list contents are not modelled")))
     for key in ("security_groups", "source_security_group_id", "referenced_security_group_id"):
-        for ref in (text_list(v.get(key)) if not isinstance(v.get(key), Unknown) else [v.get(key)]):
+        for ref in id_elements(v.get(key)):
             rule.source_groups.append(b.resolve(ref, res, key) or Unknown("security group outside this configuration"))
     if v.get("self") is True:
         rule.source_groups.append(group)

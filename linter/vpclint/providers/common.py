@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from vpclint.model import PortRange
 from vpclint.taint import describe
-from vpclint.values import Unknown
+from vpclint.values import Joined, Members, Unknown, id_elements
 
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 _ALL = {"-1", "all", "*", "any", "0-255"}
@@ -140,6 +140,13 @@ def managed_first(resources: list) -> list:
     """Managed resources before data sources: a data source reading what this
     configuration manages then stands for it (its twin)."""
     return sorted(resources, key=lambda r: r.mode != "managed")
+
+
+def id_list(value: Any) -> list:
+    """A list-of-ids attribute as a list (``text_list``), a string joined from
+    references or an unknown list with known members as those references
+    (values.id_elements, which ``Builder.resolve_all`` reads too)."""
+    return id_elements(value) if isinstance(value, (Joined, Members)) else text_list(value)
 
 
 def text_list(value: Any) -> list:

@@ -32,7 +32,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.model.join import Selector
 from vpclint.providers.common import (
-    blocks, flag, from_to, given, partly_unknown, port_ranges, protocol, text_list,
+    blocks, flag, from_to, given, id_list, partly_unknown, port_ranges, protocol, text_list,
 )
 from vpclint.providers.hubs import HubMapper
 from vpclint.values import Unknown
@@ -409,7 +409,7 @@ def _clusters(b: Builder) -> None:
         cluster = b.resolve(v.get("cluster_id"), res, "cluster_id")
         if not isinstance(cluster, Cluster):
             continue
-        for value in [v.get("subnet_id"), *text_list(v.get("subnet_list"))]:
+        for value in [v.get("subnet_id"), *id_list(v.get("subnet_list"))]:
             subnet = b.resolve(value, res, "subnet_id") if given(value) else None
             if isinstance(subnet, Subnet) and subnet not in cluster.node_subnets:
                 cluster.node_subnets.append(subnet)
@@ -457,7 +457,7 @@ def _endpoints(b: Builder) -> None:
         v = res.values
         networks = blocks(v.get("network"))
         subnet_id = networks[0].get("uuid") if networks else None
-        _endpoint(b, res, "instance", subnet_id, text_list(v.get("security_group_ids")), [])
+        _endpoint(b, res, "instance", subnet_id, id_list(v.get("security_group_ids")), [])
 
 
 def _endpoint(b: Builder, res, kind: str, subnet_id, group_ids, ports) -> Endpoint:

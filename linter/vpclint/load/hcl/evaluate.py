@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from vpclint.taint import CURRENT as TAINT, describe
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Members, Ref, Unknown, joined
 
 
 class EvalError(Exception):
@@ -109,12 +109,17 @@ def bounded(value: Any) -> Any:
 class _Text(list):
     """Template output that refuses to grow past MAX_STRING_CHARS."""
 
-    __slots__ = ("chars", "tainted")
+    __slots__ = ("chars", "tainted", "unknown")
 
     def __init__(self) -> None:
         super().__init__()
         self.chars = 0
         self.tainted = False  # it interpolates a marked value (taint.py)
+        self.unknown = False  # it interpolates references (the result is a values.Joined)
+
+    def interpolate(self, value: Unknown) -> None:
+        self.unknown = True
+        super().append(value)
 
     def append(self, text: str) -> None:
         self.chars += len(text)
@@ -424,6 +429,8 @@ def to_plain(value: Any, _open: frozenset = frozenset()) -> Any:
         return {key: to_plain(item, _open) for key, item in value.items()}
     if isinstance(value, list):
         return [to_plain(item, _open) for item in value]
+    if isinstance(value, Members):  # toset([aws_subnet.a]): the members are resolved like a list's elements
+        return Members(value.reason, items=tuple(to_plain(item, _open) for item in value.items))
     if isinstance(value, Namespace):
         return Unknown(f"{value.label} is not a value")
     return value
@@ -658,6 +665,8 @@ def _tmpl(node: list, scope: Scope) -> Any:
     unknown = _render(node[1], scope, out)
     if unknown is not None:
         return derived(unknown)
+    if out.unknown:
+        return joined(list(out))  # "${a.id},${b.id}" keeps its references (a marked piece stays marked)
     text = "".join(out)
     return TAINT.mark(text, soft=out.tainted == 1) if out.tainted else text
 
@@ -670,6 +679,9 @@ def _render(parts: list, scope: Scope, out: list) -> Unknown | None:
         kind = part[0]
         if kind == "i":
             value = evaluate(part[1], scope)
+            if isinstance(value, (Ref, Joined)):
+                out.interpolate(value)
+                continue
             if isinstance(value, Unknown):
                 return value
             text = to_str(value)

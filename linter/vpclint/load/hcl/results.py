@@ -32,16 +32,17 @@ from vpclint.inputs import read_regular
 from vpclint.load.hcl import trust
 from vpclint.load.hcl.cache import parser_versions
 from vpclint.resources import LoadError, LoadResult, Resource, Span, UnknownNote
-from vpclint.values import Ref, Unknown
+from vpclint.values import Joined, Members, Ref, Unknown
 
 # bump when the entry format changes
-SCHEMA = 4
+SCHEMA = 5  # 4: Joined and Members values; 5: soft_secrets kept apart
 # what the MAC of a result entry says it is (trust.py): never taken for a parse entry
 KIND = b"loads"
 
 # tags for what JSON has no form of; a user map with a key that starts with
 # NUL is wrapped so that it can never be read back as a tag
 _UNKNOWN, _REF, _MAP = "\0u", "\0r", "\0m"
+_JOINED, _MEMBERS = "\0j", "\0s"
 
 
 class Uncacheable(Exception):
@@ -299,6 +300,10 @@ def _value(value: Any) -> Any:
         return {_REF: [value.reason, value.address, value.attr]}
     if type(value) is Unknown:
         return {_UNKNOWN: value.reason}
+    if type(value) is Joined:
+        return {_JOINED: [value.reason, [_value(part) for part in value.parts], value.unordered]}
+    if type(value) is Members:
+        return {_MEMBERS: [value.reason, [_value(item) for item in value.items]]}
     raise Uncacheable(f"value of type {type(value).__name__}")
 
 
@@ -311,6 +316,15 @@ def _tagged(obj: dict) -> Any:
         if key == _REF:
             _expect(isinstance(value, list) and len(value) == 3 and all(isinstance(part, str) for part in value))
             return Ref(*value)
+        if key == _MEMBERS:
+            _expect(isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+                    and isinstance(value[1], list))
+            return Members(value[0], items=tuple(value[1]))
+        if key == _JOINED:
+            _expect(isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+                    and isinstance(value[1], list) and len(value[1]) > 1 and isinstance(value[2], bool)
+                    and all(isinstance(part, (str, Unknown)) for part in value[1]))
+            return Joined(value[0], parts=tuple(value[1]), unordered=value[2])
         if key == _MAP:
             _expect(isinstance(value, list) and all(isinstance(pair, list) and len(pair) == 2
                                                     and isinstance(pair[0], str) for pair in value))

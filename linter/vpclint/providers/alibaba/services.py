@@ -9,9 +9,9 @@ from typing import Any
 from vpclint.model import Cluster, Endpoint, SecurityGroup, Subnet, Whitelist
 from vpclint.model.build import Builder
 from vpclint.providers.alibaba.common import POD_CIDR, PROVIDER, SERVICE_CIDR, WHITELIST
-from vpclint.providers.common import blocks, given, partly_unknown, sole_network, text_list
+from vpclint.providers.common import blocks, given, id_list, partly_unknown, sole_network, text_list
 from vpclint.resources import Resource
-from vpclint.values import Unknown
+from vpclint.values import Joined, Unknown
 
 _TERWAY = ("terway-eniip", "terway-eni", "terway-controlplane", "terway")
 _DB_PORTS = {"mysql": 3306, "mariadb": 3306, "postgresql": 5432, "sqlserver": 1433, "oracle": 1521}
@@ -85,7 +85,7 @@ def _clusters(b: Builder) -> None:
         for subnet in _subnets(b, res, "vswitch_ids"):
             if subnet not in cluster.node_subnets:
                 cluster.node_subnets.append(subnet)
-        groups = [*text_list(res.values.get("security_group_ids")), res.values.get("security_group_id")]
+        groups = [*id_list(res.values.get("security_group_ids")), res.values.get("security_group_id")]
         for group in b.resolve_all([g for g in groups if given(g)], res, "security_group_ids"):
             if isinstance(group, SecurityGroup) and group not in cluster.node_security_groups:
                 cluster.node_security_groups.append(group)
@@ -146,7 +146,7 @@ def _port(value: Any, default: int | None) -> list[int]:
 def _endpoint(b: Builder, res: Resource, kind: str, groups: Any, ports: list[int]) -> Endpoint:
     """A service in its vSwitch (the first of a comma-separated list)."""
     v = res.values
-    switches = text_list(v.get("vswitch_id")) if isinstance(v.get("vswitch_id"), str) else [v.get("vswitch_id")]
+    switches = id_list(v.get("vswitch_id")) if isinstance(v.get("vswitch_id"), (str, Joined)) else [v.get("vswitch_id")]
     subnet = b.resolve(switches[0], res, "vswitch_id") if switches and given(switches[0]) else None
     endpoint = Endpoint(res.address, res, kind=kind, subnet=subnet if isinstance(subnet, Subnet) else None,
                         ports=ports)

@@ -5,6 +5,11 @@ Each function is registered with how it treats unknown arguments:
 ``shallow`` (only an argument that is itself unknown does; unknown list
 elements or map values are carried through, so ``concat([aws_vpc.a.id], x)``
 keeps the reference) or ``own`` (the function looks at unknowns itself).
+Functions that pass values through keep what an unknown stands for: a
+``Ref`` stays itself, a string built from references is a ``Joined`` that
+``split`` takes apart again, and a list whose order or length is unknown
+but whose members are known (``toset``, ``distinct``, ``sort``, ``compact``
+over references) is ``Members`` (values.py).
 A bad argument raises ``EvalError``, which ``try``/``can`` catch and
 everything else turns into ``Unknown`` with the message as reason.
 """
@@ -28,7 +33,7 @@ from vpclint.load.hcl.evaluate import (
     to_str,
 )
 from vpclint.taint import CURRENT as TAINT
-from vpclint.values import Unknown
+from vpclint.values import Members, Unknown
 
 # Terraform refuses to build larger ranges
 RANGE_LIMIT = 1024
@@ -50,6 +55,8 @@ def function(name: str, unknown: str = "strict", scope: bool = False) -> Callabl
                         return derived(arg)
             try:
                 result = impl(current, *args) if scope else impl(*args)
+            except Unknowable as exc:
+                return exc.unknown
             except EvalError as exc:
                 raise EvalError(f"{name}(): {exc}") from None
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, netaddr.AddrFormatError) as exc:
@@ -119,3 +126,35 @@ def set_order(items: list) -> list:
     ):
         return sorted({to_str(item) for item in unique})
     return unique
+
+
+def elements(value: Any, what: str = "argument") -> tuple[list, Members | None]:
+    """A list argument's elements, and the ``Members`` it was when its order is unknown.
+
+    Any other unknown is returned as the caller's result: raise ``Unknowable``.
+    """
+    if isinstance(value, Members):
+        return list(value.items), value
+    if isinstance(value, Unknown):
+        raise Unknowable(derived(value))
+    return _list(value, what), None
+
+
+class Unknowable(Exception):
+    """The result is this unknown (raised out of an argument walk, caught by ``function``)."""
+
+    def __init__(self, unknown: Unknown):
+        super().__init__(unknown.reason)
+        self.unknown = unknown
+
+
+def members(items: list) -> list | Members:
+    """``items`` as a list when all are known, else the ``Members`` they are."""
+    found = find_unknown(items)
+    if found is None:
+        return items
+    kept: list = []
+    for item in items:  # repeats say nothing of a list whose number of elements is unknown
+        if not (isinstance(item, Unknown) and item in kept):
+            kept.append(item)
+    return Members(found.reason, items=tuple(kept))

@@ -24,11 +24,13 @@ from vpclint.load.hcl.functions.base import (
     _list,
     _map,
     _unique,
+    elements,
     function,
+    members,
     set_order,
 )
 from vpclint.taint import describe
-from vpclint.values import Unknown
+from vpclint.values import Joined, Members, Unknown, is_id
 
 
 @function("length", unknown="shallow")
@@ -40,12 +42,15 @@ def _length(value):
     raise EvalError(f"cannot take the length of {a_type(value)}")
 
 
-@function("concat", unknown="shallow")
+@function("concat", unknown="own")
 def _concat(*lists):
     result: list = []
+    unordered = False
     for value in lists:
-        result.extend(_list(value))
-    return result
+        items, unordered_part = elements(value)
+        result.extend(items)
+        unordered = unordered or unordered_part is not None
+    return members(result) if unordered else result
 
 
 @function("element", unknown="shallow")
@@ -106,37 +111,53 @@ def _zipmap(keys, values):
     return {to_str(key): value for key, value in zip(keys, values)}
 
 
-@function("flatten", unknown="shallow")
+@function("flatten", unknown="own")
 def _flatten(values):
+    items, given = elements(values)
+    unordered = given is not None
     result: list = []
-    for item in _list(values):
-        if isinstance(item, Unknown):
+    for item in items:
+        if is_id(item):
+            result.append(item)  # an id is a string, not a list to flatten
+            continue
+        if isinstance(item, Unknown) and not isinstance(item, Members):
             return derived(item)  # it may itself be a list
-        if isinstance(item, list):
+        if isinstance(item, (list, Members)):
             flat = _flatten(item)
-            if isinstance(flat, Unknown):
+            if isinstance(flat, Members):
+                unordered = True
+                result.extend(flat.items)
+            elif isinstance(flat, Unknown):
                 return flat
-            result.extend(flat)
+            else:
+                result.extend(flat)
         else:
             result.append(item)
-    return result
+    return members(result) if unordered else result
 
 
-@function("distinct")
+@function("distinct", unknown="own")
 def _distinct(values):
-    return _unique(_list(values))
+    items, unordered = elements(values)
+    if unordered is None and find_unknown(items) is None:
+        return _unique(items)
+    return members(_unique(items))  # which unknowns are equal is unknown: the number of elements too
 
 
-@function("compact", unknown="shallow")
+@function("compact", unknown="own")
 def _compact(values):
+    items, unordered = elements(values)
     result = []
-    for item in _list(values):
+    for item in items:
         if isinstance(item, Unknown):
-            return derived(item)
-        if item is None or item == "":
+            result.append(item)
+        elif item is None or item == "":
             continue
-        result.append(to_str(item))
-    return result
+        else:
+            result.append(to_str(item))
+    if unordered is None and all(is_id(item) for item in result if isinstance(item, Unknown)):
+        return result  # an id is never null nor empty: it stays where it is
+    return members(result)  # another unknown may be empty and drop out
 
 
 def _search(values: list, needle: Any) -> tuple:
@@ -203,14 +224,18 @@ def _slice(values, start, end):
     return values[start:end]
 
 
-@function("reverse", unknown="shallow")
+@function("reverse", unknown="own")
 def _reverse(values):
-    return list(reversed(_list(values)))
+    items, unordered = elements(values)
+    return unordered if unordered is not None else list(reversed(items))
 
 
-@function("sort")
+@function("sort", unknown="own")
 def _sort(values):
-    return sorted(to_str(item) for item in _list(values))
+    items, _ = elements(values)
+    if find_unknown(items) is not None:
+        return members(items)  # where an unknown sorts is unknown, not whether it is there
+    return sorted(to_str(item) for item in items)
 
 
 @function("one", unknown="shallow")
@@ -237,6 +262,8 @@ def _chunklist(values, size):
 @function("coalesce", unknown="own")
 def _coalesce(*values):
     for value in values:
+        if is_id(value) or isinstance(value, Joined) and any(is_id(part) for part in value.parts):
+            return value  # an id is never null nor empty, nor a string holding one
         if isinstance(value, Unknown):
             return derived(value)
         if value is None or value == "":
@@ -248,6 +275,8 @@ def _coalesce(*values):
 @function("coalescelist", unknown="own")
 def _coalescelist(*lists):
     for value in lists:
+        if isinstance(value, Members) and any(is_id(item) for item in value.items):
+            return value  # it holds an id: it is not empty
         if isinstance(value, Unknown):
             return derived(value)
         if _list(value):
@@ -291,9 +320,12 @@ def _setproduct(*lists):
     return result
 
 
-@function("setunion")
+@function("setunion", unknown="own")
 def _setunion(*lists):
-    return set_order([item for value in lists for item in _list(value)])
+    items = [item for value in lists for item in elements(value)[0]]
+    if find_unknown(items) is not None:
+        return members(_unique(items))
+    return set_order(items)
 
 
 @function("setintersection")

@@ -7,12 +7,13 @@ from typing import Any
 from vpclint.load.hcl.evaluate import (
     SPECIAL_FORMS,
     EvalError,
+    Lazy,
     Scope,
     derived,
     evaluate,
     find_unknown,
 )
-from vpclint.values import Ref
+from vpclint.values import Joined, Members, Ref, Unknown, is_id
 
 
 def _try(arg_nodes: list, scope: Scope) -> Any:
@@ -25,8 +26,8 @@ def _try(arg_nodes: list, scope: Scope) -> Any:
         except EvalError as exc:
             errors.append(str(exc))
             continue
-        if _plain_reference(value):
-            return value  # a resource attribute itself: it will not fail once known
+        if _settled(value):
+            return value  # resource attributes themselves, or built from them: it will not fail once known
         found = find_unknown(value)
         if found is not None:
             # it might still fail once known, so the choice cannot be made yet
@@ -40,6 +41,20 @@ def _plain_reference(value: Any) -> bool:
     return isinstance(value, Ref) and value.attr.isidentifier()
 
 
+def _settled(value: Any) -> bool:
+    """Whether every unknown in ``value`` is a plain reference (``[a.id, b.id]``, ``join(",", ...)`` of them),
+    so that nothing in it can fail once known."""
+    if isinstance(value, Joined):  # a string of ids: an object or a list in a template would fail
+        return all(is_id(part) for part in value.parts if isinstance(part, Unknown))
+    if isinstance(value, Members):
+        return all(_settled(item) for item in value.items)
+    if isinstance(value, Unknown):
+        return _plain_reference(value)
+    if isinstance(value, (list, dict)) and not isinstance(value, Lazy):
+        return all(_settled(item) for item in (value.values() if isinstance(value, dict) else value))
+    return find_unknown(value) is None
+
+
 def _can(arg_nodes: list, scope: Scope) -> Any:
     if len(arg_nodes) != 1:
         raise EvalError("can() takes exactly one argument")
@@ -47,7 +62,7 @@ def _can(arg_nodes: list, scope: Scope) -> Any:
         value = evaluate(arg_nodes[0], scope)
     except EvalError:
         return False
-    found = None if _plain_reference(value) else find_unknown(value)
+    found = None if _settled(value) else find_unknown(value)
     return derived(found) if found is not None else True
 
 

@@ -20,9 +20,9 @@ from vpclint.load.hcl.evaluate import (
     to_number,
     to_str,
 )
-from vpclint.load.hcl.functions.base import _list, function
+from vpclint.load.hcl.functions.base import _list, elements, function
 from vpclint.load.hcl.functions.encoding import _json
-from vpclint.values import Unknown
+from vpclint.values import Unknown, is_id, joined, split_unknown
 
 
 @function("upper")
@@ -45,13 +45,21 @@ def _strrev(text):
     return to_str(text)[::-1]
 
 
-@function("chomp")
+@function("chomp", unknown="own")
 def _chomp(text):
+    if is_id(text):
+        return text  # an id holds no line break
+    if find_unknown(text) is not None:
+        return derived(find_unknown(text))
     return re.sub(r"(\r\n|\n|\r)+\Z", "", to_str(text))
 
 
-@function("trimspace")
+@function("trimspace", unknown="own")
 def _trimspace(text):
+    if is_id(text):
+        return text  # an id holds no space
+    if find_unknown(text) is not None:
+        return derived(find_unknown(text))
     return to_str(text).strip()
 
 
@@ -93,32 +101,47 @@ def _indent(spaces, text):
     return text.replace("\n", "\n" + pad)
 
 
-@function("split")
+@function("split", unknown="own")
 def _split(separator, text):
-    separator, text = to_str(separator), to_str(text)
+    if isinstance(separator, Unknown):
+        return derived(separator)
+    separator = to_str(separator)
+    if isinstance(text, Unknown):
+        # `split(",", join(",", [a.id, b.id]))` is those references again
+        elements = split_unknown(text, separator)
+        return derived(text) if elements is None else elements
+    text = to_str(text)
     if separator == "":
         return list(text)
     return text.split(separator)
 
 
-@function("join", unknown="shallow")
+@function("join", unknown="own")
 def _join(separator, *lists):
     if not lists:
         raise EvalError("needs at least one list")
-    elements = [item for value in lists for item in _list(value)]
-    if len(elements) == 1 and isinstance(elements[0], Unknown):
+    if isinstance(separator, Unknown):
+        return derived(separator)
+    given = [elements(value) for value in lists]
+    values = [item for items, _ in given for item in items]
+    unordered = any(members is not None for _, members in given)
+    if len(values) == 1 and isinstance(values[0], Unknown) and (is_id(values[0]) or not unordered):
         # one element joins to itself: `join("", aws_vpc.main.*.id)` (a count of 0 or 1) is still that reference
-        return elements[0]
-    found = find_unknown([separator, elements])
-    if found is not None:
-        return derived(found)
+        return values[0]
+    if unordered and not all(is_id(item) or not isinstance(item, Unknown) for item in values):
+        return derived(find_unknown(values))  # an unknown member may be empty: even its separators are unknown
     items = []
-    for item in elements:
+    for item in values:
         if item is None:
             raise EvalError("cannot join a null element")
-        items.append(to_str(item))
+        items.append(item if isinstance(item, Unknown) else to_str(item))
     separator = to_str(separator)
-    check_size(chars=sum(map(len, items)) + len(separator) * max(len(items) - 1, 0))
+    check_size(chars=sum(len(item) for item in items if isinstance(item, str))
+               + len(separator) * max(len(items) - 1, 0))
+    if any(isinstance(item, Unknown) for item in items):
+        # a string that still says which references it was joined from (values.Joined)
+        return joined([piece for index, item in enumerate(items) for piece in ((separator, item) if index else (item,))],
+                      unordered=unordered)
     return separator.join(items)
 
 
@@ -236,12 +259,18 @@ def tf_format(spec: str, args: list) -> str:
             explicit = True
         if next_arg >= len(args):
             raise EvalError(f"not enough arguments for the verb %{verb}")
-        out.append(_format_verb(verb, flags, width, precision, args[next_arg]))
+        value = args[next_arg]
+        if isinstance(value, Unknown) and verb in "sv" and not (flags or width or precision):
+            out.append(value)  # the unknown string itself: the result is a Joined (values.py)
+        elif find_unknown(value) is not None:
+            return derived(find_unknown(value))
+        else:
+            out.append(_format_verb(verb, flags, width, precision, value))
         next_arg += 1
         position = match.end()
     if not explicit and next_arg < len(args):
         raise EvalError(f"too many arguments; only {next_arg} used by the format string")
-    return "".join(out)
+    return joined(out)
 
 
 def _format_verb(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
@@ -279,13 +308,18 @@ def _format_verb(verb: str, flags: str, width: str | None, precision: str | None
     return text
 
 
-@function("format")
+@function("format", unknown="own")
 def _format(spec, *args):
+    if isinstance(spec, Unknown):
+        return derived(spec)
     return tf_format(to_str(spec), list(args))
 
 
-@function("formatlist")
+@function("formatlist", unknown="own")
 def _formatlist(spec, *args):
+    for arg in [spec, *args]:
+        if isinstance(arg, Unknown):
+            return derived(arg)
     spec = to_str(spec)
     lengths = {len(arg) for arg in args if isinstance(arg, list)}
     if len(lengths) > 1:
