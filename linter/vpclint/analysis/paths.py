@@ -21,6 +21,7 @@ from vpclint.analysis.hops import Hop
 from vpclint.model import (
     Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Service, Subnet,
 )
+from vpclint.model.build import sources_towards
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix, snippet
 from vpclint.resources import UnknownNote
@@ -152,7 +153,7 @@ def _trace(expectation: Expectation) -> list[Hop]:
         return [_networks_unknown(source, target)]
     same = dest_net is source_net
     if isinstance(source, Cluster):
-        sources = source.sources_local if same else source.sources_peered
+        sources = sources_towards(source, dest_net, _dest_ranges(target))
         if sources is None:
             return [Hop("pod addresses", "unknown", f"the addresses pods of {source.address} carry are not known",
                         source)]
