@@ -21,7 +21,7 @@ from vpclint.analysis.hops import Hop
 from vpclint.model import (
     Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Service, Subnet,
 )
-from vpclint.model.build import sources_towards
+from vpclint.model.build import sending_subnets, sources_towards
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix, snippet
 from vpclint.resources import UnknownNote
@@ -43,7 +43,7 @@ def _dest_ranges(target: Element) -> IPSet | None:
 def _source_subnets(source: Element) -> list[Subnet]:
     """The subnets whose route tables send the source's traffic out."""
     if isinstance(source, Cluster):
-        return source.node_subnets
+        return sending_subnets(source)
     if isinstance(source, Subnet):
         return [source]
     subnet = getattr(source, "subnet", None)

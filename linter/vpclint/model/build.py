@@ -233,6 +233,19 @@ def sources_towards(cluster: Cluster, network: Any, dest: IPSet | None = None) -
     return None
 
 
+def sending_subnets(cluster: Cluster) -> list[Any]:
+    """The subnets whose route tables carry pod traffic out of the cluster's
+    VPC: the pod subnets' (the pods' own interfaces) where every peer sees
+    the pods' addresses, else the nodes' (the node's interface, which
+    translates them; with SNAT exclusions too, as a pod-subnet table that
+    only some destinations use must not fail the others)."""
+    pods = [s.cidr for s in cluster.pod_subnets if s.cidr is not None]
+    peered = cluster.sources_peered or []
+    if pods and not cluster.snat_excluded and [id(c) for c in peered] == [id(c) for c in pods]:
+        return list(cluster.pod_subnets)
+    return list(cluster.node_subnets)
+
+
 def pod_sources(cluster: Cluster, addressing: Any) -> list[Cidr] | None:
     """The addresses pod traffic carries under ``addressing``; None when unknown.
 
