@@ -222,3 +222,30 @@ def _model(extra: list[Resource], manifests: list = (), external_snat: bool = Fa
     ]
     model, _ = build_model(resources, None, (), (), manifests)
     return model
+
+
+_POD_TABLE = [(
+    "  for_each       = { nodes_a = aws_subnet.nodes_a.id, nodes_b = aws_subnet.nodes_b.id, pods_a = aws_subnet.pods_a.id, "
+    "pods_b = aws_subnet.pods_b.id }",
+    "  for_each       = { nodes_a = aws_subnet.nodes_a.id, nodes_b = aws_subnet.nodes_b.id }"), (
+    'resource "aws_eks_cluster" "app" {',
+    'resource "aws_route_table" "pods" {\n  vpc_id = aws_vpc.app.id\n}\n\n'
+    'resource "aws_route_table_association" "pods" {\n'
+    '  for_each       = { a = aws_subnet.pods_a.id, b = aws_subnet.pods_b.id }\n'
+    '  subnet_id      = each.value\n  route_table_id = aws_route_table.pods.id\n}\n\n'
+    'resource "aws_eks_cluster" "app" {')]
+
+
+def test_pods_keeping_their_addresses_leave_through_the_pod_subnets_table(tmp_path: Path) -> None:
+    """External SNAT: pod traffic leaves through the ENIConfig subnets' interfaces, so their table must route
+    to the peer; the path fails there first."""
+    directory = _variant(tmp_path, CUSTOM / "fixed", _POD_TABLE)
+    main = directory / "main.tf"
+    assert found(_lint(directory)) == {("expected_path_blocked", "aws_route_table.pods", str(main.resolve()),
+                                        _line(main, 'resource "aws_route_table" "pods"'))}
+
+
+def test_snat_to_the_node_leaves_through_the_node_subnets_table(tmp_path: Path) -> None:
+    """Default SNAT: the node's interface carries the traffic; the pod subnets' table is not on the path."""
+    directory = _variant(tmp_path, CUSTOM / "fixed", [*_POD_TABLE, _EXTERNAL])
+    assert found(_lint(directory)) == set()
