@@ -225,8 +225,8 @@ def _model(extra: list[Resource], manifests: list = (), external_snat: bool = Fa
 
 
 _POD_TABLE = [(
-    "  for_each       = { nodes_a = aws_subnet.nodes_a.id, nodes_b = aws_subnet.nodes_b.id, pods_a = aws_subnet.pods_a.id, "
-    "pods_b = aws_subnet.pods_b.id }",
+    "  for_each       = { nodes_a = aws_subnet.nodes_a.id, nodes_b = aws_subnet.nodes_b.id, "
+    "pods_a = aws_subnet.pods_a.id, pods_b = aws_subnet.pods_b.id }",
     "  for_each       = { nodes_a = aws_subnet.nodes_a.id, nodes_b = aws_subnet.nodes_b.id }"), (
     'resource "aws_eks_cluster" "app" {',
     'resource "aws_route_table" "pods" {\n  vpc_id = aws_vpc.app.id\n}\n\n'

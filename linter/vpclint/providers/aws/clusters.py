@@ -71,7 +71,7 @@ class _Cni:
 
 @dataclass
 class _EniConfig:
-    """One ENIConfig: its subnet (a Subnet, None outside the model, or Unknown)."""
+    """One ENIConfig: its subnet (a Subnet, or an Unknown saying why it is not known)."""
 
     address: str
     subnet: Any
@@ -79,6 +79,8 @@ class _EniConfig:
 
 @dataclass
 class _Nodes:
+    """Where a cluster's node groups put its nodes; ``all_known``: every group's subnets resolve."""
+
     subnets: list[Subnet] = field(default_factory=list)
     groups: int = 0
     all_known: bool = True
