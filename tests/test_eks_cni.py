@@ -249,3 +249,22 @@ def test_snat_to_the_node_leaves_through_the_node_subnets_table(tmp_path: Path) 
     """Default SNAT: the node's interface carries the traffic; the pod subnets' table is not on the path."""
     directory = _variant(tmp_path, CUSTOM / "fixed", [*_POD_TABLE, _EXTERNAL])
     assert found(_lint(directory)) == set()
+
+
+def test_eniconfig_between_two_custom_networking_clusters_of_a_vpc_is_unknown() -> None:
+    """An ENIConfig names no cluster: with two clusters running custom networking in one VPC, neither's pods are
+    known; a cluster of the VPC with the CNI's defaults is not affected."""
+    import json
+    env = json.dumps({"env": {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true"}})
+    model = _model([
+        _manifest_resource("kubernetes_manifest", {"manifest": {
+            "apiVersion": "crd.k8s.amazonaws.com/v1alpha1", "kind": "ENIConfig", "spec": {"subnet": "subnet-pods"}}}),
+        _resource("aws_eks_cluster", "other", {"name": "other", "vpc_config": [{"subnet_ids": ["subnet-nodes"]}]}),
+        _resource("aws_eks_addon", "other_cni", {"cluster_name": "other", "addon_name": "vpc-cni",
+                                                 "configuration_values": env}),
+        _resource("aws_eks_cluster", "plain", {"name": "plain", "vpc_config": [{"subnet_ids": ["subnet-nodes"]}]}),
+    ])
+    by_name = {c.address: c for c in model.clusters}
+    for name in ("aws_eks_cluster.app", "aws_eks_cluster.other"):
+        assert by_name[name].sources_local is None and "another cluster" in by_name[name].pod_addressing.reason
+    assert [str(c) for c in by_name["aws_eks_cluster.plain"].sources_local] == ["10.0.1.0/24"]

@@ -169,7 +169,8 @@ def _pod_subnets(b: Builder, cluster: Cluster, eni_configs: list[_EniConfig],
     found: list[Subnet] = []
     for config in eni_configs:
         subnet = config.subnet
-        if isinstance(subnet, Subnet) and subnet.network is cluster.network and subnet not in found:
+        if isinstance(subnet, Subnet) and cluster.network is not None and subnet.network is cluster.network \
+                and subnet not in found:
             found.append(subnet)
     vague = [e.address for e in eni_configs if not isinstance(e.subnet, Subnet)]
     if b.uncounted.intersection(_MANIFEST_TYPES) or any(isinstance(_manifest_of(r), Unknown)
