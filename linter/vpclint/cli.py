@@ -253,9 +253,11 @@ recursive: false
 #   huaweicloud_cce_cluster.main:
 #     policies: [k8s/]
 
-# EKS: the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true, so pods keep
-# their own address towards peered VPCs.
-# eks_external_snat: false
+# EKS: whether the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true (pods
+# keep their own address towards peered VPCs). Unset: as the vpc-cni
+# aws_eks_addon's configuration_values write it (false without one); set it
+# when the CNI is configured outside this configuration.
+# eks_external_snat: true
 
 # ACK Flannel: nodes masquerade pod traffic leaving the pod CIDR (the
 # default); false when pods keep their pod_cidr address towards peers.

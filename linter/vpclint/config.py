@@ -25,7 +25,7 @@ class Config:
     recursive: bool = False
     exclude: list[str] = field(default_factory=list)  # patterns, made relative to the current directory
     with_paths: list[str] = field(default_factory=list)  # ``with:`` inputs joining the network, made relative
-    eks_external_snat: bool = False
+    eks_external_snat: bool | None = None  # None: as the aws_eks_addon's configuration_values say
     ack_flannel_ip_masq: bool = True
     expect: list[dict[str, Any]] = field(default_factory=list)
     expect_lines: list[int | None] = field(default_factory=list)  # each entry's line in the file
@@ -119,7 +119,7 @@ def load_config(path: str | None) -> Config:
         exclude=[os.path.normpath(os.path.join(base, p)) for p in data.get("exclude", [])],
         with_paths=[os.path.normpath(os.path.join(base, p)) for i, p in enumerate(data.get("with", []))
                     if inside(p, ["with", i])],
-        eks_external_snat=data.get("eks_external_snat", False),
+        eks_external_snat=data.get("eks_external_snat"),
         ack_flannel_ip_masq=data.get("ack_flannel_ip_masq", True),
         expect=data.get("expect", []),
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],

@@ -300,7 +300,7 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
         if extra not in settings.joined:
             settings.joined[extra] = load_path(extra, settings.load)
     merge(loaded, [(settings.joined[extra], display_path(extra)) for extra in joining])
-    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs)
+    model, unknowns = build_model(loaded.resources, settings.config, loaded.unknowns, loaded.outputs, loaded.manifests)
     unknowns = [*unknowns, *build_policies(model, loaded)]  # Kubernetes / Calico network policies
     unknowns.extend(build_services(model, loaded, settings.config))
     for extra in settings.config.policy_paths([c.address for c in model.clusters]):

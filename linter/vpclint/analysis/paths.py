@@ -21,6 +21,7 @@ from vpclint.analysis.hops import Hop
 from vpclint.model import (
     Cluster, Element, Endpoint, Expectation, HubRouteTable, PortRange, Range, SecurityGroup, Service, Subnet,
 )
+from vpclint.model.build import sending_subnets, sources_towards
 from vpclint.policies.reach import PodsHint, egress_verdict
 from vpclint.providers import route_fix, snippet
 from vpclint.resources import UnknownNote
@@ -42,7 +43,7 @@ def _dest_ranges(target: Element) -> IPSet | None:
 def _source_subnets(source: Element) -> list[Subnet]:
     """The subnets whose route tables send the source's traffic out."""
     if isinstance(source, Cluster):
-        return source.node_subnets
+        return sending_subnets(source)
     if isinstance(source, Subnet):
         return [source]
     subnet = getattr(source, "subnet", None)
@@ -152,7 +153,7 @@ def _trace(expectation: Expectation) -> list[Hop]:
         return [_networks_unknown(source, target)]
     same = dest_net is source_net
     if isinstance(source, Cluster):
-        sources = source.sources_local if same else source.sources_peered
+        sources = sources_towards(source, dest_net, _dest_ranges(target))
         if sources is None:
             return [Hop("pod addresses", "unknown", f"the addresses pods of {source.address} carry are not known",
                         source)]

@@ -3,8 +3,9 @@
 A manifest file may hold several documents (``---``) and ``List`` kinds
 (``kind: List``, ``NetworkPolicyList``, ...). Documents of kind
 NetworkPolicy (``networking.k8s.io/v1``), Calico NetworkPolicy /
-GlobalNetworkPolicy (``projectcalico.org/v3``) and Service (``v1``) become
-``ManifestDocument`` records; every other document is ignored.
+GlobalNetworkPolicy (``projectcalico.org/v3``), Service (``v1``) and the AWS
+VPC CNI's ENIConfig (``crd.k8s.amazonaws.com``, read by the AWS adapter)
+become ``ManifestDocument`` records; every other document is ignored.
 
 YAML is read with PyYAML's safe loader only: ``yaml.compose_all`` keeps the
 node tree (for the line of every key) and the safe constructor builds plain
@@ -38,6 +39,12 @@ KNOWN_GROUPS = ("networking.k8s.io", "extensions", "projectcalico.org", "crd.pro
 # text that suggests a file was meant to hold a network policy or a Service
 _POLICY_HINT = re.compile(r"""^\s*(?:-\s*)?["']?kind["']?\s*:\s*["']?(?:(?:Global)?NetworkPolicy|Service)(?:List)?["']?"""
                           r"""\s*(?:#.*)?$""", re.MULTILINE)
+
+# the custom resource of the AWS VPC CNI naming the subnet of pods' ENIs under custom networking; a file
+# holding only such documents is read beside Terraform, never an input of its own
+ENICONFIG_GROUP = "crd.k8s.amazonaws.com"
+_ENICONFIG_HINT = re.compile(r"""^\s*(?:-\s*)?["']?kind["']?\s*:\s*["']?ENIConfig(?:List)?["']?\s*(?:#.*)?$""",
+                             re.MULTILINE)
 
 
 @dataclass
@@ -88,6 +95,14 @@ def is_policy_document(data: Any) -> bool:
     if not isinstance(api, str):
         return "spec" in data  # a policy without apiVersion: reported as invalid
     return api.split("/")[0] in KNOWN_GROUPS
+
+
+def is_eniconfig_document(data: Any) -> bool:
+    """Whether a parsed document is an ENIConfig of the AWS VPC CNI."""
+    if not isinstance(data, dict) or data.get("kind") != "ENIConfig":
+        return False
+    api = data.get("apiVersion")
+    return isinstance(api, str) and api.split("/")[0] == ENICONFIG_GROUP
 
 
 def is_service_document(data: Any) -> bool:
@@ -152,7 +167,7 @@ def load_manifest_file(path: str, explicit: bool = True) -> LoadResult:
             line = raw[: exc.start].count(b"\n") + 1
             result.errors.append(LoadError(path, line, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"))
         return result
-    if not explicit and (not looks_like_policy(text) or "{{" in text):
+    if not explicit and (not (looks_like_policy(text) or _ENICONFIG_HINT.search(text)) or "{{" in text):
         return result
     result.files.append(path)
     if "{{" in text and looks_like_template(text):
@@ -202,7 +217,7 @@ def parse_documents(path: str, text: str) -> tuple[list[ManifestDocument], LoadE
             check_expansion(node)
             data = _construct(node)
             for item_node, item in _items(node, data):
-                if is_policy_document(item) or is_service_document(item):
+                if is_policy_document(item) or is_service_document(item) or is_eniconfig_document(item):
                     found.append(_document(path, item_node, item, index))
             index += 1
     except yaml.YAMLError as exc:

@@ -351,6 +351,10 @@ class Cluster(Element):
     # peer in a peered VPC (the same unless the provider NATs there)
     pod_addressing: Any = ""
     peer_addressing: Any = None
+    # ranges outside the VPC towards which pods keep the addresses they show
+    # their own VPC, whatever ``peer_addressing`` says (the AWS VPC CNI's
+    # AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS); one unknown makes peers' view unknown
+    snat_excluded: list[Cidr] = field(default_factory=list)
     node_subnets: list[Subnet] = field(default_factory=list)
     # the subnets given to the cluster itself (EKS vpc_config.subnet_ids),
     # which some providers require to span availability zones

@@ -13,6 +13,8 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
+from netaddr import IPSet
+
 from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
 from vpclint.model.join import join
 from vpclint.resources import Output, Resource, UnknownNote
@@ -32,6 +34,8 @@ class Builder:
         self.partial: set[tuple[str, str]] = set()
         self._defaults: dict[int, RouteTable] = {}  # id(network) -> its main/default table
         self.unknowns: list[UnknownNote] = []
+        # Kubernetes documents of YAML manifests adapters may read (AWS: ENIConfig)
+        self.manifests: list[Any] = []
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[str, Element] = {}
         self._by_base: dict[str, list[Element]] = defaultdict(list)  # address without instance key
@@ -166,19 +170,21 @@ class Builder:
 
 
 def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iterable[UnknownNote] = (),
-                outputs: Iterable[Output] = ()) -> tuple[Model, list[UnknownNote]]:
+                outputs: Iterable[Output] = (), manifests: Iterable[Any] = ()) -> tuple[Model, list[UnknownNote]]:
     """Run every provider adapter over ``resources`` and link the result.
 
     ``notes`` are the loader's unknowns: resources whose count is unknown
     make the model's view of their kind partial. Data sources that read a
     resource of the inputs are that resource (``vpclint.model.join``);
-    ``outputs`` are the states' outputs ``terraform_remote_state`` reads.
+    ``outputs`` are the states' outputs ``terraform_remote_state`` reads;
+    ``manifests`` the documents of YAML manifests among the inputs.
     """
     from vpclint.providers import ADAPTERS
 
     joined = join(list(resources), outputs)
     builder = Builder(joined.resources, settings, notes)
     builder.unknowns.extend(joined.unknowns)
+    builder.manifests = list(manifests)
     for adapter in ADAPTERS:
         adapter(builder)
     for data_address, managed in joined.twins.items():
@@ -193,6 +199,47 @@ def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iter
         cluster.sources_peered = pod_sources(cluster, cluster.peer_addressing
                                              if cluster.peer_addressing is not None else cluster.pod_addressing)
     return builder.model, builder.unknowns
+
+
+def sources_towards(cluster: Cluster, network: Any, dest: IPSet | None = None) -> list[Cidr] | None:
+    """The addresses pod traffic of ``cluster`` carries towards ``network``
+    (towards ``dest`` in it, when known); None when unknown.
+
+    Its own VPC sees ``sources_local``, any other network ``sources_peered``,
+    except where the destination lies wholly in ``snat_excluded``: there pods
+    keep the addresses their own VPC sees. A destination only partly
+    excluded, or an exclusion not known, leaves the addresses unknown.
+    """
+    if network is cluster.network:
+        return cluster.sources_local
+    if not cluster.snat_excluded:
+        return cluster.sources_peered
+    if any(c.net is None for c in cluster.snat_excluded):
+        return None
+    if dest is None:
+        cidrs = getattr(network, "cidrs", None) or []
+        if not cidrs or any(c.net is None for c in cidrs):
+            return None
+        dest = IPSet(c.range for c in cidrs)
+    kept = IPSet(c.range for c in cluster.snat_excluded)
+    if dest and dest.issubset(kept):
+        return cluster.sources_local
+    if dest and not dest & kept:
+        return cluster.sources_peered
+    return None
+
+
+def sending_subnets(cluster: Cluster) -> list[Any]:
+    """The subnets whose route tables carry pod traffic out of the cluster's
+    VPC: the pod subnets' (the pods' own interfaces) where every peer sees
+    the pods' addresses, else the nodes' (the node's interface, which
+    translates them; with SNAT exclusions too, as a pod-subnet table that
+    only some destinations use must not fail the others)."""
+    pods = [s.cidr for s in cluster.pod_subnets if s.cidr is not None]
+    peered = cluster.sources_peered or []
+    if pods and not cluster.snat_excluded and [id(c) for c in peered] == [id(c) for c in pods]:
+        return list(cluster.pod_subnets)
+    return list(cluster.node_subnets)
 
 
 def pod_sources(cluster: Cluster, addressing: Any) -> list[Cidr] | None:

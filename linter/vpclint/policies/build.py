@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from vpclint.load.manifests import KNOWN_GROUPS, ManifestDocument, is_service_document
+from vpclint.load.manifests import KNOWN_GROUPS, ManifestDocument, is_eniconfig_document, is_service_document
 from vpclint.model import Model
 from vpclint.policies.model import Namespace, Policy, PolicyIssue
 from vpclint.policies.parse import parse_policy
@@ -73,7 +73,7 @@ def _from_resource(resource: Resource) -> Policy | None:
 def policies_from(manifests: Iterable[ManifestDocument], resources: Iterable[Resource]) -> list[Policy]:
     policies: list[Policy] = []
     for document in manifests:
-        if not is_service_document(document.data):  # Services are vpclint.services'
+        if not (is_service_document(document.data) or is_eniconfig_document(document.data)):  # Services, ENIConfigs
             policies.append(_from_manifest(document))
     for resource in resources:
         if resource.mode == "managed" and resource.type in (*NETWORK_POLICY_TYPES, *MANIFEST_TYPES):

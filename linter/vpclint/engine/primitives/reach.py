@@ -16,6 +16,7 @@ from vpclint.analysis.paths import trace
 from vpclint.engine.paths import resolve
 from vpclint.engine.primitives import Violation, primitive
 from vpclint.model import Cidr, Cluster, Network, Peering
+from vpclint.model.build import sources_towards
 from vpclint.providers import route_fix, snippet
 
 
@@ -102,7 +103,7 @@ def _sources_for(cluster: Cluster, network: Network | None, peers: set[Network])
     if network is cluster.network:
         return cluster.sources_local
     if network in peers:
-        return cluster.sources_peered
+        return sources_towards(cluster, network)
     return None
 
 

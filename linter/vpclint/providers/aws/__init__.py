@@ -1,21 +1,16 @@
 """AWS (aws provider) → the network model.
 
-Where EKS pod traffic comes from (amazon-vpc-cni-k8s README and
-docs/cni-proposal.md):
-
-| setting | pod addresses | a peer in the same VPC sees | a peered-VPC peer sees |
-| --- | --- | --- | --- |
-| VPC CNI defaults | secondary IPs of the node subnets | the pod address (node subnets) | the node's primary address: traffic leaving the VPC CIDR is SNATed |
-| ``AWS_VPC_K8S_CNI_EXTERNALSNAT=true`` (config ``eks_external_snat: true``) | node subnets | the pod address | the pod address (node subnets) |
+The package's parts: ``clusters`` (EKS, and where its pods' traffic comes
+from under the VPC CNI's settings), ``services`` (which controller exposes a
+LoadBalancer Service), ``base`` (the provider's name and range limits).
 
 Other facts kept here: a subnet without an explicit route table association
 uses the VPC's main route table; ``aws_default_route_table`` manages that
 main table; inline ``route``/``ingress``/``egress`` blocks and standalone
 resources both add to their parent; protocol ``-1`` means every protocol and
-port; an EKS cluster needs subnets in at least two availability zones.
-Services pods reach (endpoints, and targets of ``expect:``): RDS instances
-and clusters, ElastiCache, MSK (clients connect on 9094 with TLS, MSK's
-default, 9092 in plaintext, 9098 with IAM) and EC2 instances.
+port. Services pods reach (endpoints, and targets of ``expect:``): RDS
+instances and clusters, ElastiCache, MSK (clients connect on 9094 with TLS,
+MSK's default, 9092 in plaintext, 9098 with IAM) and EC2 instances.
 """
 
 from __future__ import annotations
@@ -23,27 +18,22 @@ from __future__ import annotations
 from typing import Any
 
 from vpclint.model import (
-    Attachment, CidrLimits, Cluster, Element, Endpoint, Hub, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
+    Attachment, Element, Endpoint, Hub, Network, NetworkAcl, Peering, Route, RouteTable, SecurityGroup,
     SecurityRule, Subnet,
 )
 from vpclint.model.build import Builder
 from vpclint.model.join import Selector
+from vpclint.providers.aws.base import PROVIDER, RANGE, SUBNET_CIDR, VPC_CIDR
+from vpclint.providers.aws.clusters import clusters as _clusters
+from vpclint.providers.aws.services import service_exposure
 from vpclint.providers.common import (
-    blocks, first, flag, from_to, given, partly_unknown, protocol, sole_network,
+    blocks, first, flag, from_to, given, partly_unknown, protocol,
 )
 from vpclint.providers.hubs import HubMapper
 from vpclint.resources import Resource
 from vpclint.values import Unknown, id_elements
 
-PROVIDER = "aws"
-
-# docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
-VPC_CIDR = CidrLimits("AWS VPC CIDR", min_prefix=16, max_prefix=28)
-SUBNET_CIDR = CidrLimits("AWS subnet CIDR", min_prefix=16, max_prefix=28)
-# aws eks_cluster: service_ipv4_cidr
-EKS_SERVICE_CIDR = CidrLimits("EKS service_ipv4_cidr", min_prefix=12, max_prefix=24,
-                              within=("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-RANGE = CidrLimits("AWS CIDR")
+__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
 
 _ROUTE_TARGETS = (
     ("vpc_peering_connection_id", "peering"), ("gateway_id", "gateway"), ("nat_gateway_id", "nat"),
@@ -500,37 +490,6 @@ def _network_acls(b: Builder) -> None:
             b.incomplete(PROVIDER, "acl_rules")
 
 
-def _clusters(b: Builder) -> None:
-    for res in b.of_type("aws_eks_cluster"):
-        v = res.values
-        config = first(v.get("vpc_config"))
-        external_snat = bool(getattr(b.settings, "eks_external_snat", False))
-        cluster = Cluster(res.address, res, provider=PROVIDER, network_model="vpc-cni", pod_addressing="subnet",
-                          peer_addressing="subnet" if external_snat else "node", required_zones=2)
-        subnets = config.get("subnet_ids") if isinstance(config, dict) else config
-        cluster.cluster_subnets = [s for s in b.resolve_all(subnets, res, "vpc_config.subnet_ids")
-                                   if isinstance(s, Subnet)]
-        cluster.node_subnets = list(cluster.cluster_subnets)
-        if not isinstance(subnets, list) or len(cluster.cluster_subnets) < len(subnets):
-            cluster.required_zones = None  # some subnets are outside this configuration
-        cluster.network = sole_network(cluster.node_subnets)
-        if isinstance(config, dict):
-            cluster.node_security_groups = [g for g in b.resolve_all(config.get("security_group_ids"), res,
-                                                                     "vpc_config.security_group_ids")
-                                            if isinstance(g, SecurityGroup)]
-        knc = first(v.get("kubernetes_network_config"))
-        if isinstance(knc, dict) and given(knc.get("service_ipv4_cidr")):
-            cluster.service_cidrs = [b.cidr(cluster, "kubernetes_network_config.service_ipv4_cidr", "service",
-                                            knc.get("service_ipv4_cidr"), EKS_SERVICE_CIDR)]
-        b.model.clusters.append(b.register(cluster, v.get("name")))
-    for res in b.of_type("aws_eks_node_group"):
-        cluster = b.resolve(res.values.get("cluster_name"), res, "cluster_name")
-        if isinstance(cluster, Cluster):
-            for subnet in b.resolve_all(res.values.get("subnet_ids"), res, "subnet_ids"):
-                if isinstance(subnet, Subnet) and subnet not in cluster.node_subnets:
-                    cluster.node_subnets.append(subnet)
-
-
 def _endpoints(b: Builder) -> None:
     specs = (
         ("aws_db_instance", "database", "vpc_security_group_ids"),
@@ -600,80 +559,3 @@ def _msk_ports(v: dict) -> list[int]:
     if client_broker == "PLAINTEXT":
         return [9092]
     return [9094] if client_broker in (None, "TLS", "TLS_PLAINTEXT") else []
-
-
-# --- Kubernetes Services: which controller exposes a LoadBalancer Service, and how ---------------------------
-# Which of the two controllers reconciles a Service decides which annotations count:
-# * the AWS Load Balancer Controller takes a Service with spec.loadBalancerClass "service.k8s.aws/nlb" (v2.4+)
-#   or the annotation aws-load-balancer-type: "external" (target type from aws-load-balancer-nlb-target-type);
-#   its aws-load-balancer-scheme defaults to "internal", and the deprecated aws-load-balancer-internal counts
-#   only when -scheme is absent (kubernetes-sigs/aws-load-balancer-controller docs/guide/service/nlb.md and
-#   docs/guide/service/annotations.md, https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/
-#   guide/service/annotations/). Since v2.6 it puts loadBalancerSourceRanges on a frontend security group of
-#   the NLB and manages the backend rules on the nodes itself (docs/deploy/security_groups.md) unless
-#   aws-load-balancer-manage-backend-security-group-rules is "false"; with aws-load-balancer-security-groups
-#   set the ranges are ignored. Client IP preservation is on for instance targets, off for ip targets
-#   (target-group attribute preserve_client_ip.enabled; "Protocols" in nlb.md).
-# * the in-tree cloud provider takes a Service without loadBalancerClass; aws-load-balancer-type "nlb" makes
-#   an NLB, anything else a Classic ELB ("external" and "nlb-ip" are left to the controller above);
-#   aws-load-balancer-internal with any non-empty value but "false" makes it internal, the default is
-#   internet-facing (kubernetes/cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go isNLB, isLBExternal;
-#   aws.go EnsureLoadBalancer). For an NLB it writes the client rules from loadBalancerSourceRanges (default
-#   0.0.0.0/0) and health-check rules from the NLB subnets into the nodes' security group
-#   (updateInstanceSecurityGroupsForNLB); for a Classic ELB the ranges go to the ELB's own security group.
-_AWS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
-LBC_CLASS = "service.k8s.aws/nlb"
-
-
-def service_exposure(service: Any, model: Any, loaded: Any) -> Any:
-    """How the AWS controllers expose a LoadBalancer Service (see the notes above)."""
-    from vpclint.model import Exposure
-    from vpclint.services import annotation
-
-    def note(key: str) -> Any:
-        return annotation(service, _AWS_ANNOTATION + key)
-
-    lb_class, lb_type = service.load_balancer_class, note("type")
-    if isinstance(lb_class, Unknown) or isinstance(lb_type, Unknown):
-        return Exposure("AWS (controller not known)", internal=Unknown("loadBalancerClass or aws-load-balancer-type "
-                                                                      "is not known before apply"),
-                        notes=["which AWS controller reconciles the Service is not known before apply"])
-    if lb_class == LBC_CLASS or (lb_class is None and lb_type == "external"):
-        scheme, internal_flag = note("scheme"), note("internal")
-        if isinstance(scheme, Unknown):
-            internal: Any = scheme
-        elif scheme is not None:
-            internal = scheme != "internet-facing"
-        elif isinstance(internal_flag, Unknown):
-            internal = internal_flag
-        elif internal_flag is not None:
-            internal = internal_flag.lower() != "false"
-        else:
-            internal = True  # the controller's default scheme
-        target = note("nlb-target-type") or "instance"
-        preserve = note("target-group-attributes")
-        keeps: Any = target == "instance"
-        if isinstance(target, Unknown) or isinstance(preserve, Unknown):
-            keeps = Unknown("the NLB target type or target-group attributes are not known before apply")
-        elif isinstance(preserve, str) and "preserve_client_ip.enabled=" in preserve.replace(" ", ""):
-            keeps = "preserve_client_ip.enabled=true" in preserve.replace(" ", "").lower()
-        managed = note("manage-backend-security-group-rules")
-        own_groups = note("security-groups")
-        return Exposure(f"AWS Load Balancer Controller (NLB, {target} targets)", internal=internal, keeps_client=keeps,
-                        ranges_enforced=own_groups if isinstance(own_groups, Unknown) else own_groups is None,
-                        ranges_where="the NLB's frontend security group",
-                        node_rules_managed=not (isinstance(managed, str) and managed.lower() == "false"),
-                        lb_sources_label="the NLB's subnets")
-    if lb_class is not None:
-        return Exposure(f"loadBalancerClass {lb_class}", internal=Unknown(f"loadBalancerClass {lb_class} is reconciled "
-                                                                         "by a controller vpclint does not model"),
-                        notes=[f"loadBalancerClass {lb_class}: its controller is not modelled"])
-    flag = note("internal")
-    internal = flag if isinstance(flag, Unknown) else (flag is not None and flag != "" and flag.lower() != "false")
-    if lb_type == "nlb":
-        return Exposure("in-tree AWS cloud provider (NLB)", internal=internal, keeps_client=True,
-                        ranges_where="the rules the cloud provider writes into the nodes' security group",
-                        node_rules_managed=True, lb_sources_label="the NLB's subnets")
-    return Exposure("in-tree AWS cloud provider (Classic ELB)", internal=internal, keeps_client=False,
-                    ranges_where="the Classic ELB's security group", node_rules_managed=True,
-                    lb_sources_label="the ELB's security group")
