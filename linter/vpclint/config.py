@@ -35,6 +35,9 @@ class Config:
     # cluster address -> its settings (``policies``: paths relative to the
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # data source address -> the attributes the user states for it (``data:``): read where Terraform
+    # reads them during plan, so a module-based stack is linted without a plan
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
     # entries refused because they lead outside the repository (inputs.py); the rest is still used
     errors: list[LoadError] = field(default_factory=list)
 
@@ -125,6 +128,7 @@ def load_config(path: str | None) -> Config:
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
         clusters=data.get("clusters", {}),
         networks=_networks(path, node, data.get("networks", {}), errors),
+        data=data.get("data", {}),
     )
 
 

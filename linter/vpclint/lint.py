@@ -18,7 +18,7 @@ from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
 from vpclint.load import (
-    CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
+    CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
 from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
@@ -67,7 +67,7 @@ class Report:
     unknowns: list[UnknownNote] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
-    # PATHs that held nothing to lint (no .tf, .tf.json, plan or policy file): a run that
+    # PATHs that held nothing to lint (no .tf, .tf.json, plan, state or policy file): a run that
     # lints nothing must not pass for a clean one
     empty: list[str] = field(default_factory=list)
     baseline: baselines.BaselineStats | None = None  # set when --baseline/--write-baseline is used
@@ -86,9 +86,10 @@ class Report:
 
 def discover(path: str, recursive: bool, exclude: Iterable[str] = ()) -> list[str]:
     """The inputs PATH stands for: itself, or under --recursive every directory
-    below it holding .tf (or .tf.json) files or Kubernetes policy manifests (skipping
-    .terraform/, hidden directories and those an ``exclude`` glob matches,
-    with everything below them)."""
+    below it holding .tf (or .tf.json) files or Kubernetes policy manifests,
+    and every Terraform plan or state JSON file below it, each an input of its
+    own (skipping .terraform/, hidden files and directories and those an
+    ``exclude`` glob matches, with everything below them)."""
     if not recursive or not os.path.isdir(path):
         return [path]
     from vpclint.load.manifests import manifest_files
@@ -100,6 +101,9 @@ def discover(path: str, recursive: bool, exclude: Iterable[str] = ()) -> list[st
                          and not _excluded(os.path.join(root, d), patterns))
         if any(name.endswith(CONFIG_SUFFIXES) for name in files) or manifest_files(root):
             found.append(root)
+        found.extend(os.path.join(root, name) for name in sorted(files)
+                     if name.lower().endswith(".json") and not name.startswith(".")
+                     and terraform_json(os.path.join(root, name)))
     return found
 
 
@@ -371,7 +375,7 @@ def lint(settings: Settings) -> Report:
                                            "(the address of a VPC or VNet)"))
     _redact(report, secrets)
     _filter(report, settings, suppressor)
-    report.findings = group_instances(report.findings)  # after the baseline, which records each instance
+    report.findings = _group_instances(report)  # after the baseline, which records each instance
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
@@ -401,6 +405,17 @@ def _redacted(value, secrets: Taint):
     if isinstance(value, list):
         return [_redacted(item, secrets) for item in value]
     return value
+
+
+def _group_instances(report: Report) -> list[Finding]:
+    """``group_instances`` within each input: two inputs (a plan and a state
+    found by --recursive) that report the same finding report it twice."""
+    by_input: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        origin = report.origin(finding)
+        by_input.setdefault(origin.input if origin is not None else "", []).append(finding)
+    kept = {id(finding) for findings in by_input.values() for finding in group_instances(findings)}
+    return [finding for finding in report.findings if id(finding) in kept]
 
 
 def _first_time(finding: Finding, seen: set[tuple]) -> bool:

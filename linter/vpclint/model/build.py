@@ -178,9 +178,12 @@ def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iter
     resource of the inputs are that resource (``vpclint.model.join``);
     ``outputs`` are the states' outputs ``terraform_remote_state`` reads.
     """
-    from vpclint.providers import ADAPTERS
+    from vpclint.providers import ADAPTERS, ATTRIBUTE_TYPES
+    from vpclint.providers.common import convert_schema_types
 
-    joined = join(list(resources), outputs)
+    resources = list(resources)
+    convert_schema_types(resources, ATTRIBUTE_TYPES)
+    joined = join(resources, outputs)
     builder = Builder(joined.resources, settings, notes)
     builder.unknowns.extend(joined.unknowns)
     for adapter in ADAPTERS:

@@ -35,7 +35,7 @@ plain name; a name is matched only when it is unambiguous.
 from __future__ import annotations
 
 from vpclint.model.build import Builder
-from vpclint.providers.google.base import DATA_SOURCES, PROVIDER, SNIPPETS, State
+from vpclint.providers.google.base import ATTRIBUTE_TYPES, DATA_SOURCES, PROVIDER, SNIPPETS, State
 from vpclint.providers.google.clusters import map_clusters, region_of, service_exposure
 from vpclint.providers.google.network import (
     exchange_routes, map_firewalls, map_networks, map_peerings, map_routes, map_subnets,
@@ -43,7 +43,7 @@ from vpclint.providers.google.network import (
 from vpclint.providers.google.services import map_endpoints
 from vpclint.providers.google.transit import map_hubs
 
-__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "region_of", "service_exposure"]
+__all__ = ["ATTRIBUTE_TYPES", "DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "region_of", "service_exposure"]
 
 
 def adapt(b: Builder) -> None:

@@ -43,6 +43,19 @@ def _ingress_fields(fields: dict) -> dict:
 
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
 # what a data source reads (data-sources/compute_network.md, compute_subnetwork.md)
+# bool and number attributes the adapter reads, converted from strings as
+# Terraform converts them against the provider schema (common.convert_schema_types)
+_EXCHANGE = {"export_custom_routes": "bool", "import_custom_routes": "bool",
+             "export_subnet_routes_with_public_ip": "bool", "import_subnet_routes_with_public_ip": "bool"}
+ATTRIBUTE_TYPES = {
+    "google_compute_network": {"auto_create_subnetworks": "bool"},
+    "google_compute_network_peering": _EXCHANGE,
+    "google_compute_network_peering_routes_config": _EXCHANGE,
+    "google_compute_firewall": {"priority": "number", "disabled": "bool"},
+    "google_container_cluster": {"enable_autopilot": "bool"},
+    "google_redis_instance": {"port": "number"},
+}
+
 DATA_SOURCES = {
     "google_compute_network": Selector("google_compute_network", {"name": "name", "self_link": "self_link"},
                                        scope={"project": "project"}),

@@ -36,7 +36,7 @@ def map_networks(b: Builder, st: State) -> None:
             auto = v.get("auto_create_subnetworks", True)
             if auto is not False:
                 # auto mode: a /20 per region out of 10.128.0.0/9, regions not known here
-                reason = ("auto_create_subnetworks is unknown" if isinstance(auto, Unknown)
+                reason = (f"auto_create_subnetworks is unknown ({auto.reason})" if isinstance(auto, Unknown)
                           else "auto mode network: its subnets (one /20 per region in 10.128.0.0/9) are not listed")
                 net.cidrs.append(b.cidr(net, "auto_create_subnetworks", "subnet", Unknown(reason)))
         b.model.networks.append(b.register(net, v.get("self_link")))
