@@ -121,6 +121,9 @@ def test_a_module_data_source_is_stated_by_its_module_address(tmp_path: Path, ke
     (tmp_path / "main.tf").write_text(ROOT)
     (tmp_path / "vpclint.yaml").write_text(f"data:\n  {key}:\n    names: [a, b]\n")
     report = run(tmp_path, config=tmp_path / "vpclint.yaml")
+    assert [(e.line, e.message) for e in report.errors] == ([] if found else [
+        (2, f"data: no input holds the data source {key}")])
+    report.errors = []
     expected = [("subnet_cidr_overlap", "module.net[0].aws_subnet.private[1]", 6)] if found else []
     assert _found(report) == expected
     reasons = [u.reason for u in report.unknowns]
@@ -167,3 +170,13 @@ def test_the_cli_reads_data_from_the_config(tmp_path: Path, monkeypatch) -> None
     assert result.exit_code == 1
     found = [(f["rule_id"], f["resource"], f["line"]) for f in json.loads(result.output)["findings"]]
     assert found == [("subnet_cidr_overlap", "aws_subnet.shared", 27)]
+
+
+def test_a_data_entry_no_input_holds_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "vpclint.yaml").write_text(
+        "data:\n  data.aws_availability_zones.available:\n    names: [a, b, c]\n"
+        "  data.aws_availability_zone.available:\n    names: [a]\n")
+    report = run(SCENARIO / "broken", config=tmp_path / "vpclint.yaml")
+    assert [(e.line, e.message) for e in report.errors] == [
+        (4, "data: no input holds the data source data.aws_availability_zone.available")]
+    assert [(f.rule_id, f.resource) for f in report.findings] == [("subnet_cidr_overlap", "aws_subnet.shared")]

@@ -20,6 +20,7 @@ from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instanc
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
+from vpclint.load.hcl.module import strip_keys
 from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
@@ -344,8 +345,10 @@ def lint(settings: Settings) -> Report:
     report.empty = [path for path, found in discovered if not found]
     secrets = report.secrets
     seen: set[tuple] = set()
+    read: set[str] = set()  # the data sources the inputs hold, by address and without instance keys
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         secrets.update(loaded.secrets)
+        read.update(a for res in loaded.resources if res.mode == "data" for a in (res.address, strip_keys(res.address)))
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)
@@ -368,6 +371,10 @@ def lint(settings: Settings) -> Report:
                        f"{entry['to']} (an instance, managed service, load balancer, Kubernetes Service, subnet "
                        "or CIDR)")
             report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
+    for address in settings.config.data:  # a mistyped address would leave its unknowns unexplained
+        if address not in read:
+            report.errors.append(LoadError(settings.config.path or "config", settings.config.data_lines.get(address),
+                                           f"data: no input holds the data source {address}"))
     for name, entry in settings.config.networks.items():
         if not any(n.address == entry["attached_to"] for _, model in report.models for n in model.networks):
             report.errors.append(LoadError(settings.config.path or "config", entry["line"],
