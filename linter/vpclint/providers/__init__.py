@@ -1,7 +1,8 @@
 """Provider adapters: one module per cloud, each mapping its resources to the model.
 
 Adding a provider means adding a module here (``adapt``, ``PROVIDER``,
-``SNIPPETS``) and listing it in ``_PROVIDERS``; rules never change.
+``SNIPPETS``, ``DATA_SOURCES``, ``ATTRIBUTE_TYPES``) and listing it in
+``_PROVIDERS``; rules never change.
 """
 
 from __future__ import annotations
