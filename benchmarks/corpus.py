@@ -87,7 +87,8 @@ def inputs(paths: list[Path]) -> list[tuple[str, str]]:
         for plan in sorted(path.rglob("*.json")):
             if ".terraform" not in plan.parts and plan.is_file() and _looks_like_plan(plan):
                 found.append(("plan", str(plan)))
-        found.extend(("module", module) for module in discover(str(path), recursive=True))
+        found.extend(("module", module) for module in discover(str(path), recursive=True)
+                     if os.path.isdir(module))  # discover finds the plans too: counted above
     return found
 
 

@@ -33,7 +33,7 @@ def run(*paths, recursive=False, config=None, **load) -> Report:
     """Lint ``paths`` in-process, with no cache and an empty environment."""
     cfg = load_config(str(config)) if config else load_config(None)
     settings = Settings(paths=[str(p) for p in paths], recursive=recursive, config=cfg,
-                        load=LoadOptions(env=load.pop("env", {}), **load))
+                        load=LoadOptions(env=load.pop("env", {}), data=cfg.data, **load))
     return lint(settings)
 
 

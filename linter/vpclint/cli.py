@@ -63,7 +63,8 @@ def cli() -> None:
               help="Exit 1 on findings at or above this severity [default: warning].")
 @click.option("--var-file", multiple=True, type=click.Path(), help="As terraform's -var-file (repeatable).")
 @click.option("--var", "vars_", multiple=True, metavar="NAME=VALUE", help="As terraform's -var (repeatable).")
-@click.option("--recursive", is_flag=True, help="Lint every directory below PATH that holds .tf files.")
+@click.option("--recursive", is_flag=True,
+              help="Lint every directory below PATH that holds .tf files, and every plan or state JSON file.")
 @click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
               help="With --recursive, skip directories matching GLOB (relative to the current directory; "
                    "repeatable).")
@@ -132,7 +133,8 @@ def check(paths, format_, config_path, rule_dirs, enable_rule, disable_rule, min
         click.echo(rendered, nl=False)
     if format_ == "text":  # people read this; machine formats keep stderr for errors
         for path in report.empty:
-            _say(f"Warning: nothing to lint in {display_path(path)} (no .tf, .tf.json, plan or policy file)")
+            _say(f"Warning: nothing to lint in {display_path(path)} (no .tf or .tf.json file, Terraform plan or state "
+                 "JSON, or policy manifest)")
         unmodelled = unsupported.providers(report.unknowns)
         if unmodelled:  # "No issues found." must not stand for a network nothing was checked in
             _say(f"Warning: network resources of {', '.join(unmodelled)} are not modelled (no adapter for "
@@ -253,6 +255,13 @@ recursive: false
 #   huaweicloud_cce_cluster.main:
 #     policies: [k8s/]
 
+# What data sources return, by address (module.NAME.data.TYPE.NAME inside
+# a module): Terraform reads them during plan, vpclint reads these instead.
+# Linting a plan (terraform show -json) needs none of this.
+# data:
+#   data.aws_availability_zones.available:
+#     names: [eu-west-1a, eu-west-1b, eu-west-1c]
+
 # EKS: whether the VPC CNI runs with AWS_VPC_K8S_CNI_EXTERNALSNAT=true (pods
 # keep their own address towards peered VPCs). Unset: as the vpc-cni
 # aws_eks_addon's configuration_values write it (false without one); set it
@@ -324,7 +333,7 @@ def _load_options(config, var_files, variables, cache_dir, no_cache, plan_source
     """Loader options: config var_files before --var-file, as terraform orders them."""
     return LoadOptions(var_files=[*config.var_files, *var_files], vars=variables, env=dict(os.environ),
                        cache_dir=None if no_cache else _trusted_cache(cache_dir or default_cache_dir()),
-                       plan_sources=plan_sources, explicit=frozenset(var_files))
+                       plan_sources=plan_sources, explicit=frozenset(var_files), data=config.data)
 
 
 def _trusted_cache(cache_dir: str) -> str | None:

@@ -35,6 +35,10 @@ class Config:
     # cluster address -> its settings (``policies``: paths relative to the
     # config file, or Terraform addresses)
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # data source address -> the attributes the user states for it (``data:``): read where Terraform
+    # reads them during plan, so a module-based stack is linted without a plan
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data_lines: dict[str, int | None] = field(default_factory=dict)  # each data: entry's line in the file
     # entries refused because they lead outside the repository (inputs.py); the rest is still used
     errors: list[LoadError] = field(default_factory=list)
 
@@ -125,6 +129,8 @@ def load_config(path: str | None) -> Config:
         expect_lines=[node_line(node, ["expect", i]) for i in range(len(data.get("expect", [])))],
         clusters=data.get("clusters", {}),
         networks=_networks(path, node, data.get("networks", {}), errors),
+        data=data.get("data", {}),
+        data_lines={address: node_line(node, ["data", address]) for address in data.get("data", {})},
     )
 
 

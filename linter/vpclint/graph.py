@@ -9,7 +9,11 @@ attachment is associated with) and back, one between hubs that peer, and a
 dashed one to an attachment vpclint does not follow (a VPN). What does not
 route — a direction with no route, a container CIDR the peer cannot route
 back to, a hub table that drops what an attachment sends, an expectation
-whose path fails — is drawn in red on the edge it breaks.
+whose path fails — is drawn in red on the edge it breaks. What vpclint
+cannot tell — a route with an unknown destination or target, a peer whose
+ranges are unknown, a table that lives outside the inputs, a peering whose
+state is unknown — is drawn dashed and grey, never red. A peer that holds no
+ranges (a GCP network without subnets) has nothing to route: no red either.
 
 Names come from the input, so neither picture lets them out of their label:
 Mermaid labels are quoted with every character that could end a label or
@@ -47,6 +51,7 @@ class Edge:
     label: str
     failed: bool = False
     dashed: bool = False
+    unknown: bool = False  # vpclint cannot tell whether it routes: dashed and grey
 
 
 @dataclass
@@ -98,7 +103,8 @@ def build(model: Model) -> Graph:
         for endpoint in (e for e in model.endpoints if e.network is network):
             members.append(Node(ids(endpoint.address), _label(endpoint.name, endpoint.kind), "cylinder"))
             placed.add(endpoint.address)
-        cidrs = ", ".join(str(c) for c in network.cidrs) or "CIDR unknown"
+        cidrs = ", ".join(str(c) for c in network.cidrs) or (
+            "no subnets" if network.addressed_by_subnets else "CIDR unknown")
         graph.groups.append((ids(network.address), _label(f"{network.name} {cidrs}"), members))
     for peering in model.peerings:
         if peering.local is None or peering.peer is None:
@@ -107,7 +113,7 @@ def build(model: Model) -> Graph:
             state = peering.state if isinstance(peering.state, str) else "state unknown"
             graph.edges.append(Edge(ids(peering.local.address), ids(peering.peer.address),
                                     _label(f"{peering.name}: {state}"), failed=state in ("pending", "rejected"),
-                                    dashed=True))
+                                    dashed=True, unknown=not isinstance(peering.state, str)))
             continue
         for a, b in ((peering.local, peering.peer), (peering.peer, peering.local)):
             graph.edges.append(_direction(a, b, peering, ids))
@@ -204,16 +210,18 @@ def _services(model: Model, cluster, ids: _Ids, graph: Graph) -> list[Node]:
 
 def _direction(a: Network, b: Network, peering, ids: _Ids) -> Edge:
     """A → B: the destinations A's tables send through the peering; red when
-    none of them reaches B."""
+    none of them reaches B, grey and dashed when that is unknown."""
     routed = IPSet(r.destination.range for t in a.route_tables for r in t.routes
                    if routing.targets(r, peering) is True and r.destination is not None and r.destination.net is not None)
-    label = f"{peering.name}: {security.show_set(routed)}" if routed else f"{peering.name}: no route"
+    shown = security.show_set(routed) if routed else "no route"
     ranges = routing.as_set(b.cidrs)
-    failed = False
-    if ranges is not None and a.managed:
-        reaches = routing.any_route_through(a, ranges, peering)
-        failed = reaches is False
-    return Edge(ids(a.address), ids(b.address), _label(label), failed=failed)
+    if ranges is not None and not ranges:  # B holds no ranges (a GCP network without subnets): nothing to route
+        return Edge(ids(a.address), ids(b.address), _label(f"{peering.name}: {b.name} holds no ranges"))
+    reaches = routing.any_route_through(a, ranges, peering) if ranges is not None and a.managed else None
+    if reaches is None:
+        label = f"{peering.name}: {shown}, more unknown" if routed else f"{peering.name}: routes unknown"
+        return Edge(ids(a.address), ids(b.address), _label(label), dashed=True, unknown=True)
+    return Edge(ids(a.address), ids(b.address), _label(f"{peering.name}: {shown}"), failed=reaches is False)
 
 
 def _pod_routes(a: Network, b: Network, peering, ids: _Ids) -> list[Edge]:
@@ -259,6 +267,8 @@ def mermaid(graph: Graph) -> str:
     for index, edge in enumerate(graph.edges):
         if edge.failed:
             lines.append(f"  linkStyle {index} stroke:red,color:red,stroke-width:2px")
+        elif edge.unknown:
+            lines.append(f"  linkStyle {index} stroke:grey,color:grey")
     return "\n".join(lines) + "\n"
 
 
@@ -279,6 +289,8 @@ def dot(graph: Graph) -> str:
         attrs = [f'label="{_dot(edge.label)}"']
         if edge.failed:
             attrs += ["color=red", "fontcolor=red", "penwidth=2"]
+        elif edge.unknown:
+            attrs += ["color=grey50", "fontcolor=grey50"]
         if edge.dashed:
             attrs.append("style=dashed")
         lines.append(f"  {edge.source} -> {edge.target} [{', '.join(attrs)}];")

@@ -19,8 +19,9 @@ from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
 from vpclint.load import (
-    CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff,
+    CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
+from vpclint.load.hcl.module import strip_keys
 from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
@@ -68,7 +69,7 @@ class Report:
     unknowns: list[UnknownNote] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
-    # PATHs that held nothing to lint (no .tf, .tf.json, plan or policy file): a run that
+    # PATHs that held nothing to lint (no .tf, .tf.json, plan, state or policy file): a run that
     # lints nothing must not pass for a clean one
     empty: list[str] = field(default_factory=list)
     baseline: baselines.BaselineStats | None = None  # set when --baseline/--write-baseline is used
@@ -87,9 +88,10 @@ class Report:
 
 def discover(path: str, recursive: bool, exclude: Iterable[str] = ()) -> list[str]:
     """The inputs PATH stands for: itself, or under --recursive every directory
-    below it holding .tf (or .tf.json) files or Kubernetes policy manifests (skipping
-    .terraform/, hidden directories and those an ``exclude`` glob matches,
-    with everything below them)."""
+    below it holding .tf (or .tf.json) files or Kubernetes policy manifests,
+    and every Terraform plan or state JSON file below it, each an input of its
+    own (skipping .terraform/, hidden files and directories and those an
+    ``exclude`` glob matches, with everything below them)."""
     if not recursive or not os.path.isdir(path):
         return [path]
     from vpclint.load.manifests import manifest_files
@@ -101,6 +103,9 @@ def discover(path: str, recursive: bool, exclude: Iterable[str] = ()) -> list[st
                          and not _excluded(os.path.join(root, d), patterns))
         if any(name.endswith(CONFIG_SUFFIXES) for name in files) or manifest_files(root):
             found.append(root)
+        found.extend(os.path.join(root, name) for name in sorted(files)
+                     if name.lower().endswith(".json") and not name.startswith(".")
+                     and terraform_json(os.path.join(root, name)))
     return found
 
 
@@ -341,9 +346,11 @@ def lint(settings: Settings) -> Report:
     report.empty = [path for path, found in discovered if not found]
     secrets = report.secrets
     seen: set[tuple] = set()
+    read: set[str] = set()  # the data sources the inputs hold, by address and without instance keys
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         secrets.update(loaded.secrets)
         secrets.update(loaded.soft_secrets, soft=True)
+        read.update(a for res in loaded.resources if res.mode == "data" for a in (res.address, strip_keys(res.address)))
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)
@@ -370,6 +377,10 @@ def lint(settings: Settings) -> Report:
                        f"{entry['to']} (an instance, managed service, load balancer, Kubernetes Service, subnet "
                        "or CIDR)")
             report.errors.append(LoadError(settings.config.path or "config", line, f"expect[{index}]: {problem}"))
+    for address in settings.config.data:  # a mistyped address would leave its unknowns unexplained
+        if address not in read:
+            report.errors.append(LoadError(settings.config.path or "config", settings.config.data_lines.get(address),
+                                           f"data: no input holds the data source {address}"))
     for name, entry in settings.config.networks.items():
         if not any(n.address == entry["attached_to"] for _, model in report.models for n in model.networks):
             report.errors.append(LoadError(settings.config.path or "config", entry["line"],
@@ -377,7 +388,7 @@ def lint(settings: Settings) -> Report:
                                            "(the address of a VPC or VNet)"))
     _redact(report, secrets)
     _filter(report, settings, suppressor)
-    report.findings = group_instances(report.findings)  # after the baseline, which records each instance
+    report.findings = _group_instances(report)  # after the baseline, which records each instance
     report.errors = sorted(set(report.errors), key=lambda e: (e.file, e.line or 0, e.message))
     report.unknowns = sorted(set(report.unknowns), key=lambda u: (u.resource, u.attribute, u.reason))
     return report
@@ -409,6 +420,17 @@ def _redacted(value, secrets: Taint):
     if isinstance(value, list):
         return [_redacted(item, secrets) for item in value]
     return value
+
+
+def _group_instances(report: Report) -> list[Finding]:
+    """``group_instances`` within each input: two inputs (a plan and a state
+    found by --recursive) that report the same finding report it twice."""
+    by_input: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        origin = report.origin(finding)
+        by_input.setdefault(origin.input if origin is not None else "", []).append(finding)
+    kept = {id(finding) for findings in by_input.values() for finding in group_instances(findings)}
+    return [finding for finding in report.findings if id(finding) in kept]
 
 
 def _first_time(finding: Finding, seen: set[tuple]) -> bool:

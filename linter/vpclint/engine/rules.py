@@ -154,6 +154,11 @@ def validate(data: Any, node: yaml.Node | None, schema_name: str, path: str) -> 
             line = node_line(node, [*error.absolute_path, unknown[0]])
             raise RuleError(LoadError(path, line, f"{where}: unknown key {unknown[0]!r} "
                                       f"(allowed: {', '.join(allowed)})"))
+        patterns = error.schema.get("patternProperties", {})
+        stray = sorted(str(k) for k in error.instance if not any(re.search(p, str(k)) for p in patterns))
+        if patterns and stray and not allowed:  # keys named by pattern (config data:): say what they must be
+            line = node_line(node, [*error.absolute_path, stray[0]])
+            raise RuleError(LoadError(path, line, f"{where}: {stray[0]!r} is not {error.schema.get('x-keys', 'a key allowed here')}"))
     raise RuleError(LoadError(path, node_line(node, list(error.absolute_path)), f"{where}: {schema_message(error)}"))
 
 

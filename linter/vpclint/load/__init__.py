@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from vpclint.inputs import outside, run_root, special_kind
 from vpclint.resources import LoadError, LoadResult
@@ -30,6 +30,8 @@ class LoadOptions:
     # the files named on the command line (--var-file): the runner's choice, read wherever they are;
     # every other input stays inside the root of the run (vpclint.inputs)
     explicit: frozenset[str] = frozenset()
+    # the config's data: attributes of data sources by address, read where Terraform reads them at plan time
+    data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> str:
@@ -62,6 +64,30 @@ def sniff(path: str) -> str:
     if lower.endswith((".yaml", ".yml")):
         return "manifest"
     return "hcl-file"
+
+
+# what `terraform show -json` writes for a plan or a state, and other JSON
+# (`providers schema -json`, `validate -json`, package.json) does not: a
+# format_version beside one of these keys, early in the file
+_TERRAFORM_JSON_KEYS = (b'"planned_values"', b'"resource_changes"', b'"prior_state"', b'"root_module"')
+TERRAFORM_JSON_HEAD = 256 * 1024
+
+
+def terraform_json(path: str) -> bool:
+    """Whether the ``.json`` file ``path`` is a Terraform plan or state, from
+    its first TERRAFORM_JSON_HEAD bytes (for --recursive: other JSON files
+    are not inputs). Never blocks on a FIFO or reads a device."""
+    if path.lower().endswith(".tf.json") or sniff(path) != "plan":
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, TERRAFORM_JSON_HEAD) if special_kind(os.fstat(fd).st_mode) is None else b""
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return b'"format_version"' in head and any(key in head for key in _TERRAFORM_JSON_KEYS)
 
 
 def load_path(path: str, options: LoadOptions) -> LoadResult:

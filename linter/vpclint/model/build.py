@@ -179,9 +179,12 @@ def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iter
     ``outputs`` are the states' outputs ``terraform_remote_state`` reads;
     ``manifests`` the documents of YAML manifests among the inputs.
     """
-    from vpclint.providers import ADAPTERS
+    from vpclint.providers import ADAPTERS, ATTRIBUTE_TYPES
+    from vpclint.providers.common import convert_schema_types
 
-    joined = join(list(resources), outputs)
+    resources = list(resources)
+    convert_schema_types(resources, ATTRIBUTE_TYPES)
+    joined = join(resources, outputs)
     builder = Builder(joined.resources, settings, notes)
     builder.unknowns.extend(joined.unknowns)
     builder.manifests = list(manifests)

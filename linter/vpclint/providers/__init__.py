@@ -1,7 +1,8 @@
 """Provider adapters: one module per cloud, each mapping its resources to the model.
 
 Adding a provider means adding a module here (``adapt``, ``PROVIDER``,
-``SNIPPETS``) and listing it in ``_PROVIDERS``; rules never change.
+``SNIPPETS``, ``DATA_SOURCES``, ``ATTRIBUTE_TYPES``) and listing it in
+``_PROVIDERS``; rules never change.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _EXPOSURES = {module.PROVIDER: module.service_exposure for module in _PROVIDERS
               if hasattr(module, "service_exposure")}
 # how each data source type selects the resource it reads (vpclint.model.join)
 DATA_SOURCES = {kind: selector for module in _PROVIDERS for kind, selector in module.DATA_SOURCES.items()}
+# the bool and number attributes each adapter reads, by resource type (common.convert_schema_types)
+ATTRIBUTE_TYPES = {kind: types for module in _PROVIDERS for kind, types in module.ATTRIBUTE_TYPES.items()}
 
 
 def service_exposure(service, model, loaded):

@@ -185,3 +185,41 @@ def flag(value: Any, default: Any) -> Any:
     if text in ("false", "disable", "disabled"):
         return False
     return Unknown(f"{value!r} is not a switch vpclint knows")
+
+
+def schema_value(value: Any, kind: str) -> Any:
+    """``value`` as Terraform converts it for a provider-schema attribute of
+    ``kind`` ("bool" or "number"): "true"/"false" are bools, "443" is a
+    number. What Terraform refuses ("yes" for a bool) is an Unknown saying
+    so, never a guess; None and unknowns stay as they are."""
+    from vpclint.load.hcl.evaluate import EvalError, to_bool, to_number
+
+    if value is None or isinstance(value, Unknown):
+        return value
+    try:
+        return to_bool(value) if kind == "bool" else to_number(value)
+    except EvalError as error:
+        return Unknown(f"Terraform refuses this value for a {kind} attribute: {error}")
+
+
+def convert_schema_types(resources: Any, types: dict[str, dict[str, str]]) -> None:
+    """Convert, in place, the attributes ``types`` names (resource type →
+    dotted attribute path → "bool" or "number"; a path steps into nested
+    blocks) the way Terraform converts them against the provider schema, so
+    every adapter reads ``auto_create_subnetworks = "false"`` as false."""
+    for res in resources:
+        for path, kind in types.get(res.type, {}).items():
+            _convert_path(res.values, path.split("."), kind)
+
+
+def _convert_path(values: Any, steps: list[str], kind: str) -> None:
+    if isinstance(values, list):
+        for item in values:
+            _convert_path(item, steps, kind)
+        return
+    if not isinstance(values, dict) or steps[0] not in values:
+        return
+    if len(steps) > 1:
+        _convert_path(values[steps[0]], steps[1:], kind)
+    else:
+        values[steps[0]] = schema_value(values[steps[0]], kind)

@@ -106,6 +106,21 @@ SNIPPETS = {
 _RDS_PORTS = {"mysql": 3306, "postgresql": 5432, "sqlserver": 1433}
 
 # what a data source reads, by its arguments (data-sources/vpc.md, vpc_subnet.md, networking_secgroup.md)
+# bool and number attributes the adapter reads, converted from strings as
+# Terraform converts them against the provider schema (common.convert_schema_types)
+ATTRIBUTE_TYPES = {
+    "huaweicloud_vpc_peering_connection_accepter": {"accept": "bool"},
+    "huaweicloud_er_vpc_attachment": {"auto_create_vpc_routes": "bool"},
+    "huaweicloud_er_static_route": {"is_blackhole": "bool"},
+    "huaweicloud_networking_secgroup": {"delete_default_rules": "bool"},
+    "huaweicloud_networking_secgroup_rule": {"priority": "number", "port_range_min": "number",
+                                             "port_range_max": "number"},
+    "huaweicloud_vpc_network_acl": {"enabled": "bool"},
+    "huaweicloud_dcs_instance": {"port": "number", "whitelist_enable": "bool"},
+    "huaweicloud_dds_instance": {"port": "number"},
+    "huaweicloud_rds_instance": {"db.port": "number"},
+}
+
 DATA_SOURCES = {
     "huaweicloud_vpc": Selector("huaweicloud_vpc", {"id": "id", "name": "name", "cidr": "cidr"},
                                 scope={"region": "region"}),

@@ -321,9 +321,10 @@ def to_number(value: Any) -> int | float:
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if value == "true":
+    # go-cty's string-to-bool conversion (cty/convert/conversion_primitive.go) takes "1" and "0" too
+    if value in ("true", "1"):
         return True
-    if value == "false":
+    if value in ("false", "0"):
         return False
     raise EvalError(f"{a_type(value)} cannot be used as a bool")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -26,6 +27,7 @@ from vpclint.load.hcl.evaluate import (
     a_type,
     derived,
     evaluate_value,
+    find_unknown,
     iterate,
     to_number,
     to_plain,
@@ -296,6 +298,14 @@ class Children:
     unknown: Unknown | None = None
     note: tuple | None = None  # (attribute, reason) for an UnknownNote
     error: LoadError | None = None
+
+
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
+
+
+def strip_keys(address: str) -> str:
+    """``address`` without its instance keys: module.a["x"].data.b.c[0] → module.a.data.b.c."""
+    return _INSTANCE_KEY.sub("", address)
 
 
 def instance_suffix(key: Any) -> str:
@@ -725,7 +735,29 @@ class ResourceObject(Lazy):
         return self.entry.names
 
     def first_unknown(self) -> Unknown:
+        if self.entry.mode == "data":
+            return Unknown(f"{self.address} {self._read_when()}")
         return Unknown(f"{self.address} has attributes known only after apply")
+
+    def _read_when(self) -> str:
+        """When Terraform reads this data source: during plan when its
+        arguments are known (a plan holds what it read), else during apply."""
+        if "depends_on" in self.entry.block["attrs"]:
+            return "is read during apply when what it depends_on changes"
+        if any(find_unknown(self._value(name)) is not None for name in self.entry.names if name not in self._active):
+            return "is read during apply: its arguments are known only after apply"
+        return "is read at plan time: state it under data: in .vpclint.yaml, or lint a plan"
+
+    def _stated(self) -> dict | None:
+        """The attributes the config's ``data:`` states for this data source
+        (by its instance address, or its address without instance keys)."""
+        stated = getattr(self.scope.ctx.loader.options, "data", None) if self.scope.ctx is not None else None
+        if not stated or self.entry.mode != "data":
+            return None
+        for key in (self.address, strip_keys(self.address)):
+            if key in stated:
+                return stated[key]
+        return None
 
     def get_attr(self, name: str) -> Any:
         """The attribute as another expression reads it: a configured value
@@ -747,6 +779,11 @@ class ResourceObject(Lazy):
             compute = lambda: evaluate_value(self.entry.attrs[name][0], self.scope)  # noqa: E731
         elif name in self.entry.groups:
             compute = lambda: group_values(self.entry.groups[name], self.scope)  # noqa: E731
+        elif self.entry.mode == "data":
+            stated = self._stated()
+            if stated is not None and name in stated:
+                return TAINT.mark(stated[name], soft=True)  # the config is repository content (taint.py)
+            return Ref(f"{self.address}.{name} {self._read_when()}", address=self.address, attr=name)
         else:
             return Ref(f"{self.address}.{name} is known only after apply", address=self.address, attr=name)
         if name in self._active:
@@ -760,7 +797,10 @@ class ResourceObject(Lazy):
         return value
 
     def materialize(self) -> dict:
-        return {name: to_plain(self._value(name)) for name in self.names()}
+        values = {name: to_plain(self._value(name)) for name in self.names()}
+        for name in self._stated() or {}:  # a data source's attributes the config states
+            values.setdefault(name, to_plain(self._value(name)))
+        return values
 
 
 class ModuleOutputs(Lazy):

@@ -207,8 +207,9 @@ def entry_key(root_dir: str, options: Any, files: list[str] | None) -> str:
         "var_files": list(options.var_files),
         "vars": [list(pair) for pair in options.vars],
         "env": sorted([k, v] for k, v in options.env.items() if k.startswith("TF_VAR_") or k == "TF_DATA_DIR"),
+        "data": getattr(options, "data", {}),
     }
-    return hashlib.sha256(json.dumps(given, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(given, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------

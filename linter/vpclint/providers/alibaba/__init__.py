@@ -83,10 +83,10 @@ from __future__ import annotations
 
 from vpclint.model.build import Builder
 from vpclint.providers.alibaba import guards, network, services
-from vpclint.providers.alibaba.common import DATA_SOURCES, PROVIDER, SNIPPETS
+from vpclint.providers.alibaba.common import ATTRIBUTE_TYPES, DATA_SOURCES, PROVIDER, SNIPPETS
 from vpclint.providers.alibaba.services import service_exposure
 
-__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
+__all__ = ["ATTRIBUTE_TYPES", "DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
 
 
 def adapt(b: Builder) -> None:

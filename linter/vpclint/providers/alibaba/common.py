@@ -86,3 +86,14 @@ def _system_table_route(fields: dict) -> str:
             f'  transit_router_route_entry_destination_cidr_block = "{fields["destination"]}"\n'
             f'  transit_router_route_entry_next_hop_type          = "Attachment"\n'
             f'  transit_router_route_entry_next_hop_id            = {fields["attachment"]}.transit_router_attachment_id\n}}')
+
+
+# bool and number attributes the adapter reads, converted from strings as
+# Terraform converts them against the provider schema (common.convert_schema_types)
+ATTRIBUTE_TYPES = {
+    "alicloud_security_group": {"inner_access": "bool"},
+    "alicloud_security_group_rule": {"priority": "number"},
+    "alicloud_cen_transit_router_vpc_attachment": {"auto_publish_route_enabled": "bool",
+                                                   "route_table_association_enabled": "bool",
+                                                   "route_table_propagation_enabled": "bool"},
+}

@@ -45,6 +45,32 @@ _ROUTE_TARGETS = (
 # what a data source reads, by its arguments, tags and filters (data-sources/vpc.md, subnet.md,
 # route_table.md, security_group.md; filter names as in the EC2 Describe* APIs)
 _TAGGED = {"tags": True}
+# bool and number attributes the adapter reads, converted from strings as
+# Terraform converts them against the provider schema (common.convert_schema_types)
+_SG_BLOCK = {"from_port": "number", "to_port": "number", "self": "bool"}
+_ACL_BLOCK = {"rule_no": "number", "from_port": "number", "to_port": "number"}
+_TGW_SWITCHES = {"transit_gateway_default_route_table_association": "bool",
+                 "transit_gateway_default_route_table_propagation": "bool"}
+ATTRIBUTE_TYPES = {
+    "aws_vpc_peering_connection": {"auto_accept": "bool"},
+    "aws_vpc_peering_connection_accepter": {"auto_accept": "bool"},
+    "aws_ec2_transit_gateway_vpc_attachment": _TGW_SWITCHES,
+    "aws_ec2_transit_gateway_vpc_attachment_accepter": _TGW_SWITCHES,
+    "aws_ec2_transit_gateway_route": {"blackhole": "bool"},
+    **{kind: {f"{direction}.{key}": t for direction in ("ingress", "egress") for key, t in _SG_BLOCK.items()}
+       for kind in ("aws_security_group", "aws_default_security_group")},
+    "aws_security_group_rule": _SG_BLOCK,
+    "aws_vpc_security_group_ingress_rule": {"from_port": "number", "to_port": "number"},
+    "aws_vpc_security_group_egress_rule": {"from_port": "number", "to_port": "number"},
+    **{kind: {f"{direction}.{key}": t for direction in ("ingress", "egress") for key, t in _ACL_BLOCK.items()}
+       for kind in ("aws_network_acl", "aws_default_network_acl")},
+    "aws_network_acl_rule": {"rule_number": "number", "egress": "bool", "from_port": "number", "to_port": "number"},
+    **{kind: {"port": "number"} for kind in ("aws_db_instance", "aws_rds_cluster", "aws_elasticache_cluster",
+                                              "aws_elasticache_replication_group", "aws_lb_listener",
+                                              "aws_alb_listener")},
+    "aws_msk_cluster": {"client_authentication.sasl.iam": "bool"},
+}
+
 DATA_SOURCES = {
     "aws_vpc": Selector("aws_vpc", {"id": "id", "cidr_block": "cidr_block"}, **_TAGGED,
                         filters={"vpc-id": "id", "cidr": "cidr_block", "cidr-block": "cidr_block"},

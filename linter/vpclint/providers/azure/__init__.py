@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from vpclint.model.build import Builder
 from vpclint.providers.azure.arm import adopt_azapi
-from vpclint.providers.azure.base import PROVIDER, State
+from vpclint.providers.azure.base import ATTRIBUTE_TYPES, PROVIDER, State
 from vpclint.providers.azure.clusters import map_clusters, service_exposure
 from vpclint.providers.azure.fixes import SNIPPETS
 from vpclint.providers.azure.network import (
@@ -60,7 +60,7 @@ from vpclint.providers.azure.network import (
 from vpclint.providers.azure.services import map_endpoints
 from vpclint.providers.azure.transit import map_firewalls, map_virtual_hubs
 
-__all__ = ["DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
+__all__ = ["ATTRIBUTE_TYPES", "DATA_SOURCES", "PROVIDER", "SNIPPETS", "adapt", "service_exposure"]
 
 
 def adapt(b: Builder) -> None:

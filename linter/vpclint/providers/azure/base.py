@@ -102,3 +102,19 @@ def linked_subnet(b: Builder, st: State, value: Any, res: Resource, attribute: s
     stand_in = Subnet(f"{res.address} ({attribute})", res)
     stand_in.cidr = make_cidr(stand_in, attribute, "subnet", Unknown("the subnet is outside this configuration"))
     return stand_in
+
+
+# bool and number attributes the adapter reads, converted from strings as
+# Terraform converts them against the provider schema (common.convert_schema_types)
+ATTRIBUTE_TYPES = {
+    "azurerm_virtual_network_peering": {"allow_virtual_network_access": "bool",
+                                        "peer_complete_virtual_networks_enabled": "bool"},
+    "azurerm_network_security_group": {"security_rule.priority": "number"},
+    "azurerm_network_security_rule": {"priority": "number"},
+    "azurerm_redis_cache": {"non_ssl_port_enabled": "bool", "enable_non_ssl_port": "bool"},
+    "azurerm_virtual_hub_connection": {"routing.static_vnet_propagate_static_routes_enabled": "bool"},
+    "azurerm_firewall_policy_rule_collection_group": {"priority": "number", "network_rule_collection.priority": "number",
+                                                      "application_rule_collection.priority": "number"},
+    "azurerm_firewall_network_rule_collection": {"priority": "number"},
+    "azurerm_firewall_application_rule_collection": {"priority": "number"},
+}
