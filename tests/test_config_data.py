@@ -142,7 +142,7 @@ def test_stated_values_are_repository_content_for_redaction(tmp_path: Path) -> N
                                            "    cidr_block: 10.9.0.0/16\n    owner_id: not-for-output-123\n")
     report = run(tmp_path, config=tmp_path / "vpclint.yaml")
     assert report.errors == []
-    assert "not-for-output-123" in report.secrets.exported() and "10.9.0.0/16" not in report.secrets.exported()
+    assert "not-for-output-123" in (report.secrets.values | report.secrets.soft) and "10.9.0.0/16" not in (report.secrets.values | report.secrets.soft)
     (subnet,) = [s for _, model in report.models for s in model.subnets]
     assert str(subnet.cidr) == "10.9.0.0/16"
 

@@ -58,6 +58,7 @@ resource "google_compute_network_peering" "data_apps" {
 
 @pytest.mark.parametrize("value, kind, expected", [
     ("true", "bool", True), ("false", "bool", False), (True, "bool", True),
+    ("1", "bool", True), ("0", "bool", False),  # go-cty's conversion takes these too
     ("443", "number", 443), ("1.5", "number", 1.5), (8080, "number", 8080), (None, "bool", None),
 ])
 def test_terraform_converts_these(value, kind, expected) -> None:
@@ -65,7 +66,7 @@ def test_terraform_converts_these(value, kind, expected) -> None:
     assert converted == expected and type(converted) is type(expected)
 
 
-@pytest.mark.parametrize("value, kind", [("yes", "bool"), ("True", "bool"), ("1", "bool"), (1, "bool"),
+@pytest.mark.parametrize("value, kind", [("yes", "bool"), ("True", "bool"), ("2", "bool"), (1, "bool"),
                                          ("80-90", "number"), (True, "number"), ([80], "number")])
 def test_terraform_refuses_these_so_they_are_unknown(value, kind) -> None:
     converted = schema_value(value, kind)
