@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any, Iterable
 
-from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
+from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, Network, RouteTable, make_cidr
 from vpclint.model.join import join
 from vpclint.resources import Output, Resource, UnknownNote
 from vpclint.values import Ref, Unknown
@@ -192,6 +192,7 @@ def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iter
     _link_back(builder.model)
     _mark_partial(builder)
     _place_security_groups(builder.model)
+    _mark_cluster_traffic(builder.model)
     for cluster in builder.model.clusters:
         cluster.sources_local = pod_sources(cluster, cluster.pod_addressing)
         cluster.sources_peered = pod_sources(cluster, cluster.peer_addressing
@@ -252,6 +253,44 @@ def _place_security_groups(model: Model) -> None:
     for group in model.security_groups:
         if group.network is None and len(homes.get(id(group), ())) == 1:
             group.network = next(iter(homes[id(group)]))
+
+
+def _mark_cluster_traffic(model: Model) -> None:
+    """``exchanges_with_clusters`` of each network: False only where it holds
+    no cluster and every network it peers with, or reaches through a hub, is
+    known and holds none. A cluster whose network is unknown, a peer or a hub
+    not managed here, a VPN or other attachment may be one that does."""
+    if any(cluster.network is None for cluster in model.clusters):
+        return  # the default, True, stands for every network
+
+    def quiet(network: Network | None) -> bool:
+        return network is not None and network.managed and not network.clusters
+
+    for network in model.networks:
+        ends = [peering.other_end(network) for peering in network.peerings]
+        network.exchanges_with_clusters = not (quiet(network) and all(quiet(end) for end in ends)
+                                               and _hubs_quiet(network))
+
+
+def _hubs_quiet(network: Network) -> bool:
+    """Every hub ``network`` attaches to, and every hub peered with those, is
+    known and complete, and serves only networks known to hold no cluster."""
+    hubs = [a.hub for a in network.attachments]
+    seen: set[int] = set()
+    while hubs:
+        hub = hubs.pop()
+        if hub is None or not hub.managed or not hub.complete:
+            return False
+        if id(hub) in seen:
+            continue
+        seen.add(id(hub))
+        for attachment in hub.attachments:
+            if attachment.kind == "peering":
+                hubs.append(attachment.peer.hub if attachment.peer is not None else None)
+            elif attachment.kind != "vpc" or attachment.network is None or not attachment.network.managed \
+                    or attachment.network.clusters:
+                return False
+    return True
 
 
 def _link_back(model: Model) -> None:
