@@ -111,13 +111,17 @@ def _blocked(policy: Policy, others: list[Policy], condition: str = "") -> tuple
                        "kube-dns in kube-system) before any rule allows them")
             elif _names_dns_pods_nearby(policy, pod):
                 why = (f"{condition}its egress rule for the DNS pods selects them without a namespaceSelector, so it "
-                       f"matches pods of {show_namespace(policy.namespace)} only, never the cluster DNS (kube-dns / "
+                       f"matches pods of {_own(policy.namespace)} only, never the cluster DNS (kube-dns / "
                        "CoreDNS in kube-system), and no policy that applies to them lets UDP or TCP port 53 reach it")
             else:
                 why = (f"{condition}no policy that applies to them lets UDP or TCP port 53 reach the cluster DNS "
                        "(kube-dns / CoreDNS in kube-system)")
             return text, blocker, why
     return None
+
+
+def _own(namespace: Any) -> str:
+    return f"namespace {namespace}" if isinstance(namespace, str) else "its own namespace"
 
 
 def _names_dns_pods_nearby(policy: Policy, pod: Endpoint) -> bool:
