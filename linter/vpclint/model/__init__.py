@@ -218,6 +218,11 @@ class Peering(Element):
     # the HCL (or steps) that complete it
     missing: str = ""
     remedy: str = ""
+    # what it carries beyond the addresses its other end holds: "none" (peerings
+    # are not transitive: AWS, Alibaba, GCP, Azure VNet peering), or "public"
+    # (Huawei: public destinations may leave through a NAT gateway the peer
+    # VPC shares over the peering)
+    delivers_beyond: str = "none"
 
     def other_end(self, network: Network) -> Network | None:
         if network is self.local:
