@@ -137,3 +137,117 @@ def test_a_policy_without_namespace_stays_silent_when_another_may_allow_dns(tmp_
         "        - {port: 53, protocol: TCP}\n")
     assert _dns(run(tmp_path)) == {}
 
+
+
+# -- peerings are not transitive -------------------------------------------------
+
+PEERING = FIXTURES / "peering_non_transitive"
+
+
+def _lint(directory: Path):
+    config = directory / ".vpclint.yaml"
+    return run(directory, config=config if config.exists() else None)
+
+
+def test_a_route_beyond_the_peer_says_it_can_never_deliver() -> None:
+    report = _lint(PEERING / "fail")
+    (finding,) = [f for f in report.findings if f.rule_id == "peering_route_missing"]
+    assert (finding.resource, finding.line, finding.severity) == ("aws_route.a_to_c", 47, "error")
+    assert finding.message == (
+        "aws_route.a_to_c sends 10.3.0.0/16 through aws_vpc_peering_connection.ab, but "
+        "aws_vpc_peering_connection.ab delivers only to aws_vpc.b, which does not hold 10.3.0.0/16: peerings are not "
+        "transitive, so this route can never deliver")
+    assert finding.fix == ("peer aws_vpc.a directly with aws_vpc.c, which holds 10.3.0.0/16, and send 10.3.0.0/16 "
+                           "through that peering; or attach both VPCs to a transit hub and send 10.3.0.0/16 to the hub")
+    (path,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert "10.3.1.0/24 lies beyond it (peerings are not transitive)" in path.message
+    assert path.fix == ("peer aws_vpc.a directly with the VPC that holds 10.3.1.0/24, or attach both VPCs to a "
+                        "transit hub and route there")
+
+
+def test_a_route_sent_to_the_wrong_peering_is_not_called_missing() -> None:
+    report = _lint(PEERING / "fail_wrong_peering")
+    assert sorted((f.rule_id, f.resource) for f in report.findings) == [
+        ("expected_path_blocked", "aws_route.a_to_c"), ("peering_route_missing", "aws_route.a_to_c")]
+    assert not any("has no route" in f.message for f in report.findings)
+    assert {f.fix for f in report.findings} == {
+        "point aws_route.a_to_c at aws_vpc_peering_connection.ac",
+        "point aws_route.a_to_c at aws_vpc_peering_connection.ac, the peering of aws_vpc.a with aws_vpc.c, "
+        "which holds 10.3.0.0/16"}
+
+
+HUAWEI = '''
+resource "huaweicloud_vpc" "a" {
+  name = "a"
+  cidr = "10.1.0.0/16"
+}
+resource "huaweicloud_vpc" "b" {
+  name = "b"
+  cidr = "10.2.0.0/16"
+}
+resource "huaweicloud_vpc" "c" {
+  name = "c"
+  cidr = "10.9.0.0/16"
+}
+resource "huaweicloud_vpc_peering_connection" "ab" {
+  name        = "ab"
+  vpc_id      = huaweicloud_vpc.a.id
+  peer_vpc_id = huaweicloud_vpc.b.id
+}
+resource "huaweicloud_vpc_route" "a_to_b" {
+  vpc_id      = huaweicloud_vpc.a.id
+  destination = "10.2.0.0/16"
+  type        = "peering"
+  nexthop     = huaweicloud_vpc_peering_connection.ab.id
+}
+resource "huaweicloud_vpc_route" "b_to_a" {
+  vpc_id      = huaweicloud_vpc.b.id
+  destination = "10.1.0.0/16"
+  type        = "peering"
+  nexthop     = huaweicloud_vpc_peering_connection.ab.id
+}
+resource "huaweicloud_vpc_route" "a_out" {
+  vpc_id      = huaweicloud_vpc.a.id
+  destination = "%s"
+  type        = "peering"
+  nexthop     = huaweicloud_vpc_peering_connection.ab.id
+}
+'''
+
+
+def test_huawei_public_destinations_may_leave_through_a_shared_nat_gateway(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(HUAWEI % "8.8.8.0/24")  # a NAT gateway in b may carry it (SNAT sharing)
+    assert run(tmp_path).findings == []
+    (tmp_path / "main.tf").write_text(HUAWEI % "10.9.0.0/16")  # c's range: nothing in b forwards it
+    (finding,) = run(tmp_path).findings
+    assert (finding.rule_id, finding.resource, finding.line) == ("peering_route_missing", "huaweicloud_vpc_route.a_out",
+                                                                 31)
+    assert finding.fix.startswith("peer a directly with c, which holds 10.9.0.0/16")
+
+
+LONE_C = 'resource "huaweicloud_vpc" "c" {\n  name = "c"\n  cidr = "10.9.0.0/16"\n}\n'
+
+
+def test_a_range_outside_every_network_of_the_inputs_is_not_judged(tmp_path: Path) -> None:
+    # on premises, say: the peer may learn a route for it from a gateway (route propagation) vpclint does not see
+    assert LONE_C in HUAWEI
+    (tmp_path / "main.tf").write_text(HUAWEI.replace(LONE_C, "") % "10.9.0.0/16")
+    assert run(tmp_path).findings == []
+
+
+def test_a_peer_that_sends_the_range_on_through_a_gateway_is_not_judged(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(HUAWEI % "10.9.0.0/16" + (
+        'resource "huaweicloud_vpc_route" "b_on" {\n  vpc_id      = huaweicloud_vpc.b.id\n'
+        '  destination = "10.9.0.0/16"\n  type        = "vip"\n  nexthop     = "192.168.0.10"\n}\n'))
+    assert run(tmp_path).findings == []
+
+
+def test_a_peer_vpc_read_from_elsewhere_is_not_judged(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_vpc" "a" {\n  cidr_block = "10.1.0.0/16"\n}\n'
+        'data "aws_vpc" "b" {\n  id = "vpc-0a1b2c3d"\n}\n'
+        'resource "aws_vpc_peering_connection" "ab" {\n  vpc_id = aws_vpc.a.id\n  peer_vpc_id = data.aws_vpc.b.id\n'
+        '  auto_accept = true\n}\n'
+        'resource "aws_route" "a_to_x" {\n  route_table_id = aws_vpc.a.main_route_table_id\n'
+        '  destination_cidr_block = "10.3.0.0/16"\n  vpc_peering_connection_id = aws_vpc_peering_connection.ab.id\n}\n')
+    assert [f for f in run(tmp_path).findings if "transitive" in f.message] == []

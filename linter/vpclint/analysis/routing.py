@@ -274,9 +274,33 @@ def _beyond_peer(table: RouteTable) -> list[Beyond]:
                 decided -= IPSet([rival.destination.range])
         if peering.delivers_beyond == "public":
             decided &= PRIVATE
-        if decided and not IPSet([route.destination.range]) & held:
-            found.append(Beyond(table, route, peering, other, decided))
+        if not decided or IPSet([route.destination.range]) & held:
+            continue
+        onward = _sent_onward(other, decided)
+        if onward is not None and decided - onward:
+            found.append(Beyond(table, route, peering, other, decided - onward))
     return found
+
+
+def _sent_onward(network: Network, ranges: IPSet) -> IPSet | None:
+    """The part of ``ranges`` that a table of ``network`` sends on through
+    anything but a peering (a VPN or Direct Connect gateway, a NAT gateway, a
+    hub, an appliance): whether the peering carries it there (gateway
+    transit, edge-to-edge routing) is not judged here. None when the
+    network's routes are not all known."""
+    if not network.routes_complete or not network.route_tables:
+        return None
+    onward = IPSet()
+    for table in network.route_tables:
+        if not table.complete:
+            return None
+        for route in table.routes:
+            dest = route.destination
+            if dest is None or dest.net is None:
+                return None
+            if route.target_kind != "peering" and IPSet([dest.range]) & ranges:
+                onward |= IPSet([dest.range]) & ranges
+    return onward
 
 
 def holders(networks: Iterable[Network], ranges: IPSet) -> list[Network]:

@@ -74,18 +74,20 @@ def routes_beyond_peer(args: dict[str, Any], bindings: dict[str, Any]) -> Iterat
             continue
         for table in network.route_tables:
             for found in routing.beyond_peer(table):
-                if found.peering is via:
+                # a range of another network of these inputs: one outside them (on premises, behind a
+                # gateway the peer may learn routes for) is not judged
+                holding = [n for n in routing.holders(networks, found.ranges) if n not in (network, found.other)]
+                if found.peering is via and holding:
                     yield Violation({"route": found.route, "table": table, "network": network, "peer": found.other,
                                      "beyond": security.show_set(found.ranges),
-                                     "remedy": _beyond_remedy(found, networks)},
+                                     "remedy": _beyond_remedy(found, holding)},
                                     subject=found.route, related=[via], facts=(found.route.address,
                                                                                str(found.ranges)))
 
 
-def _beyond_remedy(found: routing.Beyond, networks: list[Network]) -> str:
+def _beyond_remedy(found: routing.Beyond, holding: list[Network]) -> str:
     """Point the route at a peering that reaches the range, or make one: a direct peering, or a hub."""
     network, shown = found.table.network, security.show_set(found.ranges)
-    holding = [n for n in routing.holders(networks, found.ranges) if n is not network]
     for holder in holding:
         direct = routing.peering_between(network, holder)
         if direct is not None and direct is not found.peering:
