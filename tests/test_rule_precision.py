@@ -251,3 +251,14 @@ def test_a_peer_vpc_read_from_elsewhere_is_not_judged(tmp_path: Path) -> None:
         'resource "aws_route" "a_to_x" {\n  route_table_id = aws_vpc.a.main_route_table_id\n'
         '  destination_cidr_block = "10.3.0.0/16"\n  vpc_peering_connection_id = aws_vpc_peering_connection.ab.id\n}\n')
     assert [f for f in run(tmp_path).findings if "transitive" in f.message] == []
+
+
+def test_explain_says_some_findings_take_another_severity() -> None:
+    from click.testing import CliRunner
+
+    from vpclint.cli import cli
+
+    result = CliRunner().invoke(cli, ["explain", "docker_bridge_overlap"])
+    assert result.exit_code == 0 and result.output.startswith("docker_bridge_overlap (warning; some findings notice)\n")
+    result = CliRunner().invoke(cli, ["explain", "peering_route_missing"])
+    assert result.output.startswith("peering_route_missing (error)\n")

@@ -266,31 +266,38 @@ def _mark_cluster_traffic(model: Model) -> None:
     def quiet(network: Network | None) -> bool:
         return network is not None and network.managed and not network.clusters
 
+    hubs: dict[int, bool] = {}  # id(hub) -> whether its hubs serve only quiet networks (once per group of hubs)
     for network in model.networks:
         ends = [peering.other_end(network) for peering in network.peerings]
         network.exchanges_with_clusters = not (quiet(network) and all(quiet(end) for end in ends)
-                                               and _hubs_quiet(network))
+                                               and all(_hubs_quiet(a.hub, hubs, quiet) for a in network.attachments))
 
 
-def _hubs_quiet(network: Network) -> bool:
-    """Every hub ``network`` attaches to, and every hub peered with those, is
-    known and complete, and serves only networks known to hold no cluster."""
-    hubs = [a.hub for a in network.attachments]
-    seen: set[int] = set()
-    while hubs:
-        hub = hubs.pop()
-        if hub is None or not hub.managed or not hub.complete:
-            return False
-        if id(hub) in seen:
-            continue
-        seen.add(id(hub))
+def _hubs_quiet(start: Any, memo: dict[int, bool], quiet: Any) -> bool:
+    """Whether ``start`` and every hub peered with it are known and complete
+    and serve only ``quiet`` networks; the answer is kept for all of them."""
+    if start is None:
+        return False
+    if id(start) in memo:
+        return memo[id(start)]
+    group, queue, verdict = {id(start)}, [start], True
+    while queue:
+        hub = queue.pop()
+        if not hub.managed or not hub.complete:
+            verdict = False
         for attachment in hub.attachments:
             if attachment.kind == "peering":
-                hubs.append(attachment.peer.hub if attachment.peer is not None else None)
-            elif attachment.kind != "vpc" or attachment.network is None or not attachment.network.managed \
-                    or attachment.network.clusters:
-                return False
-    return True
+                other = attachment.peer.hub if attachment.peer is not None else None
+                if other is None:
+                    verdict = False
+                elif id(other) not in group:
+                    group.add(id(other))
+                    queue.append(other)
+            elif attachment.kind != "vpc" or not quiet(attachment.network):
+                verdict = False
+    for member in group:
+        memo[member] = verdict
+    return verdict
 
 
 def _link_back(model: Model) -> None:
