@@ -175,10 +175,13 @@ def test_a_tf_json_file_is_a_configuration_everywhere_a_tf_file_is(tmp_path: Pat
     assert sniff(path) == "hcl-file"  # not a plan, although it is a JSON object
     assert discover(str(tmp_path), recursive=True) == [str(nested)]
     assert changed_file_targets([path, str(nested / "x.tfvars.json")]) == [str(nested)]
-    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", path])
+    # a VPC no cluster talks to: the overlap is a notice, failing the run only at --minimum-failure-severity notice
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", "--minimum-failure-severity", "notice",
+                                      path])
     assert result.exit_code == 1, result.output
     (finding,) = json.loads(result.output)["findings"]
-    assert (finding["rule_id"], finding["resource"], finding["line"]) == ("docker_bridge_overlap", "aws_vpc.v", 1)
+    assert (finding["rule_id"], finding["resource"], finding["line"], finding["severity"]) == (
+        "docker_bridge_overlap", "aws_vpc.v", 1, "notice")
 
 
 def test_the_same_bytes_as_tf_and_tf_json_are_cached_apart(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from vpclint.cli import STARTER_CONFIG, cli
 from vpclint.config import load_config
 
-BRIDGE = 'resource "aws_vpc" "a" {\n  cidr_block = "172.17.0.0/16"\n}\n'  # docker_bridge_overlap (warning)
+# docker_bridge_overlap (a warning: a cluster's own range; a VPC no cluster talks to would be a notice)
+BRIDGE = ('resource "huaweicloud_cce_cluster" "a" {\n  name = "a"\n  vpc_id = "vpc-0a1b2c3d"\n'
+          '  container_network_type = "vpc-router"\n  container_network_cidr = "172.17.0.0/16"\n}\n')
 HOST_BITS = 'resource "aws_vpc" "b" {\n  cidr_block = "10.1.0.1/16"\n}\n'  # cidr_invalid (error)
 
 

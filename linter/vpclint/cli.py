@@ -171,7 +171,10 @@ def explain(rule_id, rule_dirs) -> None:
         _say(f"Error: no such rule: {rule_id} (see `vpclint rules`)")
         sys.exit(EXIT_ERROR)
     docs = rule.docs
-    out = [f"{rule.id} ({rule.severity})", "", escape.visible(rule.summary), "",
+    # a check may report at its own severity (docker_bridge_overlap: a notice where no cluster talks to the range)
+    others = sorted({c["severity"] for c in rule.checks if c.get("severity", rule.severity) != rule.severity})
+    severity = rule.severity + (f"; some findings {', '.join(others)}" if others else "")
+    out = [f"{rule.id} ({severity})", "", escape.visible(rule.summary), "",
            "What it does", _indent(docs["what"]), "",
            "Why it matters", _indent(docs["why"]), "", "Example that fails", _indent(docs["bad"].rstrip()), "",
            "The same, fixed", _indent(docs["good"].rstrip()), "", "How to fix", _indent(docs["fix"])]

@@ -149,6 +149,7 @@ def select_rules(rules: list[Rule], settings: Settings) -> list[Rule]:
         if enabled:
             if "severity" in options:
                 rule.severity = options["severity"]
+                rule.severity_configured = True
             selected.append(rule)
     return selected
 

@@ -333,6 +333,15 @@ def _route_out(source, dest: IPSet | None, peering) -> list[Hop]:
             hops.append(Hop("route from source subnet", "unknown", f"{table.address} has routes not known", table))
         elif dest - covered:
             gap = dest - covered
+            astray = [b for b in routing.beyond_peer(table) if b.ranges & gap]
+            if astray:  # the route exists, through a peering that cannot deliver it: not a missing route
+                route, other = astray[0].route, astray[0]
+                hops.append(Hop("route from source subnet", "fail",
+                                f"{table.address} sends {security.show_set(gap & other.ranges)} through "
+                                f"{other.peering.address} ({route.address}), which delivers only to {other.other.name} "
+                                f"(peerings are not transitive)", route,
+                                fix=f"point {route.address} at {peering.address}"))
+                continue
             hops.append(Hop("route from source subnet", "fail",
                             f"{table.address} has no route for {security.show_set(gap)} through {peering.address}",
                             table, fix=route_fix(table, [str(c) for c in gap.iter_cidrs()], peering)))

@@ -9,6 +9,7 @@ table whose routes are managed elsewhere).
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from netaddr import IPSet
@@ -215,3 +216,94 @@ def peering_between(a: Network, b: Network) -> Peering | None:
         if peering.other_end(a) is b:
             return peering
     return None
+
+
+# the private and shared address space (RFC 1918, RFC 6598): never reached through a NAT gateway
+PRIVATE = IPSet(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
+
+
+@dataclass
+class Beyond:
+    """A route through a peering whose destination lies wholly outside what
+    the peering's other end holds: peerings are not transitive, so it never
+    delivers. ``ranges``: what the route decides (its destination less the
+    more specific routes of its table; on a peering that carries public
+    destinations further, its private part only)."""
+
+    table: RouteTable
+    route: Route
+    peering: Peering
+    other: Network
+    ranges: IPSet
+
+
+_beyond: "weakref.WeakKeyDictionary[RouteTable, tuple]" = weakref.WeakKeyDictionary()
+
+
+def beyond_peer(table: RouteTable) -> list[Beyond]:
+    """The routes of ``table`` through a peering that can deliver none of what
+    they decide. A route that covers part of the other end (a summary route)
+    is not one; nor is one whose table, other end or range is not fully known."""
+    signature = (id(table.routes), len(table.routes))
+    cached = _beyond.get(table)
+    if cached is None or cached[0] != signature:
+        cached = _beyond[table] = (signature, _beyond_peer(table))
+    return cached[1]
+
+
+def _beyond_peer(table: RouteTable) -> list[Beyond]:
+    from vpclint.analysis.transit.tables import holds  # transit builds on this module
+
+    network = table.network
+    index = _route_index(table)
+    if network is None or index is None or index.unknown:
+        return []
+    found = []
+    for route in table.routes:
+        peering = route.target
+        if route.target_kind != "peering" or not isinstance(peering, Peering) or route.destination is None \
+                or route.destination.net is None or peering.state != "active":
+            continue
+        other = peering.other_end(network)
+        held = holds(other) if other is not None and other.managed else None
+        if held is None:
+            continue
+        decided = IPSet([route.destination.range])
+        for _, rival in index.blocks.overlapping([route.destination.range]):
+            if rival.destination.net.prefixlen > route.destination.net.prefixlen:
+                decided -= IPSet([rival.destination.range])
+        if peering.delivers_beyond == "public":
+            decided &= PRIVATE
+        if not decided or IPSet([route.destination.range]) & held:
+            continue
+        onward = _sent_onward(other, decided)
+        if onward is not None and decided - onward:
+            found.append(Beyond(table, route, peering, other, decided - onward))
+    return found
+
+
+def _sent_onward(network: Network, ranges: IPSet) -> IPSet | None:
+    """The part of ``ranges`` that a table of ``network`` sends on through
+    anything but a peering (a VPN or Direct Connect gateway, a NAT gateway, a
+    hub, an appliance): whether the peering carries it there (gateway
+    transit, edge-to-edge routing) is not judged here. None when the
+    network's routes are not all known."""
+    if not network.routes_complete or not network.route_tables:
+        return None
+    onward = IPSet()
+    for table in network.route_tables:
+        if not table.complete:
+            return None
+        for route in table.routes:
+            dest = route.destination
+            if dest is None or dest.net is None:
+                return None
+            if route.target_kind != "peering" and IPSet([dest.range]) & ranges:
+                onward |= IPSet([dest.range]) & ranges
+    return onward
+
+
+def holders(networks: Iterable[Network], ranges: IPSet) -> list[Network]:
+    """The networks whose CIDRs overlap ``ranges``."""
+    return [n for n in networks if n.cidrs and all(c.net is not None for c in n.cidrs)
+            and IPSet(c.range for c in n.cidrs) & ranges]

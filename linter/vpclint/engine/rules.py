@@ -40,6 +40,8 @@ class Rule:
     fix: str | None = None
     path: str = ""
     kind: str = "check"  # "meta": documented here, reported by vpclint itself (unused_ignore); never run
+    # set by the config (rules: {ID: {severity: ...}}): then every finding takes it, over a check's own
+    severity_configured: bool = False
 
 
 # rules vpclint reports itself rather than through the engine; their rule files only document them

@@ -41,6 +41,8 @@ def _run_rule(rule: Rule, model: Model) -> Iterable[Finding]:
         if not all(_holds(cond, bindings) is True for cond in rule.where):
             continue
         for check in rule.checks:
+            if not all(_holds(cond, bindings) is True for cond in check.get("where", ())):
+                continue
             (primitive_name,) = [key for key in check if key in PRIMITIVES]
             for violation in PRIMITIVES[primitive_name](check[primitive_name], bindings):
                 yield _finding(rule, check, item, bindings, violation)
@@ -88,7 +90,8 @@ def _finding(rule: Rule, check: dict[str, Any], item: Any, bindings: dict[str, A
     related = [r for i, r in enumerate(related) if r != address and r not in related[:i]]
     message = format_message(check.get("message", rule.message), scope)
     fix_template = check.get("fix", rule.fix)
-    return Finding(rule_id=rule.id, severity=rule.severity, message=message, resource=address,
+    severity = rule.severity if rule.severity_configured else check.get("severity", rule.severity)
+    return Finding(rule_id=rule.id, severity=severity, message=message, resource=address,
                    file=subject.file, line=subject.line, related=related,
                    facts=(address, *violation.facts),
                    fix=format_message(fix_template, scope) if fix_template else None, extra=dict(violation.extra),

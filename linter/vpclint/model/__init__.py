@@ -105,6 +105,16 @@ class Cidr:
     def resource(self) -> Resource | None:
         return self.owner.resource
 
+    @property
+    def exchanges_with_clusters(self) -> bool:
+        """False only where surely no cluster's pods or nodes send to or receive
+        from this range: a cluster's own range, or one of a network not in the
+        model, may."""
+        if isinstance(self.owner, Cluster):
+            return True
+        network = self.network
+        return network is None or network.exchanges_with_clusters
+
     def __str__(self) -> str:
         return str(self.net) if self.net is not None and not self.error else self.text
 
@@ -166,6 +176,10 @@ class Network(Element):
     addressed_by_subnets: bool = False
     # its attachments to transit hubs (vpclint.model.transit)
     attachments: list[Any] = field(default_factory=list)
+    # False only where surely no cluster's pods or nodes exchange traffic with
+    # its addresses: it holds no cluster, and neither does any network it peers
+    # with or reaches through a hub (vpclint.model.build fills it in)
+    exchanges_with_clusters: bool = True
 
     @property
     def peers(self) -> list["Network"]:
@@ -204,6 +218,11 @@ class Peering(Element):
     # the HCL (or steps) that complete it
     missing: str = ""
     remedy: str = ""
+    # what it carries beyond the addresses its other end holds: "none" (peerings
+    # are not transitive: AWS, Alibaba, GCP, Azure VNet peering), or "public"
+    # (Huawei: public destinations may leave through a NAT gateway the peer
+    # VPC shares over the peering)
+    delivers_beyond: str = "none"
 
     def other_end(self, network: Network) -> Network | None:
         if network is self.local:

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from netaddr import IPSet
 
-from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, RouteTable, make_cidr
+from vpclint.model import Cidr, CidrLimits, Cluster, Element, Model, Network, RouteTable, make_cidr
 from vpclint.model.join import join
 from vpclint.resources import Output, Resource, UnknownNote
 from vpclint.values import Ref, Unknown, id_elements
@@ -197,6 +197,7 @@ def build_model(resources: Iterable[Resource], settings: Any = None, notes: Iter
     _link_back(builder.model)
     _mark_partial(builder)
     _place_security_groups(builder.model)
+    _mark_cluster_traffic(builder.model)
     for cluster in builder.model.clusters:
         cluster.sources_local = pod_sources(cluster, cluster.pod_addressing)
         cluster.sources_peered = pod_sources(cluster, cluster.peer_addressing
@@ -298,6 +299,51 @@ def _place_security_groups(model: Model) -> None:
     for group in model.security_groups:
         if group.network is None and len(homes.get(id(group), ())) == 1:
             group.network = next(iter(homes[id(group)]))
+
+
+def _mark_cluster_traffic(model: Model) -> None:
+    """``exchanges_with_clusters`` of each network: False only where it holds
+    no cluster and every network it peers with, or reaches through a hub, is
+    known and holds none. A cluster whose network is unknown, a peer or a hub
+    not managed here, a VPN or other attachment may be one that does."""
+    if any(cluster.network is None for cluster in model.clusters):
+        return  # the default, True, stands for every network
+
+    def quiet(network: Network | None) -> bool:
+        return network is not None and network.managed and not network.clusters
+
+    hubs: dict[int, bool] = {}  # id(hub) -> whether its hubs serve only quiet networks (once per group of hubs)
+    for network in model.networks:
+        ends = [peering.other_end(network) for peering in network.peerings]
+        network.exchanges_with_clusters = not (quiet(network) and all(quiet(end) for end in ends)
+                                               and all(_hubs_quiet(a.hub, hubs, quiet) for a in network.attachments))
+
+
+def _hubs_quiet(start: Any, memo: dict[int, bool], quiet: Any) -> bool:
+    """Whether ``start`` and every hub peered with it are known and complete
+    and serve only ``quiet`` networks; the answer is kept for all of them."""
+    if start is None:
+        return False
+    if id(start) in memo:
+        return memo[id(start)]
+    group, queue, verdict = {id(start)}, [start], True
+    while queue:
+        hub = queue.pop()
+        if not hub.managed or not hub.complete:
+            verdict = False
+        for attachment in hub.attachments:
+            if attachment.kind == "peering":
+                other = attachment.peer.hub if attachment.peer is not None else None
+                if other is None:
+                    verdict = False
+                elif id(other) not in group:
+                    group.add(id(other))
+                    queue.append(other)
+            elif attachment.kind != "vpc" or not quiet(attachment.network):
+                verdict = False
+    for member in group:
+        memo[member] = verdict
+    return verdict
 
 
 def _link_back(model: Model) -> None:

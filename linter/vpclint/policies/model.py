@@ -38,8 +38,9 @@ class Namespace:
     """The namespace a manifest without ``metadata.namespace`` lands in: the
     one ``kubectl apply`` targets, unknown here. Equal only to itself."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, excludes: frozenset[str] = frozenset()):
         self.label = label
+        self.excludes = excludes  # names it is known not to be ("kube-system": a policy read as applied elsewhere)
 
     def __repr__(self) -> str:
         return f"Namespace({self.label})"
@@ -56,6 +57,9 @@ def same_namespace(a: Any, b: Any) -> Tri:
         return a == b
     if a is b:
         return True
+    for one, other in ((a, b), (b, a)):
+        if isinstance(one, Namespace) and isinstance(other, str) and other in one.excludes:
+            return False
     return UNKNOWN
 
 

@@ -26,7 +26,7 @@ and ``dns_verdict`` (for ``network_policy_blocks_dns``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
 from netaddr import AddrFormatError, IPNetwork
@@ -132,11 +132,19 @@ DNS_POD = Endpoint(
 )
 
 
-def dns_verdict(policies: Iterable[Policy], pod: Endpoint) -> dict[str, Decision]:
+def dns_verdict(policies: Iterable[Policy], pod: Endpoint, dns_pod: Endpoint = DNS_POD) -> dict[str, Decision]:
     """For UDP and TCP port 53 from ``pod`` to the cluster DNS (kube-dns /
-    CoreDNS pods, ``k8s-app: kube-dns`` in ``kube-system``): the decision."""
+    CoreDNS pods, ``k8s-app: kube-dns`` in ``kube-system``; or ``dns_pod``,
+    the same pods placed elsewhere): the decision."""
     policies = index_of(policies)
-    return {proto: decide(policies, Traffic(pod, DNS_POD, proto, 53), "egress") for proto in ("UDP", "TCP")}
+    return {proto: decide(policies, Traffic(pod, dns_pod, proto, 53), "egress") for proto in ("UDP", "TCP")}
+
+
+def dns_pod_in(namespace: Any) -> Endpoint:
+    """The cluster DNS pods as if they ran in ``namespace`` (a str or a
+    ``Namespace``): what a DNS rule without a namespace selector matches."""
+    labels = Labels({"kubernetes.io/metadata.name": namespace}) if isinstance(namespace, str) else Labels()
+    return replace(DNS_POD, namespace=namespace, namespace_labels=labels)
 
 
 # ---------------------------------------------------------------------------

@@ -177,7 +177,10 @@ def _peerings(b: Builder) -> None:
     for res in b.of_type("huaweicloud_vpc_peering_connection"):
         v = res.values
         peering = Peering(res.address, res, local=b.resolve(v.get("vpc_id"), res, "vpc_id"),
-                          peer=b.resolve(v.get("peer_vpc_id"), res, "peer_vpc_id"))
+                          peer=b.resolve(v.get("peer_vpc_id"), res, "peer_vpc_id"),
+                          # "Sharing a NAT gateway across VPCs": a route to the peering for public destinations,
+                          # an SNAT rule in the peer VPC for the requester's CIDR (Huawei NAT Gateway docs)
+                          delivers_beyond="public")
         tenant = v.get("peer_tenant_id")
         peering.cross_account = tenant if isinstance(tenant, Unknown) else given(tenant)
         b.model.peerings.append(b.register(peering))

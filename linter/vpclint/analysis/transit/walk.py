@@ -122,9 +122,19 @@ class Walk:
             self.end(part, step + [Hop("peering", "unknown", f"the CIDRs of {other.name} are not known", peering)],
                      "unknown")
         elif part - inside:
+            beyond = part - inside
+            if peering.delivers_beyond == "public" and beyond - routing.PRIVATE:
+                self.end(part, step + [Hop("peering", "unknown", f"{peering.address} may carry "
+                                           f"{show_set(beyond - routing.PRIVATE)} beyond {other.name} through a NAT "
+                                           "gateway shared over it, which vpclint does not follow", peering)],
+                         "unknown")
+                return
+            shown_beyond = show_set(beyond)
+            network = table.network.name if table.network is not None else "the VPC"
             self.end(part, step + [Hop("peering", "fail", f"{peering.address} delivers only to {other.name}; "
-                                       f"{show_set(part - inside)} lies beyond it (peerings are not transitive)",
-                                       peering)], "fail")
+                                       f"{shown_beyond} lies beyond it (peerings are not transitive)", peering,
+                                       fix=f"peer {network} directly with the VPC that holds {shown_beyond}, or "
+                                       "attach both VPCs to a transit hub and route there")], "fail")
         else:
             self.end(part, step + [Hop("peering", "pass", f"{peering.address} delivers {shown} in {other.name}",
                                        peering)], "pass", other)

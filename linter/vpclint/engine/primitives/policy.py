@@ -16,13 +16,14 @@ query: a Deny rule's, or the one isolating the pods), ``why`` (in words),
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
 from vpclint.engine.paths import resolve
 from vpclint.engine.primitives import Violation, primitive
 from vpclint.policies.logic import UNKNOWN, is_unknown
-from vpclint.policies.model import CALICO, Endpoint, Policy, show_namespace
-from vpclint.policies.reach import dns_verdict
+from vpclint.policies.model import CALICO, Endpoint, Namespace, Policy, show_namespace
+from vpclint.policies.reach import dns_pod_in, dns_verdict
 from vpclint.policies.selectors import Labels, representatives
 from vpclint.policies.terraform import NETWORK_POLICY_TYPES
 
@@ -85,7 +86,18 @@ def _subjects(policy: Policy) -> list[tuple[Endpoint, str]]:
 def _dns_blocked(policy: Policy) -> tuple[str, Policy | None, str] | None:
     if not policy.valid or policy.restricts("egress") is not True:
         return None
-    others = policy.others or [policy]
+    found = _blocked(policy, policy.others or [policy])
+    if found is not None:
+        return found
+    if policy.kind != "GlobalNetworkPolicy" and (isinstance(policy.namespace, Namespace) or
+                                                 is_unknown(policy.namespace)):
+        return _blocked_outside_kube_system(policy)
+    return None
+
+
+def _blocked(policy: Policy, others: list[Policy], condition: str = "") -> tuple[str, Policy | None, str] | None:
+    """The first pods of ``policy``'s that no policy of ``others`` lets query the
+    cluster DNS; ``condition`` opens the reason (the namespace it assumes)."""
     for pod, text in _subjects(policy):
         if policy.applies_to(pod, "egress") is not True:
             continue
@@ -97,11 +109,46 @@ def _dns_blocked(policy: Policy) -> tuple[str, Policy | None, str] | None:
                 owner = "its own Deny rule" if denied[0].policy is policy else f"a Deny rule of {denied[0].policy.title}"
                 why = (f"{owner} drops their DNS queries (UDP and TCP port 53 to "
                        "kube-dns in kube-system) before any rule allows them")
+            elif _names_dns_pods_nearby(policy, pod):
+                why = (f"{condition}its egress rule for the DNS pods selects them without a namespaceSelector, so it "
+                       f"matches pods of {_own(policy.namespace)} only, never the cluster DNS (kube-dns / "
+                       "CoreDNS in kube-system), and no policy that applies to them lets UDP or TCP port 53 reach it")
             else:
-                why = ("no policy that applies to them lets UDP or TCP port 53 reach the cluster DNS "
+                why = (f"{condition}no policy that applies to them lets UDP or TCP port 53 reach the cluster DNS "
                        "(kube-dns / CoreDNS in kube-system)")
             return text, blocker, why
     return None
+
+
+def _own(namespace: Any) -> str:
+    return f"namespace {namespace}" if isinstance(namespace, str) else "its own namespace"
+
+
+def _names_dns_pods_nearby(policy: Policy, pod: Endpoint) -> bool:
+    """Whether ``policy`` lets ``pod`` query DNS pods in its own namespace: a
+    rule naming the DNS pods (``k8s-app: kube-dns``) without a namespace selector."""
+    verdicts = dns_verdict((policy,), pod, dns_pod_in(policy.namespace))
+    return any(d.verdict is True for d in verdicts.values())
+
+
+def _blocked_outside_kube_system(policy: Policy) -> tuple[str, Policy | None, str] | None:
+    """A policy with no namespace (a manifest without one, a value known only
+    after apply) whose DNS rule names the DNS pods without a namespace
+    selector: read as applied anywhere but kube-system, where such a rule
+    matches nothing. Policies of no namespace or an unknown one may still be
+    in the same namespace as this one, so they stay undecided."""
+    stand_in = Namespace(f"{policy.address} (outside kube-system)", excludes=frozenset({"kube-system"}))
+    assumed = replace(policy, namespace=stand_in)
+    subjects = _subjects(assumed)
+    if not subjects or not any(_names_dns_pods_nearby(assumed, pod) for pod, _ in subjects):
+        return None
+    others = [assumed if p is policy else p for p in (policy.others or [policy])]
+    where = "it names no namespace" if isinstance(policy.namespace, Namespace) else "its namespace is known only after apply"
+    found = _blocked(assumed, others, f"unless it is applied in kube-system ({where}), ")
+    if found is None:
+        return None
+    text, blocker, why = found
+    return text, policy if blocker is assumed else blocker, why
 
 
 def dns_fix(policy: Policy) -> str:

@@ -47,10 +47,56 @@ def no_route_through(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator
     if routing.any_route_through(network, wanted, via) is False:
         if any(transit.sent_to_hub(t, wanted) for t in network.route_tables):
             return  # it goes through a hub beside the peering
+        if _sent_beyond(network, wanted):
+            return  # sent through another peering, which cannot deliver it: routes_beyond_peer names that route
         table = routing.default_table(network) if not [t for t in network.route_tables if not t.default] else None
         fixes = [route_fix(t, [str(c) for c in ranges], via) for t in ([table] if table else network.route_tables[:1])]
         yield Violation({"network": network, "ranges": ranges, "via": via, "hcl": "\n".join(fixes)},
                         subject=via, related=[network], facts=(network.address, *map(str, ranges)))
+
+
+def _sent_beyond(network: Network, wanted: IPSet) -> bool:
+    """Whether a table of ``network`` sends part of ``wanted`` through a peering
+    that cannot deliver it (``routes_beyond_peer`` reports that route)."""
+    return any(b.ranges & wanted for table in network.route_tables for b in routing.beyond_peer(table))
+
+
+@primitive
+def routes_beyond_peer(args: dict[str, Any], bindings: dict[str, Any]) -> Iterator[Violation]:
+    """Routes of either end of the active peering ``via`` through it whose
+    destination lies wholly outside what its other end holds (``route``,
+    ``table``, ``network``, ``peer``, ``beyond``, ``remedy``)."""
+    via = _one(bindings, args["via"])
+    if not isinstance(via, Peering):
+        return
+    networks = getattr(bindings.get("model"), "networks", [])
+    for network in via.ends:
+        if not network.managed:
+            continue
+        for table in network.route_tables:
+            for found in routing.beyond_peer(table):
+                # a range of another network of these inputs: one outside them (on premises, behind a
+                # gateway the peer may learn routes for) is not judged
+                holding = [n for n in routing.holders(networks, found.ranges) if n not in (network, found.other)]
+                if found.peering is via and holding:
+                    yield Violation({"route": found.route, "table": table, "network": network, "peer": found.other,
+                                     "beyond": security.show_set(found.ranges),
+                                     "remedy": _beyond_remedy(found, holding)},
+                                    subject=found.route, related=[via], facts=(found.route.address,
+                                                                               str(found.ranges)))
+
+
+def _beyond_remedy(found: routing.Beyond, holding: list[Network]) -> str:
+    """Point the route at a peering that reaches the range, or make one: a direct peering, or a hub."""
+    network, shown = found.table.network, security.show_set(found.ranges)
+    for holder in holding:
+        direct = routing.peering_between(network, holder)
+        if direct is not None and direct is not found.peering:
+            return (f"point {found.route.address} at {direct.address}, the peering of {network.name} with "
+                    f"{holder.name}, which holds {shown}")
+    where = f"{holding[0].name}, which holds {shown}" if len(holding) == 1 else f"the VPC that holds {shown}"
+    return (f"peer {network.name} directly with {where}, and send {shown} through that peering; or attach both "
+            f"VPCs to a transit hub and send {shown} to the hub")
 
 
 @primitive
