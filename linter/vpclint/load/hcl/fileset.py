@@ -42,8 +42,8 @@ class BadPattern(ValueError):
 class Refused(Exception):
     """A directory or file the pattern reaches that vpclint does not read."""
 
-    def __init__(self, path: str, why: str, error: bool):
-        super().__init__(f"{os.path.normpath(path)} {why}")
+    def __init__(self, path: str, why: str, error: bool, shown: str):
+        super().__init__(f"{shown} {why}")
         self.path = path
         self.why = why
         self.error = error  # outside the repository: an error of the run, as for file()
@@ -115,7 +115,7 @@ class _Walker:
         real = self.reads.realpath(directory)
         why = outside(real, self.root)
         if why is not None:
-            raise Refused(directory, why, error=GIT_DIR not in os.path.relpath(real, self.root).split(os.sep))
+            raise self._refused(directory, real, why)
         if real in self.active:
             return  # a link back to a directory being walked: Terraform would loop, vpclint stops
         names = self.reads.listdir(directory) or []
@@ -151,6 +151,13 @@ class _Walker:
                 else:
                     self.walk(child, components[1:], depth + 1)
 
+    def _refused(self, path: str, real: str, why: str) -> Refused:
+        """Git's metadata is named within the repository; a path outside it, as written."""
+        inside = os.path.relpath(real, self.root)
+        if GIT_DIR in inside.split(os.sep) and not inside.startswith(os.pardir):
+            return Refused(path, why, error=False, shown=inside)
+        return Refused(path, why, error=True, shown=os.path.normpath(path))
+
     def _match(self, path: str) -> None:
         """Keep ``path`` if it is a regular file (links followed) inside the root."""
         if not self.reads.isfile(path):
@@ -158,7 +165,7 @@ class _Walker:
         real = self.reads.realpath(path)
         why = outside(real, self.root)
         if why is not None:
-            raise Refused(path, why, error=GIT_DIR not in os.path.relpath(real, self.root).split(os.sep))
+            raise self._refused(path, real, why)
         self.matches.append(path)
         if len(self.matches) > MAX_MATCHES:
             raise Unlisted(f"more than {MAX_MATCHES:,} files match, which vpclint does not list")

@@ -1,0 +1,298 @@
+"""Terraform's functions over files, encodings, hashes and dates (issue 15, point 2).
+
+Values are those of Terraform's documentation examples (developer.hashicorp.com/
+terraform/language/functions/<name>) where it gives one. ``fileset`` follows
+doublestar's globbing and is confined to the repository and bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from vpclint.load import LoadOptions
+from vpclint.load.hcl import fileset as fileset_module
+from vpclint.load.hcl import load_module
+from vpclint.load.hcl.evaluate import FUNCTIONS, SPECIAL_FORMS
+from vpclint.load.hcl.functions import catalog
+from vpclint.values import Unknown
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+# ---------------------------------------------------------------------------
+# every documented function is registered
+# ---------------------------------------------------------------------------
+
+
+def test_every_documented_function_is_registered() -> None:
+    missing = [name for name in catalog.DOCUMENTED if name not in FUNCTIONS and name not in SPECIAL_FORMS]
+    assert missing == []
+    assert len(catalog.DOCUMENTED) == len(set(catalog.DOCUMENTED)) == 124
+
+
+def test_the_readme_lists_what_stays_unknown_and_why() -> None:
+    text = README.read_text()
+    section = text[text.index("## Terraform functions"):]
+    section = section[: section.index("\n## ", 3)]
+    for name, reason in catalog.STAY_UNKNOWN.items():
+        assert f"`{name}`" in section and reason in section, name
+    for name in catalog.ERRORS:
+        assert f"`{name}`" in section, name
+    counted = re.search(r"(\d+) of the (\d+) functions", section)
+    assert counted is not None
+    assert (int(counted.group(1)), int(counted.group(2))) == (len(catalog.STAY_UNKNOWN), len(catalog.DOCUMENTED))
+
+
+# ---------------------------------------------------------------------------
+# values (Terraform's documented examples)
+# ---------------------------------------------------------------------------
+
+HELLO = "Hello World\n"
+CASES = [
+    # files
+    ('filebase64("hello.txt")', base64.b64encode(HELLO.encode()).decode()),
+    ('filemd5("hello.txt")', hashlib.md5(HELLO.encode()).hexdigest()),
+    ('filesha1("hello.txt")', hashlib.sha1(HELLO.encode()).hexdigest()),
+    ('filesha256("hello.txt")', hashlib.sha256(HELLO.encode()).hexdigest()),
+    ('filesha512("hello.txt")', hashlib.sha512(HELLO.encode()).hexdigest()),
+    ('filebase64sha256("hello.txt")', base64.b64encode(hashlib.sha256(HELLO.encode()).digest()).decode()),
+    ('filebase64sha512("hello.txt")', base64.b64encode(hashlib.sha512(HELLO.encode()).digest()).decode()),
+    ('filemd5("binary.bin")', hashlib.md5(b"\xff\xfe\x00").hexdigest()),  # not UTF-8: hashed all the same
+    ('filebase64("binary.bin")', "//4A"),
+    ('file("binary.bin")', "error: file(): cannot read 'binary.bin': not UTF-8 text"),
+    ('filemd5("nope.txt")', "error: filemd5(): no file exists at 'nope.txt'"),
+    ('try(file("nope.txt"), "absent")', "absent"),
+    # a name that starts with a dot is matched like any other (doublestar)
+    ('fileset(path.module, "files/*.txt")', ["files/.hidden.txt", "files/hello.txt", "files/world.txt"]),
+    ('fileset("${path.module}/files", "*.txt")', [".hidden.txt", "hello.txt", "world.txt"]),
+    ('fileset(path.module, "files/{hello,world}.txt")', ["files/hello.txt", "files/world.txt"]),
+    ('fileset(path.module, "files/*")', ["files/.hidden.txt", "files/hello.txt", "files/world.txt"]),
+    ('fileset("files", "**")', [".hidden.txt", "hello.txt", "sub/deep/x.yaml", "sub/y.yaml", "world.txt"]),
+    ('fileset("files", "**/*.yaml")', ["sub/deep/x.yaml", "sub/y.yaml"]),
+    ('fileset("files", "sub/**/x.yaml")', ["sub/deep/x.yaml"]),
+    ('fileset("files", "?ello.txt")', ["hello.txt"]),
+    ('fileset("files", "[hw]*.txt")', ["hello.txt", "world.txt"]),
+    ('fileset("files", "[^h]*.txt")', [".hidden.txt", "world.txt"]),
+    ('fileset("files", "[!h]*.txt")', [".hidden.txt", "world.txt"]),
+    ('fileset("files", "[a-i]*")', ["hello.txt"]),
+    ('fileset("files", "sub")', []),  # a directory is no regular file
+    ('fileset("files/sub", "../[hw]*.txt")', ["../hello.txt", "../world.txt"]),
+    ('fileset("files", "*.csv")', []),
+    ('fileset("absent", "*")', []),
+    ('fileset("files", "[")', "error: fileset(): unterminated [ in pattern"),
+    ('fileset("files", "{a,b")', "error: fileset(): unterminated { in pattern"),
+    ('try(fileset(null, "*.yaml"), [])', []),
+    ('length(fileset(".", "f*/*.txt"))', 3),
+    # encoding
+    ('csvdecode("a,b,c\\n1,2,3\\n4,5,6")', [{"a": "1", "b": "2", "c": "3"}, {"a": "4", "b": "5", "c": "6"}]),
+    ('csvdecode("a,b\\n\\"x,y\\",2\\n")', [{"a": "x,y", "b": "2"}]),
+    ('csvdecode("a,b\\n")', []),
+    ('csvdecode("")', "error: csvdecode(): missing header line"),
+    ('csvdecode("a,b\\n1,2,3")', "error: csvdecode(): record on line 2: wrong number of fields"),
+    ('yamlencode({ "a" : "b", "c" : "d" })', '"a": "b"\n"c": "d"\n'),
+    ('yamlencode({ "foo" : [1, 2, 3], "bar" : "baz" })', '"bar": "baz"\n"foo":\n- 1\n- 2\n- 3\n'),
+    ('yamlencode({ "foo" : [1, { "a" : "b", "c" : "d" }, 3], "bar" : "baz" })',
+     '"bar": "baz"\n"foo":\n- 1\n- "a": "b"\n  "c": "d"\n- 3\n'),
+    ('yamlencode(true)', "true\n...\n"),
+    ('yamlencode("hello")', '"hello"\n'),
+    ('yamlencode([])', "[]\n"),
+    ('yamlencode({})', "{}\n"),
+    ('yamlencode({ a = { b = "x\\ny" } })', '"a":\n  "b": |-\n    x\n    y\n'),
+    ('yamlencode(["tab\\there"])', '- "tab\\there"\n'),
+    ('yamldecode(yamlencode({ k = ["x\\ny\\n", 1.5, null, { z = "q\\"" }] }))',
+     {"k": ["x\ny\n", 1.5, None, {"z": 'q"'}]}),
+    ('textencodebase64("Hello World", "UTF-16LE")', "SABlAGwAbABvACAAVwBvAHIAbABkAA=="),
+    ('textdecodebase64("SABlAGwAbABvACAAVwBvAHIAbABkAA==", "UTF-16LE")', "Hello World"),
+    ('textencodebase64("é", "ISO-8859-1")', "6Q=="),
+    ('textencodebase64("€", "ISO-8859-1")',
+     "error: textencodebase64(): the given string contains characters that cannot be represented in iso8859-1"),
+    ('textencodebase64("x", "NOPE-1")', "error: textencodebase64(): 'NOPE-1' is not a supported IANA encoding name or alias"),
+    # hashes
+    ('uuidv5("dns", "www.terraform.io")', "a5008fae-b28c-5ba5-96cd-82b4c53552d6"),
+    ('uuidv5("url", "https://www.terraform.io/")', "9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5"),
+    ('uuidv5("oid", "1.3.6.1.4")', "af9d40a5-7a36-5c07-b23a-851cd99fbfa5"),
+    ('uuidv5("x500", "CN=Example,C=GB")', "84e09961-4aa4-57f8-95b7-03edb1073253"),
+    ('uuidv5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.terraform.io")', "a5008fae-b28c-5ba5-96cd-82b4c53552d6"),
+    ('uuidv5("tld", "x")', "error: uuidv5(): uuidv5() doesn't support namespace 'tld'"),
+    # dates
+    ('formatdate("DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z")', "02 Jan 2018 23:12 UTC"),
+    ('formatdate("EEEE, DD-MMM-YY hh:mm:ss ZZZ", "2018-01-02T23:12:01Z")', "Tuesday, 02-Jan-18 23:12:01 UTC"),
+    ('formatdate("EEE, DD MMM YYYY hh:mm:ss ZZZ", "2018-01-02T23:12:01-08:00")', "Tue, 02 Jan 2018 23:12:01 -0800"),
+    ('formatdate("MMM DD, YYYY", "2018-01-02T23:12:01Z")', "Jan 02, 2018"),
+    ('formatdate("HH:mmaa", "2018-01-02T23:12:01Z")', "11:12pm"),
+    ('formatdate("h\'h\'mm", "2018-01-02T23:12:01-08:00")', "23h12"),
+    ('formatdate("H \'o\'\'clock\'", "2018-01-02T23:12:01-08:00")', "11 o'clock"),
+    ('formatdate("YYYY-MM-DD\'T\'hh:mm:ssZ", "2018-01-02T23:12:01+05:30")', "2018-01-02T23:12:01+05:30"),
+    ('formatdate("DDD", "2018-01-02T23:12:01Z")', "error: formatdate(): invalid date format verb 'DDD'"),
+    ('formatdate("YYYY", "2018-01-02")', 'error: formatdate(): not a valid RFC3339 timestamp: "2018-01-02"'),
+    ('timeadd("2017-11-22T00:00:00Z", "10m")', "2017-11-22T00:10:00Z"),
+    ('timeadd("2017-11-22T00:00:00Z", "-1h30m")', "2017-11-21T22:30:00Z"),
+    ('timeadd("2017-11-22T00:00:00+01:00", "1.5h")', "2017-11-22T01:30:00+01:00"),
+    ('timeadd("2017-11-22T00:00:00Z", "10 minutes")', 'error: timeadd(): time: invalid duration "10 minutes"'),
+    ('timecmp("2017-11-22T00:00:00Z", "2017-11-22T00:00:00Z")', 0),
+    ('timecmp("2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z")', -1),
+    ('timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00Z")', 1),
+    ('timecmp("2017-11-22T01:00:00Z", "2017-11-22T00:00:00-01:00")', 0),
+    ('timeadd(timestamp(), "1h")', "unknown: timestamp() is known only after apply"),
+    # paths
+    ('pathexpand("~/.ssh/id_rsa")', "unknown: pathexpand(): the home directory of whoever runs terraform"),
+    ('pathexpand("/etc/resolv.conf")', "/etc/resolv.conf"),
+    ('pathexpand("datasets/vpcs")', "datasets/vpcs"),
+    ('pathexpand("~bob/x")', "error: pathexpand(): cannot expand user-specific home dir"),
+    ('abspath("/a/../b")', "/b"),
+    ('file("~/.aws/credentials")', "unknown: file '~/.aws/credentials' is under the home directory of whoever runs terraform"),
+    # what stays unknown, and documented errors
+    ("uuid()", "unknown: uuid() is known only after apply"),
+    ('bcrypt("x")', "unknown: bcrypt() is known only after apply (a random salt each run)"),
+    ("plantimestamp()", "unknown: plantimestamp() is the time the plan is made"),
+    ('base64gzip("x")', "unknown: " + catalog.STAY_UNKNOWN["base64gzip"]),
+    ('rsadecrypt("x", "k")', "unknown: " + catalog.STAY_UNKNOWN["rsadecrypt"]),
+    ("provider::terraform::encode_expr(1)", "unknown: provider::terraform::encode_expr is not evaluated by vpclint"),
+    ("type(1)", "error: type() is only available in terraform console"),
+    ('list("a")', "error: " + catalog.ERRORS["list"]),
+    ('map("a", 1)', "error: " + catalog.ERRORS["map"]),
+]
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory) -> dict:
+    directory: Path = tmp_path_factory.mktemp("files")
+    (directory / ".git").mkdir()  # the root of the run
+    (directory / "hello.txt").write_text(HELLO)
+    (directory / "binary.bin").write_bytes(b"\xff\xfe\x00")
+    files = directory / "files"
+    (files / "sub" / "deep").mkdir(parents=True)
+    for name in ("hello.txt", "world.txt", ".hidden.txt", "sub/y.yaml", "sub/deep/x.yaml"):
+        (files / name).write_text(name)
+    body = "\n".join(f"  v{i} = {expression}" for i, (expression, _) in enumerate(CASES))
+    (directory / "main.tf").write_text(f'resource "t" "r" {{\n{body}\n}}\n')
+    cwd = os.getcwd()
+    os.chdir(directory)  # paths are relative to where terraform runs: the root module
+    try:
+        result = load_module(".", LoadOptions())
+    finally:
+        os.chdir(cwd)
+    assert result.errors == []
+    return {r.address: r for r in result.resources}["t.r"].values
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[expression for expression, _ in CASES])
+def test_value(evaluated: dict, index: int) -> None:
+    expression, expected = CASES[index]
+    actual = evaluated[f"v{index}"]
+    if isinstance(expected, str) and expected.startswith(("error: ", "unknown: ")):
+        assert actual == Unknown(expected.split(": ", 1)[1])
+    else:
+        assert actual == expected
+        assert type(actual) is type(expected)
+
+
+def test_abspath_of_a_relative_path_is_below_the_root_module(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "t" "r" {\n  p = abspath("data/x.yaml")\n}\n')
+    result = load_module(str(tmp_path), LoadOptions())
+    assert result.resources[0].values["p"] == f"{os.path.realpath(tmp_path)}/data/x.yaml".replace(
+        os.path.realpath(tmp_path), os.path.abspath(tmp_path))
+
+
+# ---------------------------------------------------------------------------
+# fileset: confined to the repository, bounded
+# ---------------------------------------------------------------------------
+
+posix = pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="symlinks need a POSIX system")
+
+
+def _repo(tmp_path: Path, expression: str) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "config").write_text("[http]\n  extraheader = AUTHORIZATION: basic c2VjcmV0\n")
+    (repo / "net" / "data").mkdir(parents=True)
+    (repo / "net" / "data" / "a.yaml").write_text("cidr: 10.0.0.0/24\n")
+    (repo / "net" / "main.tf").write_text(f'resource "t" "r" {{\n  files = {expression}\n}}\n')
+    return repo
+
+
+def _load(repo: Path):
+    result = load_module(str(repo / "net"), LoadOptions())
+    return result.resources[0].values["files"], [(e.line, e.message) for e in result.errors]
+
+
+@posix
+def test_fileset_never_lists_a_directory_outside_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "token.yaml").write_text("x")
+    repo = _repo(tmp_path, 'fileset("${path.module}/../..", "secrets/*")')
+    value, errors = _load(repo)
+    assert isinstance(value, Unknown) and "resolves outside the repository" in value.reason
+    assert len(errors) == 1 and errors[0][0] == 1 and "fileset() target" in errors[0][1]
+
+
+@posix
+def test_fileset_never_follows_a_symlinked_directory_out_of_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "token.yaml").write_text("x")
+    repo = _repo(tmp_path, 'fileset("${path.module}/data", "**/*.yaml")')
+    (repo / "net" / "data" / "link").symlink_to(tmp_path / "secrets")
+    value, errors = _load(repo)
+    assert isinstance(value, Unknown) and "resolves outside the repository" in value.reason
+    assert "token" not in value.reason and [line for line, _ in errors] == [1]
+
+
+@posix
+def test_fileset_never_returns_a_symlinked_file_out_of_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "token.yaml").write_text("x")
+    repo = _repo(tmp_path, 'fileset("${path.module}/data", "*.yaml")')
+    (repo / "net" / "data" / "b.yaml").symlink_to(tmp_path / "token.yaml")
+    value, errors = _load(repo)
+    assert isinstance(value, Unknown) and "resolves outside the repository" in value.reason
+    assert [line for line, _ in errors] == [1]
+
+
+@posix
+def test_fileset_follows_a_symlink_inside_the_repository(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fileset("${path.module}/data", "**/*.yaml")')
+    (repo / "shared").mkdir()
+    (repo / "shared" / "s.yaml").write_text("x")
+    (repo / "net" / "data" / "shared").symlink_to(repo / "shared")
+    (repo / "net" / "data" / "loop").symlink_to(repo / "net" / "data")  # a cycle: walked once
+    value, errors = _load(repo)
+    assert value == ["a.yaml", "shared/s.yaml"] and errors == []
+
+
+def test_fileset_never_lists_git_metadata(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fileset("${path.module}/..", "**")')
+    value, errors = _load(repo)
+    assert value == Unknown("fileset(): .git is inside git's metadata (.git), which vpclint never reads")
+    assert errors == []  # a plain "**" at the top of a checkout is no attack: unknown, no error
+
+
+def test_fileset_is_bounded_in_matches(tmp_path: Path, monkeypatch) -> None:
+    repo = _repo(tmp_path, 'fileset(path.module, "data/*.yaml")')
+    for index in range(5):
+        (repo / "net" / "data" / f"m{index}.yaml").write_text("x")
+    monkeypatch.setattr(fileset_module, "MAX_MATCHES", 3)
+    value, _ = _load(repo)
+    assert value == Unknown("fileset(): more than 3 files match, which vpclint does not list")
+
+
+def test_fileset_is_bounded_in_entries_looked_at(tmp_path: Path, monkeypatch) -> None:
+    repo = _repo(tmp_path, 'fileset(path.module, "data/**/*.json")')
+    for index in range(5):
+        (repo / "net" / "data" / f"m{index}.yaml").write_text("x")
+    monkeypatch.setattr(fileset_module, "MAX_ENTRIES", 4)
+    value, _ = _load(repo)
+    assert value == Unknown("fileset(): the pattern looks at more than 4 directory entries, "
+                            "which vpclint does not list")
+
+
+@posix
+def test_fileset_skips_special_files(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, 'fileset("${path.module}/data", "*")')
+    os.mkfifo(repo / "net" / "data" / "pipe.yaml")
+    value, errors = _load(repo)
+    assert value == ["a.yaml"] and errors == []
