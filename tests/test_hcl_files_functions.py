@@ -296,3 +296,24 @@ def test_fileset_skips_special_files(tmp_path: Path) -> None:
     os.mkfifo(repo / "net" / "data" / "pipe.yaml")
     value, errors = _load(repo)
     assert value == ["a.yaml"] and errors == []
+
+
+# ---------------------------------------------------------------------------
+# a factory: subnets and firewall rules from YAML files (fixtures/hcl_fileset_factory)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", ["broken", "fixed"])
+def test_a_fileset_factory_is_linted_like_hcl(variant: str) -> None:
+    from conftest import FIXTURES, annotations, found, run
+
+    directory = FIXTURES / "hcl_fileset_factory" / variant
+    report = run(directory)
+    assert report.errors == []
+    expected = {(r, a, str(Path(f).resolve()), line) for r, a, f, line in annotations(directory)}
+    assert found(report) == expected
+    assert len(expected) == (2 if variant == "broken" else 0)
+    assert report.unknowns == []  # every YAML file is read: nothing the linter needed stays unknown
+    subnets = {subnet.address for _, model in report.models for network in model.networks
+               for subnet in network.subnets if "(secondary range" not in subnet.address}
+    assert subnets == {f'google_compute_subnetwork.subnet["{name}"]' for name in ("nodes", "db", "reports")}
