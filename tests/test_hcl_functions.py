@@ -158,7 +158,7 @@ CASES = [
     ('try("${aws_vpc.main.id}-x", "")', "unknown: aws_vpc.main.id is known only after apply"),
     # unsupported
     ("nofunc(1)", "unknown: function nofunc is not supported"),
-    ('filebase64("x.tpl")', "error: filebase64(): no file exists at 'x.tpl'"),
+    ('try(filebase64("x.tpl"), "absent")', "absent"),
     ("timestamp()", "unknown: timestamp() is known only after apply"),
     ('provider::aws::arn_parse("x")',
      "unknown: provider::aws::arn_parse is a provider-defined function, which vpclint does not run"),

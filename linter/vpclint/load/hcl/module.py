@@ -620,7 +620,10 @@ class ModuleInstance:
                 return Unknown(f"file {path!r} is too large to read")
             return self.loader.reads.read(full)
         except FileNotFoundError:
-            # an error Terraform reports, and try() catches (a factory's optional file)
+            from vpclint.load.hcl.functions.special import GUARDED
+
+            if not GUARDED.depth:  # under try() or can(), a factory's optional file: no error of the run
+                self.loader.refuse(full, "does not exist")
             raise EvalError(f"no file exists at {path!r}") from None
         except OSError as exc:
             self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
