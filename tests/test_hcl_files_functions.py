@@ -85,6 +85,7 @@ CASES = [
     ('fileset("files", "sub")', []),  # a directory is no regular file
     ('fileset("files/sub", "../[hw]*.txt")', ["../hello.txt", "../world.txt"]),
     ('fileset("files", "*.csv")', []),
+    ('fileset("files", "/sub/*.yaml")', ["sub/y.yaml"]),  # joined as Go's filepath.Join does
     ('fileset("absent", "*")', []),
     ('fileset("files", "[")', "error: fileset(): unterminated [ in pattern"),
     ('fileset("files", "{a,b")', "error: fileset(): unterminated { in pattern"),

@@ -60,7 +60,7 @@ def glob(reads: Any, base: str, pattern: str, root: str) -> list[str]:
     ``reads`` is the loader's ``Reads``; ``root`` the root of the run.
     """
     base = posixpath.normpath(base)
-    full = posixpath.normpath(posixpath.join(base, pattern))
+    full = posixpath.normpath(f"{base}/{pattern}")  # Go's filepath.Join: an absolute PATTERN stays below PATH
     components = _split(full)
     walker = _Walker(reads, root)
     if components and components[0] == "":
