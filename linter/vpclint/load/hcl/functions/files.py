@@ -99,6 +99,9 @@ def _templatestring(text, variables):
 
 
 _TEMPLATES: dict[str, list] = {}  # parsed templates by text, for the instances of one counted block
+# bounded by their text: a library of a few hundred templates (a fileset of policy files, rendered
+# for each management group) is parsed once, not once per module instance
+_TEMPLATE_CHARS = 8 * 1024 * 1024
 
 
 def _render(text: str, variables: Any) -> Any:
@@ -119,7 +122,7 @@ def _render(text: str, variables: Any) -> Any:
         except ValueError as exc:
             line, message = exc.args
             raise EvalError(f"invalid template (line {line}): {message}") from None
-        if len(_TEMPLATES) > 256:
+        if len(_TEMPLATES) >= 4096 or sum(map(len, _TEMPLATES)) + len(text) > _TEMPLATE_CHARS:
             _TEMPLATES.clear()
         _TEMPLATES[text] = node
     return evaluate(node, Scope(None, dict(variables)))
