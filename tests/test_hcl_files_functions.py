@@ -149,6 +149,15 @@ CASES = [
     ('pathexpand("~bob/x")', "error: pathexpand(): cannot expand user-specific home dir"),
     ('abspath("/a/../b")', "/b"),
     ('file("~/.aws/credentials")', "unknown: file '~/.aws/credentials' is under the home directory of whoever runs terraform"),
+    # OpenTofu's cidrcontains (its documented examples)
+    ('cidrcontains("192.168.2.0/20", "192.168.2.1")', True),
+    ('cidrcontains("192.168.2.0/20", "192.168.2.0/22")', True),
+    ('cidrcontains("192.168.2.0/20", "192.126.2.1")', False),
+    ('cidrcontains("192.168.2.0/20", "192.126.2.0/18")', False),
+    ('cidrcontains("fe80::/48", "fe80::1")', True),
+    ('cidrcontains("fe80::/48", "fe81::1")', False),
+    ('cidrcontains("10.0.0.0/8", "fe80::1")',
+     "error: cidrcontains(): address family mismatch: the prefix and the address must both be IPv4 or both IPv6"),
     # what stays unknown, and documented errors
     ("uuid()", "unknown: uuid() is known only after apply"),
     ('bcrypt("x")', "unknown: bcrypt() is known only after apply (a random salt each run)"),
