@@ -33,6 +33,8 @@ resource "aws_vpc" "a" {
     note   = file("data.txt")
     shown  = templatefile("shown.tftpl", { n = 1 })
     marker = fileexists("marker.txt")
+    listed = join(",", fileset(path.module, "data/*.yaml"))
+    hashed = filemd5("data.txt")
   }
 }
 
@@ -52,6 +54,8 @@ def workspace(root: Path) -> Path:
     (root / "child").mkdir(parents=True)
     (root / "main.tf").write_text(MAIN)
     (root / "data.txt").write_text("one")
+    (root / "data").mkdir()
+    (root / "data" / "a.yaml").write_text("a")
     (root / "shown.tftpl").write_text("n=${n}")
     (root / "vars.tfvars").write_text('cidr = "10.2.0.0/16"\n')
     (root / "child" / "main.tf").write_text(CHILD)
@@ -78,6 +82,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "edit a file read by file()": lambda r: (r / "data.txt").write_text("two"),
     "edit a template read by templatefile()": lambda r: (r / "shown.tftpl").write_text("m=${n}"),
     "create a file fileexists() asks for": lambda r: (r / "marker.txt").write_text(""),
+    "remove a file fileset() lists": lambda r: (r / "data" / "a.yaml").unlink(),
+    "add a file to a directory fileset() lists": lambda r: (r / "data" / "b.yaml").write_text("x"),
     "download a remote module": point_remote,
     "make a file unreadable": lambda r: (r / "main.tf").chmod(0),
     "break a file's syntax": lambda r: (r / "main.tf").write_text(MAIN + "resource {\n"),

@@ -143,10 +143,10 @@ class Loader:
                                       self.reads.realpath)
         return self._run_root
 
-    def refuse(self, path: str, why: str) -> None:
-        """A file() target that is not read: an error of the run, at the block that asked for it."""
+    def refuse(self, path: str, why: str, what: str = "file() target") -> None:
+        """A file() target (or fileset() match) that is not read: an error of the run, at the block that asked for it."""
         file, line = self.where or (path, None)
-        self.errors.append(LoadError(file, line, f"file() target {os.path.normpath(path)} {why}"))
+        self.errors.append(LoadError(file, line, f"{what} {os.path.normpath(path)} {why}"))
 
     # -- modules -----------------------------------------------------------
 

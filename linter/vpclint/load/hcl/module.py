@@ -617,7 +617,10 @@ class ModuleInstance:
             raise _Outside(f"file {path!r} {why}")
         return full
 
-    def read_file(self, path: str) -> Any:
+    def read_bytes(self, path: str) -> Any:
+        """The bytes of the file a file function names, or Unknown (refused, too large, or under ``~``)."""
+        if path.startswith("~"):
+            return Unknown(f"file {path!r} is under the home directory of whoever runs terraform")
         try:
             full = self._resolve_path(path)
         except _Outside as exc:
@@ -625,20 +628,52 @@ class ModuleInstance:
         try:
             if self.loader.reads.size(full) > FILE_READ_LIMIT:
                 return Unknown(f"file {path!r} is too large to read")
-            content = self.loader.reads.read(full).decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            if isinstance(exc, OSError):
-                self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
-            raise EvalError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+            return self.loader.reads.read(full)
+        except FileNotFoundError:
+            from vpclint.load.hcl.functions.special import GUARDED
+
+            if not GUARDED.depth:  # under try() or can(), a factory's optional file: no error of the run
+                self.loader.refuse(full, "does not exist")
+            raise EvalError(f"no file exists at {path!r}") from None
+        except OSError as exc:
+            self.loader.refuse(full, f"cannot be read: {exc.strerror or exc}")
+            raise EvalError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+
+    def read_file(self, path: str) -> Any:
+        data = self.read_bytes(path)
+        if isinstance(data, Unknown):
+            return data
+        try:
+            content = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EvalError(f"cannot read {path!r}: not UTF-8 text") from None
         # a file may hold what the runner keeps (a credentials file a CI step wrote into the checkout):
         # never quoted, but for the addresses in it (taint.py)
         return TAINT.mark(content, soft=True)
 
     def file_exists(self, path: str) -> Any:
+        if path.startswith("~"):
+            return Unknown(f"file {path!r} is under the home directory of whoever runs terraform")
         try:
             return self.loader.reads.isfile(self._resolve_path(path))
         except _Outside as exc:
             return Unknown(str(exc))
+
+    def list_files(self, path: str, pattern: str) -> Any:
+        """fileset(path, pattern): the names, or Unknown where vpclint does not list them (fileset.py)."""
+        from vpclint.load.hcl import fileset
+
+        base = path if os.path.isabs(path) else os.path.join(self.loader.root_dir, path)
+        try:
+            return fileset.glob(self.loader.reads, base, pattern, self.loader.run_root)
+        except fileset.BadPattern as exc:
+            raise EvalError(str(exc)) from None
+        except fileset.Refused as exc:
+            if exc.error:
+                self.loader.refuse(exc.path, exc.why, "fileset() target")
+            return Unknown(f"fileset(): {exc}")
+        except fileset.Unlisted as exc:
+            return Unknown(f"fileset(): {exc}")
 
     # -- output ------------------------------------------------------------
 

@@ -5,7 +5,9 @@ Importing this package registers every function in ``evaluate.FUNCTIONS``;
 """
 
 from vpclint.load.hcl.functions import (  # noqa: F401  (each module registers its functions)
+    catalog,
     conversion,
+    datetime,
     encoding,
     files,
     lists,

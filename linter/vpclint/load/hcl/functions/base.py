@@ -81,11 +81,7 @@ def _unsupported(name: str, reason: str) -> None:
     FUNCTIONS[name] = lambda args, current: Unknown(reason)
 
 
-for _name in ("timestamp", "plantimestamp", "uuid", "uuidv5", "bcrypt", "timeadd", "formatdate"):
-    _unsupported(_name, f"{_name}() is known only after apply")
-for _name in ("filebase64", "filemd5", "filesha1", "filesha256",
-              "fileset", "yamlencode", "textencodebase64", "textdecodebase64", "type"):
-    _unsupported(_name, f"function {_name} is not supported")
+# the functions that stay unknown are registered with their reasons in catalog.py
 
 
 # ---------------------------------------------------------------------------

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import math
 import urllib.parse
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,3 +112,172 @@ for _name, _algorithm, _encoding in (
     ("sha512", "sha512", "hex"), ("base64sha256", "sha256", "b64"), ("base64sha512", "sha512", "b64"),
 ):
     _hash(_name, _algorithm, _encoding)
+
+
+@function("csvdecode")
+def _csvdecode(text):
+    """A list of objects, one per row, keyed by the header row, as Terraform (Go's encoding/csv) reads it."""
+    import csv
+
+    try:
+        rows = [row for row in csv.reader(io.StringIO(to_str(text), newline=""), strict=True) if row]
+    except csv.Error as exc:
+        raise EvalError(f"invalid CSV: {exc}") from None
+    if not rows:
+        raise EvalError("missing header line")
+    header = rows[0]
+    result = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise EvalError(f"record on line {number}: wrong number of fields")
+        result.append(dict(zip(header, row)))
+    return result
+
+
+@function("yamlencode")
+def _yamlencode(value):
+    """YAML in block style, as Terraform writes it (go-cty-yaml): keys and strings double-quoted, keys
+    sorted, multi-line strings as literal blocks; a scalar document ends with ``...``. Unlike
+    Terraform's emitter, long strings are never folded across lines (the decoded value is the same)."""
+    lines: list[str] = []
+    if isinstance(value, (list, Mapping)) and len(value):
+        _yaml_block(value, 0, lines)
+        return "\n".join(lines) + "\n"
+    text = _yaml_scalar(value, 0)
+    if isinstance(value, str):
+        return text + "\n"
+    return text + "\n" if isinstance(value, (list, Mapping)) else text + "\n...\n"
+
+
+def _yaml_block(value: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, Mapping):
+        for key in sorted(value, key=str):
+            item = value[key]
+            head = f"{pad}{_yaml_quoted(str(key))}:"
+            if isinstance(item, Mapping) and len(item):
+                lines.append(head)
+                _yaml_block(item, indent + 2, lines)
+            elif isinstance(item, list) and item:
+                lines.append(head)
+                _yaml_block(item, indent, lines)  # a sequence in a mapping is not indented
+            else:
+                lines.append(f"{head} {_yaml_scalar(item, indent + 2)}")
+        return
+    for item in value:
+        if isinstance(item, (Mapping, list)) and len(item):
+            nested: list[str] = []
+            _yaml_block(item, indent + 2, nested)
+            lines.append(f"{pad}- {nested[0][indent + 2:]}")
+            lines.extend(nested[1:])
+        else:
+            lines.append(f"{pad}- {_yaml_scalar(item, indent + 2)}")
+
+
+def _yaml_scalar(value: Any, indent: int) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isinf(value):
+            return "+Inf" if value > 0 else "-Inf"
+        return to_str(value)
+    if isinstance(value, str):
+        if "\n" in value and _literal_allowed(value):
+            return _yaml_literal(value, indent)
+        return _yaml_quoted(value)
+    if isinstance(value, list):
+        return "[]"
+    if isinstance(value, Mapping):
+        return "{}"
+    raise EvalError(f"cannot encode {a_type(value)}")
+
+
+def _printable(char: str) -> bool:
+    code = ord(char)
+    return (char == "\n" or 0x20 <= code <= 0x7E or code == 0x85 or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or 0x10000 <= code <= 0x10FFFF)
+
+
+def _literal_allowed(text: str) -> bool:
+    """The YAML emitter writes a literal block unless a space ends a line or the text holds special characters."""
+    return not (text.endswith(" ") or " \n" in text or any(not _printable(char) for char in text))
+
+
+def _yaml_literal(text: str, indent: int) -> str:
+    hints = "2" if text[0] in " \n" else ""
+    if not text.endswith("\n"):
+        hints += "-"
+    elif len(text) == 1 or text[-2] == "\n":
+        hints += "+"
+    pad = " " * max(indent, 2)
+    body = text[:-1] if text.endswith("\n") else text
+    return "|" + hints + "".join("\n" + (pad + line if line else "") for line in body.split("\n"))
+
+
+_YAML_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
+                 "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N", "\xa0": "\\_",
+                 "\u2028": "\\L", "\u2029": "\\P"}
+
+
+def _yaml_quoted(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _YAML_ESCAPES:
+            out.append(_YAML_ESCAPES[char])
+        elif not _printable(char) or char == "\ufeff":
+            code = ord(char)
+            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _codec(name: Any) -> str:
+    import codecs
+
+    name = to_str(name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise EvalError(f"{name!r} is not a supported IANA encoding name or alias") from None
+
+
+@function("textencodebase64")
+def _textencodebase64(text, encoding):
+    codec = _codec(encoding)
+    try:
+        return base64.b64encode(to_str(text).encode(codec)).decode()
+    except UnicodeEncodeError:
+        raise EvalError(f"the given string contains characters that cannot be represented in {codec}") from None
+
+
+@function("textdecodebase64")
+def _textdecodebase64(text, encoding):
+    codec = _codec(encoding)
+    try:
+        data = base64.b64decode(to_str(text), validate=True)
+    except ValueError:
+        raise EvalError("the given value has an invalid base64 symbol") from None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        raise EvalError(f"the given value is has an invalid {codec} sequence") from None
+
+
+_UUID_NAMESPACES = {"dns": uuid.NAMESPACE_DNS, "url": uuid.NAMESPACE_URL, "oid": uuid.NAMESPACE_OID,
+                    "x500": uuid.NAMESPACE_X500}
+
+
+@function("uuidv5")
+def _uuidv5(namespace, name):
+    """Name-based (RFC 4122 version 5), so known before apply."""
+    namespace = to_str(namespace)
+    space = _UUID_NAMESPACES.get(namespace)
+    if space is None:
+        try:
+            space = uuid.UUID(namespace)
+        except ValueError:
+            raise EvalError(f"uuidv5() doesn't support namespace {namespace!r}") from None
+    return str(uuid.uuid5(space, to_str(name)))

@@ -97,3 +97,17 @@ def _cidrnetmask(prefix):
 
 def _width(network: netaddr.IPNetwork) -> int:
     return 32 if network.version == 4 else 128
+
+
+@function("cidrcontains")
+def _cidrcontains(prefix, address):
+    """OpenTofu's (not Terraform's): whether an address or a prefix lies within ``prefix``."""
+    network = _network(prefix)
+    text = to_str(address)
+    try:
+        inner = _network(text) if "/" in text else netaddr.IPNetwork(str(netaddr.IPAddress(text)))
+    except (netaddr.AddrFormatError, ValueError):
+        raise _not_a_cidr(text) from None
+    if inner.version != network.version:
+        raise EvalError("address family mismatch: the prefix and the address must both be IPv4 or both IPv6")
+    return inner.first >= network.first and inner.last <= network.last

@@ -16,13 +16,31 @@ from vpclint.load.hcl.evaluate import (
 from vpclint.values import Joined, Members, Ref, Unknown, is_id
 
 
+class _Guarded:
+    """How many try()/can() calls are being evaluated: an error they catch (a factory's optional
+    file that does not exist) is no error of the run."""
+
+    depth = 0
+
+
+GUARDED = _Guarded()
+
+
+def _guarded(node: list, scope: Scope) -> Any:
+    GUARDED.depth += 1
+    try:
+        return evaluate(node, scope)
+    finally:
+        GUARDED.depth -= 1
+
+
 def _try(arg_nodes: list, scope: Scope) -> Any:
     if not arg_nodes:
         raise EvalError("try() needs at least one argument")
     errors = []
     for node in arg_nodes:
         try:
-            value = evaluate(node, scope)
+            value = _guarded(node, scope)
         except EvalError as exc:
             errors.append(str(exc))
             continue
@@ -59,7 +77,7 @@ def _can(arg_nodes: list, scope: Scope) -> Any:
     if len(arg_nodes) != 1:
         raise EvalError("can() takes exactly one argument")
     try:
-        value = evaluate(arg_nodes[0], scope)
+        value = _guarded(arg_nodes[0], scope)
     except EvalError:
         return False
     found = None if _settled(value) else find_unknown(value)
