@@ -81,15 +81,21 @@ def parse_bytes(data: bytes) -> dict:
     return parse_text(text)
 
 
-def parse_text(text: str) -> dict:
-    """Parse HCL source text into the plain form; never raises."""
+def parse_text(text: str, fallback: bool = True) -> dict:
+    """Parse HCL source text into the plain form; never raises.
+
+    Where python-hcl2's grammar refuses the text, tree-sitter-hcl reads it
+    (``fallback``; treesitter.py); a text both refuse keeps python-hcl2's
+    message and line.
+    """
     text = text.replace("\r\n", "\n")
     try:
         tree = hcl2.api.parses_to_tree(text)
     except RecursionError:
         return _failed(None, "the file is nested too deeply to parse")
     except lark.exceptions.UnexpectedInput as exc:
-        return _failed(_error_line(exc, text), _describe_parse_error(exc))
+        refused = _failed(_error_line(exc, text), _describe_parse_error(exc))
+        return _second_reading(text, refused) if fallback else refused
     except Exception as exc:  # the parser has no narrower contract than this
         return _failed(None, f"syntax error: {exc}")
     converter = _Converter()
@@ -105,6 +111,18 @@ def parse_text(text: str) -> dict:
         return _failed(None, f"internal error reading the parse tree ({type(exc).__name__}: {exc}); "
                              "please report it with this file")
     return {"v": SCHEMA, "blocks": blocks, "comments": comments, "errors": converter.errors}
+
+
+def _second_reading(text: str, refused: dict) -> dict:
+    """tree-sitter-hcl's reading of a text python-hcl2 refused, else that refusal."""
+    from vpclint.load.hcl import treesitter  # loaded only for the rare file that needs it
+
+    try:
+        return treesitter.parse_text(text)
+    except treesitter.Refused:
+        return refused
+    except RecursionError:
+        return _failed(None, "the file is nested too deeply to parse")
 
 
 def parse_template(text: str) -> list:
@@ -474,7 +492,7 @@ class _Converter:
         if isinstance(content, Token):
             value = str(content)
             if content.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
-                flat.append(value[1:])  # $${ -> ${ and %%{ -> %{
+                flat.append(_unescape(value[1:]))  # $${ -> ${ and %%{ -> %{; the token runs to '}', escapes and all
             else:
                 flat.append(_unescape(value))
             return
