@@ -90,7 +90,7 @@ def measure(root: str, ts_parser: tree_sitter.Parser, listing: bool) -> dict:
 
         if hcl2_error is None and ts_bad is None:
             start = time.perf_counter()
-            parse.parse_with_hcl2(text)
+            parse.parse_text(text, fallback=False)
             row["plain_hcl2_s"] += time.perf_counter() - start
             start = time.perf_counter()
             treesitter.parse_text(text)

@@ -1,4 +1,4 @@
-"""The plain form: what parse.py keeps from the python-hcl2 tree."""
+"""The plain form: what parse.py keeps from a parser's tree (tree-sitter-hcl's, python-hcl2's)."""
 
 from __future__ import annotations
 
@@ -166,9 +166,20 @@ def test_bad_templates_are_errors_and_unknown_values(source: str, error: list) -
 
 
 def test_a_parse_tree_shape_the_converter_does_not_know_is_a_file_error(monkeypatch) -> None:
-    """A python-hcl2 release whose grammar names a rule differently must cost one file, never the run."""
-    from vpclint.load.hcl import parse
+    """A python-hcl2 release whose grammar names a rule differently must cost one file, never the run.
+    (tree-sitter-hcl refuses the invalid escape \\q, so python-hcl2 reads this file.)"""
+    from vpclint.load.hcl import hcl2tree
 
-    monkeypatch.setitem(parse._DISPATCH, "binary_op", lambda self, node: node.children[99])
-    plain = parse_text("a = 1 + 2\n")
+    monkeypatch.setitem(hcl2tree._DISPATCH, "binary_op", lambda self, node: node.children[99])
+    plain = parse_text('a = 1 + 2\nb = "\\q"\n')
     assert plain["blocks"] == [] and "internal error reading the parse tree (IndexError" in plain["errors"][0][1]
+
+
+def test_a_tree_sitter_shape_the_converter_does_not_know_leaves_the_file_to_python_hcl2(monkeypatch) -> None:
+    """A tree-sitter-hcl release whose grammar names a node differently costs speed, not the file."""
+    from vpclint.load.hcl import parse, treesitter
+
+    monkeypatch.setitem(treesitter._DISPATCH, "operation", lambda self, node: node.children[99])
+    plain = parse_text("a = 1 + 2\n")
+    assert plain == parse.read_with_hcl2("a = 1 + 2\n")
+    assert plain["blocks"][0]["attrs"]["a"] == [["binop", "+", ["lit", 1], ["lit", 2]], 1]
