@@ -3,21 +3,24 @@
     python benchmarks/parsers.py [--json] [--list] DIR ...
 
 For every ``.tf`` and ``.tfvars`` file below each DIR (``.terraform`` and
-hidden directories skipped), three parses of the same bytes:
+hidden directories skipped), the same bytes read each way:
 
-- ``hcl2``: python-hcl2's lark parse (``hcl2.api.parses_to_tree``), the tree
-  vpclint's parse.py converts; a refusal is an exception.
-- ``ts``: tree-sitter-hcl's parse; a refusal is a tree with an ERROR or
+- ``hcl2``: python-hcl2's grammar (``hcl2.api.parses_to_tree``); a refusal
+  is an exception.
+- ``ts``: tree-sitter-hcl's grammar; a refusal is a tree with an ERROR or
   MISSING node.
-- ``vpclint``: ``parse_bytes``, what a lint run reads (python-hcl2 first,
-  tree-sitter-hcl where it refuses, both converted to the plain form); a
-  refusal is a plain form with a file-level error.
+- ``plain_hcl2`` / ``plain_ts``: each parser with its conversion to the
+  plain form (hcl2tree.py, treesitter.py); treesitter.py also refuses what
+  HCL refuses and the grammar takes (line breaks outside brackets...).
+- ``vpclint``: ``parse_bytes``, what a lint run reads (tree-sitter-hcl
+  first, python-hcl2 where it refuses); a refusal is a plain form with a
+  file-level error.
 
-Times are the parse alone for ``hcl2`` and ``ts`` (no conversion), and
-parse + conversion for ``vpclint`` and for each converter on its own
-(``plain-hcl2``, ``plain-ts``), summed over the files both parsers accept so
-the figures compare like with like. ``--list`` prints each refused file with
-the line and message.
+Refusal counts are per reader (``ts_refused`` counts treesitter.py's). Times
+are summed over every file for ``hcl2``, ``ts`` and ``vpclint``, and over the
+files both converters read for ``plain_hcl2`` and ``plain_ts``, so those two
+compare like with like. ``--list`` prints each refused file with the line
+and message.
 """
 
 from __future__ import annotations
@@ -88,24 +91,29 @@ def measure(root: str, ts_parser: tree_sitter.Parser, listing: bool) -> dict:
         row["vpclint_s"] += time.perf_counter() - start
         refused = bool(plain["errors"]) and not plain["blocks"]
 
-        if hcl2_error is None and ts_bad is None:
-            start = time.perf_counter()
-            parse.parse_text(text, fallback=False)
-            row["plain_hcl2_s"] += time.perf_counter() - start
-            start = time.perf_counter()
-            treesitter.parse_text(text)
-            row["plain_ts_s"] += time.perf_counter() - start
+        start = time.perf_counter()
+        plain_hcl2 = parse.read_with_hcl2(text)
+        seconds_hcl2 = time.perf_counter() - start
+        start = time.perf_counter()
+        try:
+            treesitter.read(text)
+            ts_refusal = None
+        except parse.Refused as exc:
+            ts_refusal = f"line {exc.line}: {exc.message}"
+        seconds_ts = time.perf_counter() - start
+        if ts_refusal is None and not (plain_hcl2["errors"] and not plain_hcl2["blocks"]):
+            row["plain_hcl2_s"] += seconds_hcl2
+            row["plain_ts_s"] += seconds_ts
 
         row["hcl2_refused"] += hcl2_error is not None
-        row["ts_refused"] += ts_bad is not None
-        row["both_refused"] += hcl2_error is not None and ts_bad is not None
+        row["ts_refused"] += ts_refusal is not None
+        row["both_refused"] += hcl2_error is not None and ts_refusal is not None
         row["vpclint_refused"] += refused
-        if listing and (hcl2_error or ts_bad is not None or refused):
+        if listing and (hcl2_error or ts_refusal or refused):
             row["refused"].append({
                 "file": path,
                 "hcl2": hcl2_error,
-                "ts": None if ts_bad is None else f"line {ts_bad.start_point[0] + 1}: "
-                                                 f"{'missing' if ts_bad.is_missing else 'error'} {ts_bad.type}",
+                "ts": ts_refusal or (None if ts_bad is None else f"line {ts_bad.start_point[0] + 1}: {ts_bad.type}"),
                 "vpclint": plain["errors"][0] if refused else None,
             })
     return row
