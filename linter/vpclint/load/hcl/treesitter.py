@@ -62,7 +62,7 @@ def read(text: str) -> dict:
             raise _parse.Refused(_line(child), f"unexpected {child.type}")
     blocks = converter.body(body) if body is not None else []
     found = tree_sitter.QueryCursor(comments).captures(root).get("comment", [])
-    notes = sorted([_line(node), converter._text(node).rstrip()] for node in found)
+    notes = sorted([_line(node), data[node.start_byte:node.end_byte].decode("utf-8").rstrip()] for node in found)
     return {"v": _parse.SCHEMA, "blocks": blocks, "comments": notes, "errors": converter.errors}
 
 
@@ -125,7 +125,7 @@ class _Converter:
         return self.data[node.start_byte:node.end_byte].decode("utf-8")
 
     def _name(self, node: tree_sitter.Node) -> str:
-        """An identifier; the grammar's take ``::`` in any name, HCL only in a provider function's."""
+        """An identifier: the grammar takes ``::`` in any name, HCL only in a provider function's."""
         name = self._text(node)
         if "::" in name:
             raise _parse.Refused(_line(node), f"unexpected '::' in {name!r}")
