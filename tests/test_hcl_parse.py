@@ -1,4 +1,4 @@
-"""The plain form: what parse.py keeps from the python-hcl2 tree."""
+"""The plain form: what parse.py keeps from a parser's tree (tree-sitter-hcl's, python-hcl2's)."""
 
 from __future__ import annotations
 
@@ -166,9 +166,98 @@ def test_bad_templates_are_errors_and_unknown_values(source: str, error: list) -
 
 
 def test_a_parse_tree_shape_the_converter_does_not_know_is_a_file_error(monkeypatch) -> None:
-    """A python-hcl2 release whose grammar names a rule differently must cost one file, never the run."""
+    """A python-hcl2 release whose grammar names a rule differently must cost one file, never the run.
+    (tree-sitter-hcl refuses the invalid escape \\q, so python-hcl2 reads this file.)"""
+    from vpclint.load.hcl import hcl2tree
+
+    monkeypatch.setitem(hcl2tree._DISPATCH, "binary_op", lambda self, node: node.children[99])
+    plain = parse_text('a = 1 + 2\nb = "\\q"\n')
+    assert plain["blocks"] == [] and "internal error reading the parse tree (IndexError" in plain["errors"][0][1]
+
+
+def test_a_tree_sitter_shape_the_converter_does_not_know_leaves_the_file_to_python_hcl2(monkeypatch) -> None:
+    """A tree-sitter-hcl release whose grammar names a node differently costs speed, not the file."""
+    from vpclint.load.hcl import parse, treesitter
+
+    monkeypatch.setitem(treesitter._DISPATCH, "operation", lambda self, node: node.children[99])
+    plain = parse_text("a = 1 + 2\n")
+    assert plain == parse.read_with_hcl2("a = 1 + 2\n")
+    assert plain["blocks"][0]["attrs"]["a"] == [["binop", "+", ["lit", 1], ["lit", 2]], 1]
+
+
+# -- two readers: valid HCL python-hcl2 refuses, invalid HCL tree-sitter-hcl's grammar takes -------------
+
+
+@pytest.mark.parametrize("source, expected", [
+    # a line break before .attr inside parentheses (cloud-foundation-fabric's gke-nodepool)
+    ("x = try(\n  var.cfg\n  .a\n  .b,\n  null)\n",
+     ["call", "try", [["attr", ["attr", ["attr", ["var", "var"], "cfg"], "a"], "b"], ["lit", None]], False]),
+    ("x = [a\n  .b, c\n  [0]]\n", ["tuple", [["attr", ["var", "a"], "b"], ["index", ["var", "c"], ["lit", 0]]]]),
+    ("x = {for k, v in m\n  .items : k => v}\n",
+     ["forobject", "k", "v", ["attr", ["var", "m"], "items"], ["var", "k"], ["var", "v"], None, False]),
+    ("x = concat(a\n  ...)\n", ["call", "concat", [["var", "a"]], True]),
+    ("x = (a.*\n  .id)\n", ["splat", ["var", "a"], [["attr", "id"]]]),
+    ('x = "a ${~ b ~} c"\n', ["tmpl", ["a", ["i", ["var", "b"]], "c"]]),  # strip markers in a quoted string
+])
+def test_valid_hcl_python_hcl2_refuses_is_read(source: str, expected: list) -> None:
     from vpclint.load.hcl import parse
 
-    monkeypatch.setitem(parse._DISPATCH, "binary_op", lambda self, node: node.children[99])
-    plain = parse_text("a = 1 + 2\n")
-    assert plain["blocks"] == [] and "internal error reading the parse tree (IndexError" in plain["errors"][0][1]
+    assert parse.read_with_hcl2(source)["blocks"] == []  # python-hcl2 alone refuses it
+    plain = parse_text(source + "y = 1\n")
+    assert plain["errors"] == []
+    attrs = plain["blocks"][0]["attrs"]
+    assert attrs["x"] == [expected, 1]
+    assert attrs["y"][1] == source.count("\n") + 1  # lines after it keep their numbers
+
+
+@pytest.mark.parametrize("source, line", [
+    ("x = a\n  .b\n", 2),  # a line break before .attr outside brackets ends the attribute
+    ("x = {k = a\n  .b}\n", 2),  # ... and an object element (objects read line breaks)
+    ("x = a\n  [0]\n", 2),
+    ("x = a.*\n  .b\n", 2),
+    ("x\n  = 1\n", 2),
+    ("x =\n  1\n", 1),
+    ("x = !\n  a\n", 1),
+    ('resource\n  "a" "b" {}\n', 2),  # a block header over lines
+    ("x = a.b::c\n", 1),
+    ("x = 0x10\n", 1),
+    ('{"resource": {"aws_vpc": {"v": {}}}}\n', 1),  # JSON syntax in a .tf file
+    ("x = [1 2]\n", 1),  # and what both refuse
+])
+def test_invalid_hcl_is_refused_by_both_readers_with_python_hcl2s_line(source: str, line: int) -> None:
+    from vpclint.load.hcl import parse, treesitter
+
+    with pytest.raises(parse.Refused):
+        treesitter.read(source)
+    plain = parse_text(source)
+    assert plain["blocks"] == [] and len(plain["errors"]) == 1
+    assert plain == parse.read_with_hcl2(source)  # python-hcl2's message and line
+    assert plain["errors"][0][0] == line
+
+
+def test_a_template_in_a_label_is_left_to_python_hcl2() -> None:
+    """HCL refuses it; python-hcl2 reads the label's text alone, as vpclint always did."""
+    from vpclint.load.hcl import parse, treesitter
+
+    source = 'resource "a${x}" "b" {}\n'
+    with pytest.raises(parse.Refused):
+        treesitter.read(source)
+    assert parse_text(source) == parse.read_with_hcl2(source)
+
+
+def test_a_file_neither_parser_reads_is_exit_2_at_its_line_and_the_rest_is_linted(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from vpclint.cli import cli
+
+    module = tmp_path / "m"
+    module.mkdir()
+    good = Path(__file__).resolve().parents[1] / "fixtures" / "newline_in_parentheses" / "fail" / "main.tf"
+    (module / "good.tf").write_bytes(good.read_bytes())
+    (module / "broken.tf").write_text('resource "aws_subnet" "x" {\n  cidr_block = var.net\n    .cidr\n}\n')
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", str(module)])
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    assert [(Path(e["file"]).name, e["line"]) for e in report["errors"]] == [("broken.tf", 3)]
+    assert [(f["rule_id"], f["resource"], Path(f["file"]).name, f["line"]) for f in report["findings"]] == [
+        ("subnet_cidr_overlap", "aws_subnet.pods", "good.tf", 30)]

@@ -1,7 +1,7 @@
 """The parse cache and one run's parses (issue 5): correctness, never speed.
 
 A cache entry is named by the file's content and what the plain form depends
-on (vpclint, python-hcl2, the converter's source); a stale, foreign or
+on (vpclint, the parsers, the converters' source); a stale, foreign or
 half-written entry is never served; runs sharing a cache directory agree;
 ``--no-cache`` neither reads nor writes it; ``VPCLINT_CACHE_DIR`` and
 ``--cache-dir`` say where it is; each distinct file is parsed once per run,
@@ -106,27 +106,28 @@ def test_an_entry_under_another_name_or_half_written_is_not_served(tmp_path: Pat
     assert parsed == [1]
 
 
-@pytest.mark.parametrize("what", ["vpclint", "python-hcl2", "lark", "converter"])
+@pytest.mark.parametrize("what", ["vpclint", "tree_sitter", "tree_sitter_hcl", "python_hcl2", "lark",
+                                  "vpclint.load.hcl.parse", "vpclint.load.hcl.treesitter", "vpclint.load.hcl.hcl2tree",
+                                  "vpclint.load.hcl.jsonsyntax"])
 def test_the_key_changes_with_each_version_the_plain_form_depends_on(what: str, monkeypatch, tmp_path) -> None:
     data = (write_module(tmp_path / "m") / "main.tf").read_bytes()
     before = cache.cache_key(data)
     monkeypatch.setattr(cache, "_SALT", None)
     if what == "vpclint":
         monkeypatch.setattr(vpclint, "__version__", vpclint.__version__ + ".post1")
-    elif what in ("python-hcl2", "lark"):
+    elif not what.startswith("vpclint."):  # a parser's distribution
         real = cache.parser_versions()
-        name = "python_hcl2" if what == "python-hcl2" else "lark"
-        assert f"{name}=?" not in real  # the installed version is found
-        other = ";".join(f"{name}=0.0.0" if part.startswith(name + "=") else part for part in real.split(";"))
+        assert f"{what}=" in real and f"{what}=?" not in real  # the installed version is found
+        other = ";".join(f"{what}=0.0.0" if part.startswith(what + "=") else part for part in real.split(";"))
         monkeypatch.setattr(cache, "parser_versions", lambda: other)
-    else:
-        edited = tmp_path / "parse.py"
-        source = Path(cache.importlib.util.find_spec("vpclint.load.hcl.parse").origin).read_text()
+    else:  # a converter's source
+        edited = tmp_path / "edited.py"
+        source = Path(cache.importlib.util.find_spec(what).origin).read_text()
         edited.write_text(source + "\n# an edit to the converter\n")
         spec = type("Spec", (), {"origin": str(edited)})()
         real_find = cache.importlib.util.find_spec
         monkeypatch.setattr(cache.importlib.util, "find_spec",
-                            lambda name: spec if name == "vpclint.load.hcl.parse" else real_find(name))
+                            lambda name: spec if name == what else real_find(name))
     after = cache.cache_key(data)
     assert after != before
     assert cache.cache_key(data) == after  # stable for one set of versions
@@ -134,13 +135,15 @@ def test_the_key_changes_with_each_version_the_plain_form_depends_on(what: str, 
 
 def test_parser_versions_come_from_the_installed_distributions(tmp_path: Path, monkeypatch) -> None:
     site = tmp_path / "site"
-    for package, info in (("hcl2", "python_hcl2-9.8.7.dist-info"), ("lark", "lark-1.2.3.dist-info")):
+    installed = (("tree_sitter", "tree_sitter-0.1.2.dist-info"), ("tree_sitter_hcl", "tree_sitter_hcl-3.4.5.dist-info"),
+                 ("hcl2", "python_hcl2-9.8.7.dist-info"), ("lark", "lark-1.2.3.dist-info"))
+    for package, info in installed:
         (site / package).mkdir(parents=True)
         (site / info).mkdir()
     real_find = cache.importlib.util.find_spec
-    specs = {name: type("Spec", (), {"submodule_search_locations": [str(site / name)]})() for name in ("hcl2", "lark")}
+    specs = {name: type("Spec", (), {"submodule_search_locations": [str(site / name)]})() for name, _ in installed}
     monkeypatch.setattr(cache.importlib.util, "find_spec", lambda name: specs.get(name) or real_find(name))
-    assert cache.parser_versions() == "python_hcl2=9.8.7;lark=1.2.3"
+    assert cache.parser_versions() == "tree_sitter=0.1.2;tree_sitter_hcl=3.4.5;python_hcl2=9.8.7;lark=1.2.3"
 
 
 def test_entries_of_another_version_are_not_read(tmp_path: Path, monkeypatch) -> None:
@@ -319,7 +322,7 @@ def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
                      standalone_mode=False)
         except SystemExit:
             pass
-        print(sorted(name for name in sys.modules if name.split(".")[0] in ("hcl2", "lark")))
+        print(sorted(name for name in sys.modules if name.split(".")[0] in ("tree_sitter", "hcl2", "lark")))
     """)
     run = lambda: subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,  # noqa: E731
                                  check=True).stdout.strip().splitlines()[-1]

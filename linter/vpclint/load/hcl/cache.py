@@ -2,8 +2,10 @@
 
 On disk (``--cache-dir``): the plain form of a file (parse.py) as JSON,
 named by a SHA-256 of the file's bytes salted with everything the plain form
-depends on: the vpclint, python-hcl2 and lark versions, the plain-form SCHEMA
-and the source of the converters (parse.py, jsonsyntax.py) themselves. A
+depends on: the vpclint, tree-sitter, tree-sitter-hcl, python-hcl2 and lark
+versions (which parser reads a file depends on them all), the plain-form
+SCHEMA and the source of the converters (parse.py, treesitter.py,
+hcl2tree.py, jsonsyntax.py) themselves. A
 changed file, an upgrade or an edited converter therefore looks up another
 entry: nothing stale is ever served. An entry holds its own key and is written to a temporary file
 then renamed, so runs sharing the directory never read half an entry or
@@ -17,8 +19,8 @@ cache; ``prefetch`` starts parsing the files of every input and of the local
 modules they call in worker processes up front, while the run goes on
 evaluating the inputs whose files are ready.
 
-This module does not import python-hcl2 or lark: a run that every file's
-cache entry serves never loads the parser.
+This module does not import tree-sitter, python-hcl2 or lark: a run that
+every file's cache entry serves never loads a parser.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ POOL_MIN_BYTES = 64 * 1024
 BATCH_BYTES = 32 * 1024
 BATCH_FILES = 32
 
+# the modules whose source makes the plain form
+CONVERTERS = ("vpclint.load.hcl.parse", "vpclint.load.hcl.treesitter", "vpclint.load.hcl.hcl2tree",
+              "vpclint.load.hcl.jsonsyntax")
+# the parsers' distributions, as (importable module, distribution name)
+PARSERS = (("tree_sitter", "tree_sitter"), ("tree_sitter_hcl", "tree_sitter_hcl"), ("hcl2", "python_hcl2"),
+           ("lark", "lark"))
+
 _SALT: bytes | None = None
 
 
@@ -60,7 +69,7 @@ def _salt() -> bytes:
     global _SALT
     if _SALT is None:
         converter = hashlib.sha256()
-        for module in ("vpclint.load.hcl.parse", "vpclint.load.hcl.jsonsyntax"):  # the two converters
+        for module in CONVERTERS:
             spec = importlib.util.find_spec(module)
             try:
                 with open(spec.origin, "rb") as handle:  # type: ignore[union-attr]
@@ -73,11 +82,11 @@ def _salt() -> bytes:
 
 
 def parser_versions() -> str:
-    """The installed python-hcl2 and lark, read off their ``.dist-info``
+    """The installed parsers (PARSERS), read off their ``.dist-info``
     directories (importlib.metadata costs more to import than a warm run
     spends on some modules)."""
     found = []
-    for module, distribution in (("hcl2", "python_hcl2"), ("lark", "lark")):
+    for module, distribution in PARSERS:
         version = "?"
         spec = importlib.util.find_spec(module)  # finds the package without importing it
         for location in (spec.submodule_search_locations or []) if spec else []:
@@ -327,7 +336,7 @@ def _batches(jobs: list[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]
 
 
 def _load_parser() -> None:
-    """Import python-hcl2 and build its parser in this process."""
+    """Import the parser and build it in this process (before workers fork)."""
     from vpclint.load.hcl.parse import parse_bytes
 
     parse_bytes(b"x = 1\n")

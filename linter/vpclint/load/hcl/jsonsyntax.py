@@ -283,7 +283,7 @@ class _Converter:
         return ["lit", value]
 
     def template(self, text: str, line: int) -> list:
-        from vpclint.load.hcl.parse import parse_template  # python-hcl2: only for files that need it
+        from vpclint.load.hcl.parse import parse_template  # the parser: only for files that need it
 
         return self._parsed(parse_template, text, line)
 
