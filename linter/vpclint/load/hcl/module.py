@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from vpclint.gitindex import committed
 from vpclint.load.hcl.evaluate import (
     BlockDict,
     BudgetExhausted,
@@ -647,9 +648,19 @@ class ModuleInstance:
             content = data.decode("utf-8")
         except UnicodeDecodeError:
             raise EvalError(f"cannot read {path!r}: not UTF-8 text") from None
-        # a file may hold what the runner keeps (a credentials file a CI step wrote into the checkout):
-        # never quoted, but for the addresses in it (taint.py)
-        return TAINT.mark(content, soft=True)
+        return self.mark_content(path, data, content)
+
+    def mark_content(self, path: str, data: bytes, value: Any) -> Any:
+        """``value``, made from the bytes of the file ``path``, marked as a repository file's content
+        unless git's index holds exactly those bytes for it.
+
+        A file may hold what the runner keeps (a credentials file a CI step wrote into the checkout):
+        never quoted, but for the addresses in it (taint.py). What the repository committed is seen by
+        whoever sees the pull request: a subnet name read from a committed YAML factory stays readable."""
+        real = self.loader.reads.realpath(os.path.join(self.loader.root_dir, path))
+        if committed(self.loader.run_root, real, data):
+            return value
+        return TAINT.mark(value, soft=True)
 
     def file_exists(self, path: str) -> Any:
         if path.startswith("~"):

@@ -21,7 +21,6 @@ from vpclint.load.hcl.evaluate import (
     to_str,
 )
 from vpclint.load.hcl.functions.base import function, set_order
-from vpclint.taint import CURRENT as TAINT
 from vpclint.values import Unknown
 
 
@@ -62,7 +61,7 @@ def _filebase64(scope, path):
     data = _file_bytes(scope, "filebase64", path)
     if isinstance(data, Unknown):
         return data
-    return TAINT.mark(base64.b64encode(data).decode(), soft=True)  # the file's content, encoded
+    return scope.ctx.mark_content(to_str(path), data, base64.b64encode(data).decode())  # its content, encoded
 
 
 def _file_hash(name: str, algorithm: str, encoding: str) -> None:
