@@ -377,3 +377,22 @@ def test_a_tgw_peering_nobody_accepts_is_pending(tmp_path: Path) -> None:
     messages = sorted(f.message for f in report.findings if f.rule_id == "transit_route_missing")
     assert messages and all("aws_ec2_transit_gateway_peering_attachment.bat_fish" in m and "is pending" in m
                             for m in messages)
+
+
+def test_hub_plan_twins_alone_give_the_hcl_findings_without_lines(tmp_path: Path) -> None:
+    """A plan away from its HCL names the same rules and blocks (lines null, per the contract);
+    the EKS spokes' subnet_ids are sets of new ids, linked element by element from the configuration."""
+    hub_twins = sorted(p.parent for pattern in ("transit_*/broken/plan.json", "azure_vwan_*/broken/plan.json",
+                                                 "azure_firewall_hub/broken/plan.json")
+                       for p in FIXTURES.glob(pattern))
+    assert FIXTURES / "transit_tgw_eks_spokes" / "broken" in hub_twins
+    for directory in hub_twins:
+        config = directory / ".vpclint.yaml"
+        config = config if config.exists() else None
+        alone = tmp_path / directory.parent.name
+        alone.mkdir()
+        (alone / "plan.json").write_bytes((directory / "plan.json").read_bytes())
+        from_plan = run(alone / "plan.json", config=config)
+        expected = sorted((f.rule_id, f.resource) for f in run(directory, config=config).findings)
+        assert expected and sorted((f.rule_id, f.resource) for f in from_plan.findings) == expected, directory
+        assert all(f.line is None for f in from_plan.findings)
