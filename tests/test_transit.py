@@ -396,3 +396,64 @@ def test_hub_plan_twins_alone_give_the_hcl_findings_without_lines(tmp_path: Path
         expected = sorted((f.rule_id, f.resource) for f in run(directory, config=config).findings)
         assert expected and sorted((f.rule_id, f.resource) for f in from_plan.findings) == expected, directory
         assert all(f.line is None for f in from_plan.findings)
+
+
+VWAN_CONNECTION = '''resource "azurerm_virtual_hub_connection" "data_to_weu" {
+  name                      = "data_to_weu"
+  virtual_hub_id            = azurerm_virtual_hub.weu.id
+  remote_virtual_network_id = azurerm_virtual_network.data.id'''
+
+
+def _vwan_fix(directory: Path) -> str:
+    report = run(directory, config=directory / ".vpclint.yaml")
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert finding.resource == "azurerm_virtual_hub.weu"
+    return finding.fix
+
+
+def test_a_vnet_with_no_hub_connection_gets_one_as_its_fix(tmp_path: Path) -> None:
+    """The spoke the expectation is for has no connection: the fix connects it (no static route
+    can lead there), and with the fix applied the path is clear."""
+    broken = FIXTURES / "azure_vwan_spokes" / "broken"
+    assert _vwan_fix(broken) == VWAN_CONNECTION + "\n}"
+    fixed = tmp_path / "applied"
+    fixed.mkdir()
+    for name in ("main.tf", ".vpclint.yaml"):
+        (fixed / name).write_text((broken / name).read_text())
+    with (fixed / "main.tf").open("a") as handle:
+        handle.write("\n" + _vwan_fix(broken) + "\n")
+    assert run(fixed, config=fixed / ".vpclint.yaml").findings == []
+
+
+def test_a_connection_fix_propagates_into_the_custom_table_that_lacks_the_route(tmp_path: Path) -> None:
+    broken = FIXTURES / "azure_vwan_spokes" / "broken"
+    text = (broken / "main.tf").read_text()
+    custom = '''resource "azurerm_virtual_hub_route_table" "apps" {
+  name           = "apps"
+  virtual_hub_id = azurerm_virtual_hub.weu.id
+  labels         = ["apps"]
+}
+'''
+    connection = '''  remote_virtual_network_id = azurerm_virtual_network.aks.id
+}'''
+    assert connection in text
+    text = text.replace(connection, '''  remote_virtual_network_id = azurerm_virtual_network.aks.id
+  routing {
+    associated_route_table_id = azurerm_virtual_hub_route_table.apps.id
+  }
+}
+''' + custom)
+    (tmp_path / "main.tf").write_text(text)
+    (tmp_path / ".vpclint.yaml").write_text((broken / ".vpclint.yaml").read_text())
+    report = run(tmp_path, config=tmp_path / ".vpclint.yaml")
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert finding.resource == "azurerm_virtual_hub_route_table.apps"
+    assert finding.fix == VWAN_CONNECTION + '''
+  routing {
+    propagated_route_table {
+      route_table_ids = [azurerm_virtual_hub_route_table.apps.id, azurerm_virtual_hub.weu.default_route_table_id]
+    }
+  }
+}'''
+    (tmp_path / "main.tf").write_text(text + "\n" + finding.fix + "\n")
+    assert run(tmp_path, config=tmp_path / ".vpclint.yaml").findings == []
