@@ -126,7 +126,8 @@ def attach_fix(hub: Hub, table: HubRouteTable, goal: Network, part: IPSet) -> st
     held = holds(goal)
     if held is None or part - held:
         return None
-    if any(a.network is goal for each in connected(hub) for a in each.attachments):
+    hubs = connected(hub)
+    if any(a.hub is each for a in goal.attachments for each in hubs):
         return None
     default = table.address != table.terraform_address  # the hub's implicit default table
     name = re.sub(r"[^a-z0-9_]+", "_", f"{goal.resource.name if goal.resource else goal.name}_to_"
