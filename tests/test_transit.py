@@ -457,3 +457,35 @@ def test_a_connection_fix_propagates_into_the_custom_table_that_lacks_the_route(
 }'''
     (tmp_path / "main.tf").write_text(text + "\n" + finding.fix + "\n")
     assert run(tmp_path, config=tmp_path / ".vpclint.yaml").findings == []
+
+
+def test_an_object_holding_unknowns_is_not_null(tmp_path: Path) -> None:
+    """AVM hub networking keys its subnets and firewalls by ``for k, v in var.hubs : ... if v.firewall != null``
+    with a firewall object holding a policy id known only after apply: Terraform knows the keys, so must vpclint."""
+    (tmp_path / "main.tf").write_text('''
+resource "azurerm_firewall_policy" "p" {
+  name = "p"
+}
+locals {
+  hubs = {
+    weu = { firewall = { policy_id = azurerm_firewall_policy.p.id, prefix = "10.0.1.0/24" } }
+    neu = { firewall = null }
+  }
+  firewall_subnets = { for k, v in local.hubs : k => v.firewall.prefix if v.firewall != null }
+  unknown_compared = { for k, v in local.hubs : k => k if v.firewall == azurerm_firewall_policy.p.id }
+}
+resource "azurerm_virtual_network" "hub" {
+  for_each      = local.firewall_subnets
+  name          = each.key
+  address_space = [each.value]
+}
+resource "azurerm_virtual_network" "unsure" {
+  for_each      = local.unknown_compared
+  name          = each.key
+  address_space = ["10.9.0.0/16"]
+}
+''')
+    report = run(tmp_path)
+    ((_, model),) = report.models
+    assert [n.address for n in model.networks] == ['azurerm_virtual_network.hub["weu"]']
+    assert any(u.resource == "azurerm_virtual_network.unsure" and u.attribute == "for_each" for u in report.unknowns)
