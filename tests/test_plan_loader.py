@@ -333,6 +333,19 @@ def test_a_list_passed_into_a_module_keeps_its_elements(tmp_path):
     assert values["subnet_ids"] == [Ref(address="aws_subnet.a", attr="id"), Ref(address="aws_subnet.b", attr="id")]
 
 
+def test_a_module_output_listing_its_subnets_keeps_its_elements(tmp_path):
+    changes = [change(f"module.net.aws_subnet.{n}", {}, {"id": True}, module="module.net") for n in ("a", "b")]
+    changes.append(change("aws_ec2_transit_gateway_vpc_attachment.x", {}, {"subnet_ids": True, "id": True}))
+    changes[-1]["change"]["after_sensitive"] = {"subnet_ids": []}
+    calls = {"net": {"module": {"outputs": {"ids": {"expression": refs(*A_AND_B)}},
+                                "resources": [config("aws_subnet.a"), config("aws_subnet.b")]}}}
+    resources = [config("aws_ec2_transit_gateway_vpc_attachment.x", subnet_ids=refs("module.net.ids", "module.net"))]
+    values = by_address(load_plan(write(tmp_path, plan(changes, resources, calls))))[
+        "aws_ec2_transit_gateway_vpc_attachment.x"].values
+    assert values["subnet_ids"] == [Ref(address="module.net.aws_subnet.a", attr="id"),
+                                    Ref(address="module.net.aws_subnet.b", attr="id")]
+
+
 @pytest.mark.parametrize("references", [
     ("aws_subnet.a.id", "aws_subnet.a", "aws_subnet.a.id", "aws_subnet.a"),  # [a.id, "${a.id}-x"]: one read twice
     ("aws_subnet.a.id", "aws_subnet.a", "var.more"),  # concat([a.id], var.more): the variable adds elements
