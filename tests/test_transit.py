@@ -489,3 +489,31 @@ resource "azurerm_virtual_network" "unsure" {
     ((_, model),) = report.models
     assert [n.address for n in model.networks] == ['azurerm_virtual_network.hub["weu"]']
     assert any(u.resource == "azurerm_virtual_network.unsure" and u.attribute == "for_each" for u in report.unknowns)
+
+
+def test_resource_prefixed_references_name_the_managed_resource(tmp_path: Path) -> None:
+    """AVM's route table module outputs ``resource.azurerm_route_table.this.id`` (Terraform's alias for
+    ``azurerm_route_table.this.id``): the subnet it is given to is served by that table."""
+    (tmp_path / "main.tf").write_text('''
+resource "azurerm_virtual_network" "v" {
+  name          = "v"
+  address_space = ["10.0.0.0/16"]
+}
+resource "azurerm_route_table" "rt" {
+  name = "rt"
+}
+resource "azurerm_subnet" "s" {
+  name                 = "s"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet_route_table_association" "a" {
+  subnet_id      = azurerm_subnet.s.id
+  route_table_id = resource.azurerm_route_table.rt.id
+}
+''')
+    report = run(tmp_path)
+    assert report.unknowns == [] and report.errors == []
+    ((_, model),) = report.models
+    (subnet,) = model.subnets
+    assert subnet.route_table is not None and subnet.route_table.address == "azurerm_route_table.rt"
