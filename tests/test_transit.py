@@ -139,6 +139,12 @@ def test_hub_table_longest_prefix_static_before_propagated_and_blackhole() -> No
     found_.hub(a.attachments[0], IPSet(["10.2.5.0/24"]), [], frozenset())
     (leg,) = found_.legs
     assert leg.verdict == "fail" and "a blackhole route" in leg.failure.detail
+    # the blackhole names exactly the missing destination: no second route for it, remove the blackhole
+    assert leg.failure.fix.startswith("remove the blackhole route drop for 10.2.5.0/24")
+    found_ = transit.Walk()
+    found_.hub(a.attachments[0], IPSet(["10.2.5.128/25"]), [], frozenset())
+    (leg,) = found_.legs
+    assert leg.verdict == "fail" and not leg.failure.fix.startswith("remove")  # a longer prefix may sit beside it
 
 
 def test_without_propagation_the_hub_drops_and_a_partial_hub_only_may() -> None:

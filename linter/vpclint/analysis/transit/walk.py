@@ -181,7 +181,7 @@ class Walk:
                 what = "has no route for" if route is None else f"drops ({route.address}, a blackhole route)"
                 verdict = "unknown" if uncertain else "fail"
                 detail = f"{where} {what} {shown}" + (f"; {uncertain}" if uncertain else "")
-                fix = hub_fix(hub, table, piece, self.goal)
+                fix = _blackhole_fix(route, piece) or hub_fix(hub, table, piece, self.goal)
                 self.end(piece, hops + [Hop("hub route table", verdict, detail, table, fix=fix,
                                             extra=_hub_missing(hub, table, piece, attachment))], verdict)
                 continue
@@ -266,6 +266,16 @@ def walk_route(table: RouteTable, route: Route, within: IPSet | None = None) -> 
         if chosen is route:
             found.into_hub(table, route, part, [], frozenset({id(table)}))
     return found.legs
+
+
+def _blackhole_fix(route: Route | None, piece: IPSet) -> str | None:
+    """A blackhole route for exactly the destination: a static route for the
+    same prefix cannot sit beside it (the apply fails), so the fix removes it."""
+    if route is None or route.target_kind != "blackhole" or route.destination is None \
+            or route.destination.net is None or route.destination.range not in piece.iter_cidrs():
+        return None
+    return (f"remove the blackhole route {route.address} for {route.destination.range} (a route to the attachment "
+            "that leads there cannot be added beside it: both would name the same destination)")
 
 
 def _show_target(target: Any) -> str:
