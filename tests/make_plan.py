@@ -54,6 +54,17 @@ def _split(value: Any) -> tuple[Any, Any, Any]:
     return value, False, {"constant_value": value}
 
 
+def _sensitive(value: Any) -> Any:
+    """after_sensitive as Terraform writes it: false attributes left out, an unknown collection as []."""
+    if isinstance(value, dict):
+        return {key: mark for key, item in value.items() if (mark := _sensitive(item)) is not False}
+    if isinstance(value, list):
+        if any(isinstance(item, (Ref, Unknown)) for item in value) and not all(isinstance(v, dict) for v in value):
+            return []  # wholly unknown (see _split): nothing can be said of its elements
+        return [_sensitive(item) for item in value]
+    return False
+
+
 def plan_for(directory: str) -> dict[str, Any]:
     loaded = load_module(directory, LoadOptions())
     changes, config = [], []
@@ -65,7 +76,7 @@ def plan_for(directory: str) -> dict[str, Any]:
             "address": res.address, "mode": res.mode, "type": res.type, "name": res.name,
             "provider_name": provider,
             "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": unknown,
-                       "before_sensitive": False, "after_sensitive": {}},
+                       "before_sensitive": False, "after_sensitive": _sensitive(res.values)},
         })
         config.append({"address": res.address, "mode": res.mode, "type": res.type, "name": res.name,
                        "provider_config_key": res.type.split("_", 1)[0], "expressions": expressions,
@@ -76,7 +87,7 @@ def plan_for(directory: str) -> dict[str, Any]:
         "planned_values": {"root_module": {"resources": [
             {"address": c["address"], "mode": c["mode"], "type": c["type"], "name": c["name"],
              "provider_name": c["provider_name"], "schema_version": 0, "values": c["change"]["after"],
-             "sensitive_values": {}} for c in changes]}},
+             "sensitive_values": c["change"]["after_sensitive"]} for c in changes]}},
         "resource_changes": changes,
         "configuration": {"provider_config": {}, "root_module": {"resources": config}},
         "applyable": True,

@@ -304,6 +304,71 @@ def test_list_elements_link_in_reference_order(tmp_path):
     assert result.resources[0].values["subnets"] == [Ref(address="aws_subnet.a", attr="id"), "subnet-1", Ref(address="aws_subnet.b", attr="id")]
 
 
+def _set_of_new_ids(tmp_path, references, calls=None, module=""):
+    """A provider set of new subnet ids as Terraform plans it: wholly unknown, after_sensitive []."""
+    prefix = f"{module}." if module else ""
+    changes = [change("aws_subnet.a", {}, {"id": True}), change("aws_subnet.b", {}, {"id": True}),
+               change(f"{prefix}aws_ec2_transit_gateway_vpc_attachment.x", {}, {"subnet_ids": True, "id": True},
+                      module=module)]
+    changes[-1]["change"]["after_sensitive"] = {"subnet_ids": []}
+    attachment = config("aws_ec2_transit_gateway_vpc_attachment.x", subnet_ids=refs(*references))
+    if module:
+        calls = {module.removeprefix("module."): {"module": {"resources": [attachment]}, "expressions": calls}}
+        doc = plan(changes, module_calls=calls)
+    else:
+        doc = plan(changes, [attachment])
+    return by_address(load_plan(write(tmp_path, doc)))[f"{prefix}aws_ec2_transit_gateway_vpc_attachment.x"].values
+
+
+A_AND_B = ("aws_subnet.a.id", "aws_subnet.a", "aws_subnet.b.id", "aws_subnet.b")
+
+
+def test_a_wholly_unknown_set_of_references_is_one_ref_per_element(tmp_path):
+    assert _set_of_new_ids(tmp_path, A_AND_B)["subnet_ids"] == [Ref(address="aws_subnet.a", attr="id"),
+                                                                 Ref(address="aws_subnet.b", attr="id")]
+
+
+def test_a_list_passed_into_a_module_keeps_its_elements(tmp_path):
+    values = _set_of_new_ids(tmp_path, ("var.subnet_ids",), {"subnet_ids": refs(*A_AND_B)}, module="module.hub")
+    assert values["subnet_ids"] == [Ref(address="aws_subnet.a", attr="id"), Ref(address="aws_subnet.b", attr="id")]
+
+
+def test_a_module_output_listing_its_subnets_keeps_its_elements(tmp_path):
+    changes = [change(f"module.net.aws_subnet.{n}", {}, {"id": True}, module="module.net") for n in ("a", "b")]
+    changes.append(change("aws_ec2_transit_gateway_vpc_attachment.x", {}, {"subnet_ids": True, "id": True}))
+    changes[-1]["change"]["after_sensitive"] = {"subnet_ids": []}
+    calls = {"net": {"module": {"outputs": {"ids": {"expression": refs(*A_AND_B)}},
+                                "resources": [config("aws_subnet.a"), config("aws_subnet.b")]}}}
+    resources = [config("aws_ec2_transit_gateway_vpc_attachment.x", subnet_ids=refs("module.net.ids", "module.net"))]
+    values = by_address(load_plan(write(tmp_path, plan(changes, resources, calls))))[
+        "aws_ec2_transit_gateway_vpc_attachment.x"].values
+    assert values["subnet_ids"] == [Ref(address="module.net.aws_subnet.a", attr="id"),
+                                    Ref(address="module.net.aws_subnet.b", attr="id")]
+
+
+@pytest.mark.parametrize("references", [
+    ("aws_subnet.a.id", "aws_subnet.a", "aws_subnet.a.id", "aws_subnet.a"),  # [a.id, "${a.id}-x"]: one read twice
+    ("aws_subnet.a.id", "aws_subnet.a", "var.more"),  # concat([a.id], var.more): the variable adds elements
+    ("local.ids",), ("aws_subnet.a",),  # a local, a splat
+])
+def test_a_set_whose_elements_the_references_do_not_show_stays_unknown(tmp_path, references):
+    assert type(_set_of_new_ids(tmp_path, references)["subnet_ids"]) is Unknown
+
+
+def test_a_module_list_from_the_variable_default_stays_unknown(tmp_path):
+    assert type(_set_of_new_ids(tmp_path, ("var.subnet_ids",), {}, module="module.hub")["subnet_ids"]) is Unknown
+
+
+def test_elements_read_twice_are_not_linked_one_by_one(tmp_path):
+    """resources = [aws_s3_bucket.x.arn, "${aws_s3_bucket.x.arn}/*"], as in checkov's plan_with_iam_data_block."""
+    changes = [change("aws_s3_bucket.x", {}, {"id": True, "arn": True}),
+               change("aws_thing.p", {"resources": [None, None]}, {"resources": [True, True]})]
+    resources = [config("aws_thing.p", resources=refs("aws_s3_bucket.x.arn", "aws_s3_bucket.x",
+                                                      "aws_s3_bucket.x.arn", "aws_s3_bucket.x"))]
+    values = load_plan(write(tmp_path, plan(changes, resources))).resources[1].values
+    assert all(type(v) is Unknown for v in values["resources"])
+
+
 def test_module_with_several_instances_needs_a_key(tmp_path):
     changes = [change(f'module.m["{k}"].aws_vpc.v', {}, {"id": True}, module=f'module.m["{k}"]') for k in ("a", "b")]
     changes.append(change("aws_subnet.s", {}, {"vpc_id": True, "tags": True}))

@@ -139,6 +139,12 @@ def test_hub_table_longest_prefix_static_before_propagated_and_blackhole() -> No
     found_.hub(a.attachments[0], IPSet(["10.2.5.0/24"]), [], frozenset())
     (leg,) = found_.legs
     assert leg.verdict == "fail" and "a blackhole route" in leg.failure.detail
+    # the blackhole names exactly the missing destination: no second route for it, remove the blackhole
+    assert leg.failure.fix.startswith("remove the blackhole route drop for 10.2.5.0/24")
+    found_ = transit.Walk()
+    found_.hub(a.attachments[0], IPSet(["10.2.5.128/25"]), [], frozenset())
+    (leg,) = found_.legs
+    assert leg.verdict == "fail" and not leg.failure.fix.startswith("remove")  # a longer prefix may sit beside it
 
 
 def test_without_propagation_the_hub_drops_and_a_partial_hub_only_may() -> None:
@@ -377,3 +383,143 @@ def test_a_tgw_peering_nobody_accepts_is_pending(tmp_path: Path) -> None:
     messages = sorted(f.message for f in report.findings if f.rule_id == "transit_route_missing")
     assert messages and all("aws_ec2_transit_gateway_peering_attachment.bat_fish" in m and "is pending" in m
                             for m in messages)
+
+
+def test_hub_plan_twins_alone_give_the_hcl_findings_without_lines(tmp_path: Path) -> None:
+    """A plan away from its HCL names the same rules and blocks (lines null, per the contract);
+    the EKS spokes' subnet_ids are sets of new ids, linked element by element from the configuration."""
+    hub_twins = sorted(p.parent for pattern in ("transit_*/broken/plan.json", "azure_vwan_*/broken/plan.json",
+                                                 "azure_firewall_hub/broken/plan.json")
+                       for p in FIXTURES.glob(pattern))
+    assert FIXTURES / "transit_tgw_eks_spokes" / "broken" in hub_twins
+    for directory in hub_twins:
+        config = directory / ".vpclint.yaml"
+        config = config if config.exists() else None
+        alone = tmp_path / directory.parent.name
+        alone.mkdir()
+        (alone / "plan.json").write_bytes((directory / "plan.json").read_bytes())
+        from_plan = run(alone / "plan.json", config=config)
+        expected = sorted((f.rule_id, f.resource) for f in run(directory, config=config).findings)
+        assert expected and sorted((f.rule_id, f.resource) for f in from_plan.findings) == expected, directory
+        assert all(f.line is None for f in from_plan.findings)
+
+
+VWAN_CONNECTION = '''resource "azurerm_virtual_hub_connection" "data_to_weu" {
+  name                      = "data_to_weu"
+  virtual_hub_id            = azurerm_virtual_hub.weu.id
+  remote_virtual_network_id = azurerm_virtual_network.data.id'''
+
+
+def _vwan_fix(directory: Path) -> str:
+    report = run(directory, config=directory / ".vpclint.yaml")
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert finding.resource == "azurerm_virtual_hub.weu"
+    return finding.fix
+
+
+def test_a_vnet_with_no_hub_connection_gets_one_as_its_fix(tmp_path: Path) -> None:
+    """The spoke the expectation is for has no connection: the fix connects it (no static route
+    can lead there), and with the fix applied the path is clear."""
+    broken = FIXTURES / "azure_vwan_spokes" / "broken"
+    assert _vwan_fix(broken) == VWAN_CONNECTION + "\n}"
+    fixed = tmp_path / "applied"
+    fixed.mkdir()
+    for name in ("main.tf", ".vpclint.yaml"):
+        (fixed / name).write_text((broken / name).read_text())
+    with (fixed / "main.tf").open("a") as handle:
+        handle.write("\n" + _vwan_fix(broken) + "\n")
+    assert run(fixed, config=fixed / ".vpclint.yaml").findings == []
+
+
+def test_a_connection_fix_propagates_into_the_custom_table_that_lacks_the_route(tmp_path: Path) -> None:
+    broken = FIXTURES / "azure_vwan_spokes" / "broken"
+    text = (broken / "main.tf").read_text()
+    custom = '''resource "azurerm_virtual_hub_route_table" "apps" {
+  name           = "apps"
+  virtual_hub_id = azurerm_virtual_hub.weu.id
+  labels         = ["apps"]
+}
+'''
+    connection = '''  remote_virtual_network_id = azurerm_virtual_network.aks.id
+}'''
+    assert connection in text
+    text = text.replace(connection, '''  remote_virtual_network_id = azurerm_virtual_network.aks.id
+  routing {
+    associated_route_table_id = azurerm_virtual_hub_route_table.apps.id
+  }
+}
+''' + custom)
+    (tmp_path / "main.tf").write_text(text)
+    (tmp_path / ".vpclint.yaml").write_text((broken / ".vpclint.yaml").read_text())
+    report = run(tmp_path, config=tmp_path / ".vpclint.yaml")
+    (finding,) = [f for f in report.findings if f.rule_id == "expected_path_blocked"]
+    assert finding.resource == "azurerm_virtual_hub_route_table.apps"
+    assert finding.fix == VWAN_CONNECTION + '''
+  routing {
+    propagated_route_table {
+      route_table_ids = [azurerm_virtual_hub_route_table.apps.id, azurerm_virtual_hub.weu.default_route_table_id]
+    }
+  }
+}'''
+    (tmp_path / "main.tf").write_text(text + "\n" + finding.fix + "\n")
+    assert run(tmp_path, config=tmp_path / ".vpclint.yaml").findings == []
+
+
+def test_an_object_holding_unknowns_is_not_null(tmp_path: Path) -> None:
+    """AVM hub networking keys its subnets and firewalls by ``for k, v in var.hubs : ... if v.firewall != null``
+    with a firewall object holding a policy id known only after apply: Terraform knows the keys, so must vpclint."""
+    (tmp_path / "main.tf").write_text('''
+resource "azurerm_firewall_policy" "p" {
+  name = "p"
+}
+locals {
+  hubs = {
+    weu = { firewall = { policy_id = azurerm_firewall_policy.p.id, prefix = "10.0.1.0/24" } }
+    neu = { firewall = null }
+  }
+  firewall_subnets = { for k, v in local.hubs : k => v.firewall.prefix if v.firewall != null }
+  unknown_compared = { for k, v in local.hubs : k => k if v.firewall == azurerm_firewall_policy.p.id }
+}
+resource "azurerm_virtual_network" "hub" {
+  for_each      = local.firewall_subnets
+  name          = each.key
+  address_space = [each.value]
+}
+resource "azurerm_virtual_network" "unsure" {
+  for_each      = local.unknown_compared
+  name          = each.key
+  address_space = ["10.9.0.0/16"]
+}
+''')
+    report = run(tmp_path)
+    ((_, model),) = report.models
+    assert [n.address for n in model.networks] == ['azurerm_virtual_network.hub["weu"]']
+    assert any(u.resource == "azurerm_virtual_network.unsure" and u.attribute == "for_each" for u in report.unknowns)
+
+
+def test_resource_prefixed_references_name_the_managed_resource(tmp_path: Path) -> None:
+    """AVM's route table module outputs ``resource.azurerm_route_table.this.id`` (Terraform's alias for
+    ``azurerm_route_table.this.id``): the subnet it is given to is served by that table."""
+    (tmp_path / "main.tf").write_text('''
+resource "azurerm_virtual_network" "v" {
+  name          = "v"
+  address_space = ["10.0.0.0/16"]
+}
+resource "azurerm_route_table" "rt" {
+  name = "rt"
+}
+resource "azurerm_subnet" "s" {
+  name                 = "s"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet_route_table_association" "a" {
+  subnet_id      = azurerm_subnet.s.id
+  route_table_id = resource.azurerm_route_table.rt.id
+}
+''')
+    report = run(tmp_path)
+    assert report.unknowns == [] and report.errors == []
+    ((_, model),) = report.models
+    (subnet,) = model.subnets
+    assert subnet.route_table is not None and subnet.route_table.address == "azurerm_route_table.rt"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_left, bisect_right
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from netaddr import IPNetwork, IPSet
 
@@ -46,20 +46,24 @@ class BlockIndex:
 
     def overlapping(self, blocks: Iterable[IPNetwork]) -> list[Any]:
         """Values of every stored block overlapping one of ``blocks`` (repeats possible)."""
-        found: list[Any] = []
+        return list(self.each_overlapping(blocks))
+
+    def each_overlapping(self, blocks: Iterable[IPNetwork]) -> Iterator[Any]:
+        """``overlapping`` one at a time, for a caller that may stop early (a
+        summary route overlaps every spoke; "more than one" is all it needs)."""
         for block in blocks:
             version, first, last = block.version, int(block.first), int(block.last)
             # stored blocks that start inside this one: inside it, or equal
             low = bisect_left(self._starts, (version, first))
             high = bisect_right(self._starts, (version, last))
-            found.extend(entry[4] for entry in self._entries[low:high])
+            for position in range(low, high):
+                yield self._entries[position][4]
             # stored blocks that hold this one and start before it: its supernets
             width = 32 if version == 4 else 128
             for prefix in range(block.prefixlen):
                 start = first & ~((1 << (width - prefix)) - 1)
                 if start != first:
-                    found.extend(self._exact.get((version, prefix, start), ()))
-        return found
+                    yield from self._exact.get((version, prefix, start), ())
 
 
 class Nearby:

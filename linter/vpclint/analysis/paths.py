@@ -258,7 +258,7 @@ def _chain(source, target, dest: IPSet | None, pods: IPSet, expectation: Expecta
         return [Hop("route from source subnet", "unknown", "the source subnets' route tables are not known", source)]
     hops: list[Hop] = []
     for table in tables:
-        legs = transit.walk(table, dest)
+        legs = transit.walk(table, dest, goal=target.network)
         hops.extend(_legs(legs, target.network, ""))
         hops.extend(_firewalls(legs, pods, expectation))
     subnet = target if isinstance(target, Subnet) else getattr(target, "subnet", None)
@@ -266,7 +266,7 @@ def _chain(source, target, dest: IPSet | None, pods: IPSet, expectation: Expecta
     if back is None:
         hops.append(Hop("return route", "unknown", "the target's route table is not known", target))
     else:
-        hops.extend(_legs(transit.walk(back, pods), source.network, "return "))
+        hops.extend(_legs(transit.walk(back, pods, goal=source.network), source.network, "return "))
     return hops
 
 

@@ -321,23 +321,73 @@ class _Plan:
             return [_Target(base + (key or ""), "id", rtype, guessed=True)]
         return None
 
+    def elements(self, refs: Any, scope: _Scope, depth: int = 0) -> list[_Target] | None:
+        """The targets of a list written element by element, ``[aws_subnet.a.id, aws_subnet.b.id]``, or None.
+
+        A plan shows such a list of new ids as wholly unknown (a provider's set:
+        after_unknown true, after_sensitive []) or element by element
+        (after_unknown [true, true]); its configuration lists the references of
+        the elements in order, each with its shorter forms: "aws_subnet.a.id",
+        "aws_subnet.a", "aws_subnet.b.id", "aws_subnet.b". The rule: one element
+        per longest reference, in order, only when each names one resource
+        attribute (or a module output or variable that is itself such a list)
+        and none is read twice. A reference read twice is not two elements:
+        ``[aws_s3_bucket.x.arn, "${aws_s3_bucket.x.arn}/*"]`` gives the same four
+        references (a checkov test plan has exactly that). A root variable,
+        local, count or each makes it None: its value adds elements or picks
+        them in ways the references do not show. What the rule cannot see is a
+        template over one id (``"${aws_subnet.b.id}-x"``), indistinguishable
+        from the id itself in a plan; such an attribute is not an id list.
+        """
+        if depth > 32 or not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+            return None
+        longest = [ref for ref in refs if not any(_extends(other, ref) for other in refs)]
+        if len(set(longest)) != len(longest):
+            return None
+        out: list[_Target] = []
+        for ref in longest:
+            root = ref.split(".", 1)[0]
+            if root == "var" and scope.module:
+                found = self.variable_elements(ref[4:], scope, depth)
+            elif root == "module":
+                found = self.output_targets(ref, scope, depth, self.elements)
+            elif root in ("var", "local", "ephemeral", "count", "each", "path", "terraform", "self"):
+                return None
+            else:
+                found = self.resource_targets(ref, refs, scope)
+                found = found if found is not None and len(found) == 1 else None
+            if found is None:
+                return None
+            out.extend(found)
+        return out if len(set(out)) == len(out) else None
+
+    def variable_elements(self, name: str, scope: _Scope, depth: int) -> list[_Target] | None:
+        given, caller = self.variable_expression(name, scope)
+        if not isinstance(given, dict):
+            return None  # a default is a known list: elements the references do not show
+        return self.elements(given.get("references", []), caller, depth + 1)
+
     def variable_targets(self, name: str, scope: _Scope, depth: int) -> list[_Target] | None:
         if not scope.module:
             return []  # root variables are known while planning
-        if not re.fullmatch(_NAME, name):
-            return None
-        # the module block's argument, evaluated in the calling module instance
-        *outer, (call, key) = _module_steps(scope.module)
-        calls = self.section(self.modules.get(tuple(n for n, _ in outer), {}), "module_calls", dict, "configuration: ")
-        given = self.section(calls.get(call), "expressions", dict, f"module {call}: ").get(name)
+        given, caller = self.variable_expression(name, scope)
         if given is None:
             return []  # the variable's default, a constant
         if not isinstance(given, dict):
             return None
-        caller = _Scope(".".join(f"module.{n}{k}" for n, k in outer), key or None)
         return self.targets(given.get("references", []), caller, depth + 1)
 
-    def output_targets(self, ref: str, scope: _Scope, depth: int) -> list[_Target] | None:
+    def variable_expression(self, name: str, scope: _Scope) -> tuple[Any, _Scope]:
+        """The module block's argument for a variable (None if not given), and the instance it is evaluated in."""
+        if not re.fullmatch(_NAME, name):
+            return False, scope
+        *outer, (call, key) = _module_steps(scope.module)
+        calls = self.section(self.modules.get(tuple(n for n, _ in outer), {}), "module_calls", dict, "configuration: ")
+        given = self.section(calls.get(call), "expressions", dict, f"module {call}: ").get(name)
+        return given, _Scope(".".join(f"module.{n}{k}" for n, k in outer), key or None)
+
+    def output_targets(self, ref: str, scope: _Scope, depth: int, follow: Any = None) -> list[_Target] | None:
+        """What a module output reads: ``follow`` (targets or elements) on the output's expression."""
         match = _OUTPUT_REF.fullmatch(ref)
         if not match:
             return None
@@ -354,7 +404,7 @@ class _Plan:
         expression = declared.get("expression") if isinstance(declared, dict) else None
         if not isinstance(expression, dict):
             return None
-        return self.targets(expression.get("references", []), _Scope(instance), depth + 1)
+        return (follow or self.targets)(expression.get("references", []), _Scope(instance), depth + 1)
 
 
 class _Walk:
@@ -371,7 +421,10 @@ class _Walk:
             return value
         if _is_expression(expr):
             targets = self.plan.targets(expr.get("references", []), self.scope)
-            return self.fill(value, targets, key, sensitive, shared=False) if targets else value
+            if not targets:
+                return value
+            listed = self.plan.elements(expr.get("references", []), self.scope)
+            return self.fill(value, targets, listed, key, sensitive, shared=False)
         if isinstance(value, dict) and isinstance(expr, dict):  # attributes or a single block
             return {k: self.link(v, expr.get(k), k, _part(sensitive, k)) for k, v in value.items()}
         if isinstance(value, list) and isinstance(expr, list):  # repeated blocks
@@ -381,39 +434,43 @@ class _Walk:
             ]
         return value
 
-    def fill(self, value: Any, targets: list[_Target], key: str | None, sensitive: Any, shared: bool) -> Any:
-        """Resolve the unknowns under one expression; ``shared`` when it covers several blocks."""
+    def fill(self, value: Any, targets: list[_Target], listed: list[_Target] | None, key: str | None,
+             sensitive: Any, shared: bool) -> Any:
+        """Resolve the unknowns under one expression; ``listed`` its elements (see ``elements``);
+        ``shared`` when it covers several blocks."""
         if isinstance(value, Unknown):
-            found = _ref_for(targets, key, sensitive, self.typed, shared)
+            found = _ref_for(targets, listed, key, sensitive, self.typed, shared)
             return value if found is None else found
         if isinstance(value, dict):
-            return {k: self.fill(v, targets, k, _part(sensitive, k), shared) for k, v in value.items()}
+            return {k: self.fill(v, targets, listed, k, _part(sensitive, k), shared) for k, v in value.items()}
         if not isinstance(value, list):
             return value
         slots = [i for i, v in enumerate(value) if isinstance(v, Unknown)]
-        if slots and not shared and len(slots) == len(targets) and all(_fits(t, key) for t in targets):
+        # constants carry no references: the unknown elements meet the references in order
+        if slots and not shared and listed and len(slots) == len(listed) and all(_fits(t, key) for t in listed):
             out = list(value)
-            for slot, target in zip(slots, targets):
+            for slot, target in zip(slots, listed):
                 out[slot] = Ref(address=target.address, attr=target.attr)
             return out
         # an expression over a list of blocks: each block holds only some of its references
         return [
-            v if isinstance(v, Unknown) else self.fill(v, targets, key, _part(sensitive, i), shared=True)
+            v if isinstance(v, Unknown) else self.fill(v, targets, None, key, _part(sensitive, i), shared=True)
             for i, v in enumerate(value)
         ]
 
 
-def _ref_for(targets: list[_Target], key: str | None, sensitive: Any, typed: bool, shared: bool) -> Any:
-    """The Ref (or list of Refs) a wholly unknown value stands for, or None."""
+def _ref_for(targets: list[_Target], listed: list[_Target] | None, key: str | None, sensitive: Any,
+             typed: bool, shared: bool) -> Any:
+    """The Ref (or list of Refs) a wholly unknown value stands for, or None; a list only from ``listed``."""
     if typed and isinstance(sensitive, dict):
         return None  # an unknown map or object
     is_list = isinstance(sensitive, list) if typed else _plural(key)
     if is_list and not _plural(key):
         return None  # a set of blocks such as route or ingress: not one id
     if is_list and not shared:
-        if not all(_fits(t, key) for t in targets):
+        if not listed or not all(_fits(t, key) for t in listed):
             return None
-        return [Ref(address=t.address, attr=t.attr) for t in targets]
+        return [Ref(address=t.address, attr=t.attr) for t in listed]
     picked = _pick(targets, key)
     if picked is None:
         return None

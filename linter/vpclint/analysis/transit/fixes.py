@@ -4,29 +4,57 @@ route to the hub in a VPC table (in words where the provider has none)."""
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from netaddr import IPSet
 
-from vpclint.analysis.transit.tables import exported
+from vpclint.analysis.index import BlockIndex
+from vpclint.analysis.transit.tables import connected, exported, holds
 from vpclint.model import Attachment, Hub, HubRouteTable, Network, RouteTable
 from vpclint.providers import snippet
 
 
 def owner(hub: Hub, part: IPSet) -> Network | None:
     """The network attached to ``hub`` (or to a hub it peers with) whose
-    CIDRs or clusters' container CIDRs hold ``part``."""
+    CIDRs or clusters' container CIDRs hold ``part``: the first in attachment
+    order, among those whose ranges meet ``part`` (an index, not a pass over
+    thousands of spokes for every missing route)."""
+    index, owners = _owners(hub)
+    candidates = sorted(set(index.overlapping(part.iter_cidrs())))
+    for position in candidates:
+        network, ranges = owners[position]
+        if not part - ranges:
+            return network
+    return None
+
+
+_owner_index: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _owners(hub: Hub) -> tuple[BlockIndex, list[tuple[Network, IPSet]]]:
+    """The ranges of each network attached to ``hub`` and the hubs it peers
+    with, by block; built once per hub of a finished model."""
     hubs = [hub] + [a.peer.hub for a in hub.attachments if a.kind == "peering" and a.peer and a.peer.hub]
+    signature = tuple(len(each.attachments) for each in hubs)
+    cached = _owner_index.get(hub)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    index, owners = BlockIndex(), []
     for each in hubs:
         for attachment in each.attachments:
             network = attachment.network
             if network is None:
                 continue
-            ranges = [c for c in network.cidrs if c.net is not None]
-            ranges += [c for cluster in network.clusters for c in cluster.container_cidrs if c.net is not None]
-            if ranges and not part - IPSet(c.range for c in ranges):
-                return network
-    return None
+            ranges = [c.range for c in network.cidrs if c.net is not None]
+            ranges += [c.range for cluster in network.clusters for c in cluster.container_cidrs if c.net is not None]
+            if not ranges:
+                continue
+            for block in ranges:
+                index.add(block, len(owners))
+            owners.append((network, IPSet(ranges)))
+    _owner_index[hub] = (signature, (index.freeze(), owners))
+    return index, owners
 
 
 def toward(hub: Hub, goal: Network | None) -> Attachment | None:
@@ -74,14 +102,40 @@ def vpc_hub_route_fix(table: RouteTable, destinations: list[str], hub: Hub) -> s
                      or f"a route for {d} to {hub.address} in {table.address}" for d in destinations)
 
 
-def hub_fix(hub: Hub, table: HubRouteTable, part: IPSet) -> str:
+def hub_fix(hub: Hub, table: HubRouteTable, part: IPSet, goal: Network | None = None) -> str:
     """What adds ``part`` to ``table``: dropping the export filter that keeps
-    it out (an NCC spoke's), else a static route to the attachment that leads there."""
+    it out (an NCC spoke's), else a static route to the attachment that leads
+    there; when no attachment leads there and ``goal`` (the network the path
+    is for) holds ``part`` but is attached to no hub of this one's, attaching it."""
     filtered = _filtered(hub, part)
     if filtered:
         return "\n".join(f"remove {r} from the export filters of {a.terraform_address} (it exports no route "
                          f"to {r})" for a, r in filtered)
-    return hub_route_fix(table, [str(c) for c in part.iter_cidrs()], toward(hub, owner(hub, part)))
+    leads = toward(hub, owner(hub, part))
+    if leads is None and goal is not None:
+        attach = attach_fix(hub, table, goal, part)
+        if attach is not None:
+            return attach
+    return hub_route_fix(table, [str(c) for c in part.iter_cidrs()], leads)
+
+
+def attach_fix(hub: Hub, table: HubRouteTable, goal: Network, part: IPSet) -> str | None:
+    """HCL attaching ``goal`` to ``hub`` so that ``table`` learns it (words
+    where the provider has no snippet); None unless ``goal`` holds ``part``
+    and no hub connected with ``hub`` has it attached."""
+    held = holds(goal)
+    if held is None or part - held:
+        return None
+    hubs = connected(hub)
+    if any(a.hub is each for a in goal.attachments for each in hubs):
+        return None
+    default = table.address != table.terraform_address  # the hub's implicit default table
+    name = re.sub(r"[^a-z0-9_]+", "_", f"{goal.resource.name if goal.resource else goal.name}_to_"
+                                      f"{hub.resource.name if hub.resource else 'hub'}".lower())
+    kind, where = ("hub_attachment", {}) if default else ("hub_attachment_table", {"table": table.terraform_address})
+    return snippet(hub, kind, hub=hub.terraform_address, network=goal.terraform_address, name=name, **where) or (
+        f"attach {goal.terraform_address} to {hub.terraform_address} (it has no attachment there) and propagate "
+        f"it into {table.address}")
 
 
 def _filtered(hub: Hub, part: IPSet) -> list[tuple[Attachment, str]]:

@@ -67,8 +67,14 @@ class _Component:
         """The one network behind the hub that ``dest`` names, if it names
         exactly one (besides the sender): a route for a summary covering
         several may leave some of them out by design (segmentation)."""
-        found = {id(n): n for n in self.blocks.overlapping([dest]) if n is not sender}
-        return next(iter(found.values())) if len(found) == 1 else None
+        found = None
+        for network in self.blocks.each_overlapping([dest]):
+            if network is sender or network is found:
+                continue
+            if found is not None:
+                return None  # a second one: a summary
+            found = network
+        return found
 
 
 _components: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionary()

@@ -35,9 +35,10 @@ class Leg:
 
 
 class Walk:
-    def __init__(self, via: Hub | None = None) -> None:
+    def __init__(self, via: Hub | None = None, goal: Network | None = None) -> None:
         self.legs: list[Leg] = []
         self.via = via  # the hub a VPC table lacking a route should send to (its fix)
+        self.goal = goal  # the network the destination lies in, if the caller knows (a hub's fix may attach it)
 
     def end(self, ranges: IPSet, hops: list[Hop], verdict: str, end: Network | None = None) -> None:
         self.legs.append(Leg(IPSet(ranges), hops, verdict, end))
@@ -98,7 +99,7 @@ class Walk:
             verdict = "unknown" if uncertain else "fail"
             detail = (f"{hub_table.address} (serving {attachment.address}, whose routes {hub.address} installs in "
                       f"{network.name}) has no route for {show_set(part)}" + (f"; {uncertain}" if uncertain else ""))
-            self.end(part, hops + [Hop("hub route table", verdict, detail, hub_table, fix=hub_fix(hub, hub_table, part),
+            self.end(part, hops + [Hop("hub route table", verdict, detail, hub_table, fix=hub_fix(hub, hub_table, part, self.goal),
                                        extra=_hub_missing(hub, hub_table, part, attachment))], verdict)
             return True
         return False
@@ -190,7 +191,7 @@ class Walk:
                 what = "has no route for" if route is None else f"drops ({route.address}, a blackhole route)"
                 verdict = "unknown" if uncertain else "fail"
                 detail = f"{where} {what} {shown}" + (f"; {uncertain}" if uncertain else "")
-                fix = hub_fix(hub, table, piece)
+                fix = _blackhole_fix(route, piece) or hub_fix(hub, table, piece, self.goal)
                 self.end(piece, hops + [Hop("hub route table", verdict, detail, table, fix=fix,
                                             extra=_hub_missing(hub, table, piece, attachment))], verdict)
                 continue
@@ -250,10 +251,11 @@ class Walk:
         self.table(tables[0], part, step, seen)
 
 
-def walk(table: RouteTable, dest: IPSet, via: Hub | None = None) -> list[Leg]:
+def walk(table: RouteTable, dest: IPSet, via: Hub | None = None, goal: Network | None = None) -> list[Leg]:
     """Every part of ``dest`` sent from ``table``, hop by hop (``via``: the
-    hub a missing VPC route should send to, for its fix)."""
-    found = Walk(via)
+    hub a missing VPC route should send to, ``goal``: the network ``dest`` is
+    meant to reach; both for fixes)."""
+    found = Walk(via, goal)
     found.table(table, IPSet(dest), [], frozenset())
     return found.legs
 
@@ -274,6 +276,16 @@ def walk_route(table: RouteTable, route: Route, within: IPSet | None = None) -> 
         if chosen is route:
             found.into_hub(table, route, part, [], frozenset({id(table)}))
     return found.legs
+
+
+def _blackhole_fix(route: Route | None, piece: IPSet) -> str | None:
+    """A blackhole route for exactly the destination: a static route for the
+    same prefix cannot sit beside it (the apply fails), so the fix removes it."""
+    if route is None or route.target_kind != "blackhole" or route.destination is None \
+            or route.destination.net is None or route.destination.range not in piece.iter_cidrs():
+        return None
+    return (f"remove the blackhole route {route.address} for {route.destination.range} (a route to the attachment "
+            "that leads there cannot be added beside it: both would name the same destination)")
 
 
 def _show_target(target: Any) -> str:

@@ -30,9 +30,10 @@ def _violations(found: list[tuple[transit.Gap, str]], **captures: Any) -> Iterat
     for gap, flow in found:
         groups.setdefault(id(gap.hop.element), []).append((gap, flow))
     for group in groups.values():
-        gap = max((g for g, _ in group), key=lambda g: (g.hop.verdict == "fail", _missing_size(g)))
+        # sorted, not in the order networks were loaded: HCL and its plan give the same message
+        gap = max((g for g, _ in group), key=lambda g: (g.hop.verdict == "fail", _missing_size(g), g.hop.detail))
         hop = gap.hop
-        flows = "; ".join(dict.fromkeys(flow for _, flow in group))
+        flows = "; ".join(sorted(set(flow for _, flow in group)))
         yield Violation({**captures, "hub": gap.hub, "detail": hop.detail, "flows": flows,
                          "hcl": hop.fix or "(no fix known: see the path)"},
                         subject=hop.element, related=[gap.hub, *(g.sender for g, _ in group)],

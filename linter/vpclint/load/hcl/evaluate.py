@@ -543,6 +543,10 @@ def _binop(node: list, scope: Scope) -> Any:
         return right_bool
     right = evaluate(node[3], scope)
     if operator in ("==", "!="):
+        if (left is None) != (right is None) and not isinstance(left, Unknown) and not isinstance(right, Unknown):
+            # Terraform (cty) compares with null shallowly: an object is not null
+            # whatever unknowns it holds (`if v.firewall != null` in for_each maps)
+            return operator == "!="
         unknown = find_unknown([left, right])
         if unknown is not None:
             return derived(unknown)

@@ -409,6 +409,9 @@ class ModuleInstance:
         elif name == "data":
             found = Namespace("data", lambda kind: Namespace(
                 f"data.{kind}", lambda label: self.resource_value("data", kind, label)))
+        elif name == "resource":  # resource.aws_vpc.x is aws_vpc.x (Terraform's escape from reserved names)
+            found = Namespace("resource", lambda kind: Namespace(
+                f"resource.{kind}", lambda label: self.resource_value("managed", kind, label)))
         elif name == "path":
             found = {"module": self.path_module, "root": ".", "cwd": self.loader.cwd}
         elif name == "terraform":

@@ -70,8 +70,22 @@ _VPC_HUB_ROUTE = """resource "azurerm_route" "{{name}}" {{{{
   next_hop_in_ip_address = {{hop}}
 }}}}"""
 
+_HUB_CONNECTION = """resource "azurerm_virtual_hub_connection" "{{name}}" {{{{
+  name                      = "{{name}}"
+  virtual_hub_id            = {{hub}}.id
+  remote_virtual_network_id = {{network}}.id{routing}
+}}}}"""
+
 # HCL that fixes a finding, by kind; filled by vpclint.providers.snippet
 SNIPPETS = {
+    # without a routing block a connection associates with and propagates to defaultRouteTable
+    "hub_attachment": _HUB_CONNECTION.format(routing=""),
+    "hub_attachment_table": _HUB_CONNECTION.format(routing="""
+  routing {{
+    propagated_route_table {{
+      route_table_ids = [{table}.id, {hub}.default_route_table_id]
+    }}
+  }}"""),
     "hub_route": _HUB_ROUTE.format(table="{table}.id"),
     "hub_default_route": _HUB_ROUTE.format(table="{hub}.default_route_table_id"),
     "hub_vpc_route": Template(_VPC_HUB_ROUTE.format(table="{table}"), _vpc_hub_fields),
