@@ -278,10 +278,20 @@ def routed_pods(network: Network) -> list:
             for c in cluster.container_cidrs if c.net is not None]
 
 
+_held: "weakref.WeakKeyDictionary[Network, tuple]" = weakref.WeakKeyDictionary()
+
+
 def holds(network: Network) -> IPSet | None:
-    """What is delivered once in ``network``: its CIDRs and routed container CIDRs."""
+    """What is delivered once in ``network``: its CIDRs and routed container CIDRs (once per network
+    of a finished model: every hop into a spoke asks; callers never change the set)."""
+    shape = (len(network.cidrs), len(network.clusters))
+    cached = _held.get(network)
+    if cached is not None and cached[0] == shape:
+        return cached[1]
     own = routing.as_set(network.cidrs)
-    return None if own is None else own | IPSet(c.range for c in routed_pods(network))
+    held = None if own is None else own | IPSet(c.range for c in routed_pods(network))
+    _held[network] = (shape, held)
+    return held
 
 
 _connected: "weakref.WeakKeyDictionary[Hub, tuple]" = weakref.WeakKeyDictionary()
