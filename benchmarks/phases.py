@@ -66,7 +66,7 @@ def instrument() -> None:
     lint.build_model = timed("build model", lint.build_model)
     lint.build_policies = timed("build policies", lint.build_policies)
     lint.run_rules = timed("run rules", lint.run_rules)
-    hcl.parse_bytes = timed("parse (python-hcl2's lark parser + converter)", hcl.parse_bytes)
+    hcl.parse_bytes = timed("parse (tree-sitter-hcl, python-hcl2 where it refuses; + converter)", hcl.parse_bytes)
     cache._read_entry = timed("read cache entries", cache._read_entry)
     cache._write_entry = timed("write cache entries", cache._write_entry)
     results.lookup = timed("result cache: check and read entries", results.lookup)
