@@ -61,6 +61,26 @@ resource "aws_subnet" "extra" {
         ("aws_subnet.extra", "data.aws_subnets.mine.ids is read during apply: its arguments are known only after apply")]
 
 
+def test_another_stacks_outputs_point_at_with(tmp_path: Path) -> None:
+    # terraform_remote_state: the other stack's state holds the values (issue 14's --with), not data:
+    (tmp_path / "main.tf").write_text("""
+data "terraform_remote_state" "network" {
+  backend = "local"
+  config = {
+    path = "../network/terraform.tfstate"
+  }
+}
+resource "aws_subnet" "pods" {
+  for_each   = data.terraform_remote_state.network.outputs.pod_ranges
+  vpc_id     = data.terraform_remote_state.network.outputs.vpc_id
+  cidr_block = each.value
+}
+""")
+    report = run(tmp_path)
+    assert ("data.terraform_remote_state.network.outputs is read at plan time from another stack's state: "
+            "give that state with --with (config with:)") in {u.reason for u in report.unknowns}
+
+
 def test_a_data_source_with_depends_on_may_be_read_during_apply(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text("""
 resource "aws_vpc" "main" {

@@ -795,6 +795,8 @@ class ResourceObject(Lazy):
             return "is read during apply when what it depends_on changes"
         if any(find_unknown(self._value(name)) is not None for name in self.entry.names if name not in self._active):
             return "is read during apply: its arguments are known only after apply"
+        if self.entry.type == "terraform_remote_state":  # another stack's outputs: that stack's state holds them
+            return "is read at plan time from another stack's state: give that state with --with (config with:)"
         return "is read at plan time: state it under data: in .vpclint.yaml, or lint a plan"
 
     def _stated(self) -> dict | None:
