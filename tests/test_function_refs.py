@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, annotations, found, run
+from conftest import FIXTURES, annotations, run
 
 # the AWS base: EKS pods reach a peered database with their nodes' addresses;
 # the cluster's subnet_ids (a list of ids) says which nodes

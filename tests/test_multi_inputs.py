@@ -10,7 +10,6 @@ net's state. The `# expect:` annotations in net/main.tf name the findings
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 

@@ -22,7 +22,7 @@ from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
 from vpclint.load.hcl.module import strip_keys
-from vpclint.model import Cidr, Cluster, Endpoint, Expectation, Model, Range, Service
+from vpclint.model import Cidr, Cluster, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
 from vpclint.policies.build import build_policies

@@ -17,7 +17,7 @@ from typing import Any
 
 from vpclint import load as _load
 from vpclint.load.sources import attach
-from vpclint.resources import LoadError, LoadResult, Output, Resource
+from vpclint.resources import LoadError, LoadResult, Output
 from vpclint.values import Unknown
 
 SENSITIVE = Unknown("sensitive in the state; not read")

@@ -20,7 +20,7 @@ from vpclint.load.hcl.evaluate import (
     to_number,
     to_str,
 )
-from vpclint.load.hcl.functions.base import _list, elements, function
+from vpclint.load.hcl.functions.base import elements, function
 from vpclint.load.hcl.functions.encoding import _json
 from vpclint.values import Unknown, is_id, joined, split_unknown
 
