@@ -439,3 +439,34 @@ def test_hubs_whose_wan_is_not_known_here_are_not_linked(tmp_path: Path) -> None
     assert [a for a in model.attachments if a.kind == "peering"] == []
     assert routes(neu.route_tables[0]) == []
     assert by_address(model.attachments, "azurerm_virtual_hub_connection.apps").propagations == [weu.route_tables[0]]
+
+
+def test_a_firewall_address_through_a_map_and_try_lints_as_the_reference(tmp_path: Path) -> None:
+    # AVM hub networking: fw_ips = { for k, fw in module.hub_firewalls : k => fw.resource.ip_configuration[0]
+    # .private_ip_address }, then next_hop_in_ip_address = try(local.fw_ips[k], ...). try() kept only plain
+    # attributes, so the UDR's next hop became "an appliance" and the firewall policy was never asked
+    from conftest import FIXTURES, run
+
+    base = FIXTURES / "azure_firewall_hub" / "broken"
+    direct = "azurerm_firewall.hub.ip_configuration[0].private_ip_address"
+    idiom = 'try(local.fw_ips["hub"], null)'
+    text = (base / "main.tf").read_text()
+    assert text.count(direct) == 2
+    wrapped = tmp_path / "wrapped"
+    wrapped.mkdir()
+    (wrapped / ".vpclint.yaml").write_text((base / ".vpclint.yaml").read_text())
+    (wrapped / "main.tf").write_text(text.replace(f"= {direct}", f"= {idiom}") + f"""
+locals {{
+  firewalls = {{ hub = azurerm_firewall.hub }}
+  fw_ips    = {{ for k, fw in local.firewalls : k => fw.ip_configuration[0].private_ip_address }}
+}}
+""")
+
+    def findings(directory: Path) -> set:
+        report = run(directory, config=directory / ".vpclint.yaml")
+        assert report.errors == []
+        return {(f.rule_id, f.resource, f.line, f.message) for f in report.findings}
+
+    expected = findings(base)
+    assert expected and any(rule == "expected_path_blocked" for rule, *_ in expected)
+    assert findings(wrapped) == expected

@@ -189,9 +189,13 @@ class BlockDict(dict):
     origin: tuple[str, str] | None = None
 
 
+# the reason of an attribute a configured block leaves to the provider (unset below)
+UNSET = "is not set in the configuration"
+
+
 def unset(obj: "BlockDict", name: str) -> Unknown:
     """An attribute a block does not set: computed, so unknown before apply."""
-    reason = f"attribute {name!r} is not set in the configuration"
+    reason = f"attribute {name!r} {UNSET}"
     if obj.origin is not None:
         return Ref(reason, address=obj.origin[0], attr=f"{obj.origin[1]}.{name}")
     return Unknown(reason)

@@ -6,6 +6,7 @@ from typing import Any
 
 from vpclint.load.hcl.evaluate import (
     SPECIAL_FORMS,
+    UNSET,
     EvalError,
     Lazy,
     Scope,
@@ -55,8 +56,10 @@ def _try(arg_nodes: list, scope: Scope) -> Any:
 
 
 def _plain_reference(value: Any) -> bool:
-    """A Ref to an attribute itself (`aws_vpc.main.id`), not a path into one that may not exist."""
-    return isinstance(value, Ref) and value.attr.isidentifier()
+    """A Ref to an attribute itself (`aws_vpc.main.id`), or to an attribute a block the configuration
+    writes leaves to the provider (`azurerm_firewall.hub.ip_configuration[0].private_ip_address`: the
+    block is there, the address computed); not a path into a value that may not exist once known."""
+    return isinstance(value, Ref) and (value.attr.isidentifier() or value.reason.endswith(UNSET))
 
 
 def _settled(value: Any) -> bool:
