@@ -52,17 +52,6 @@ def hcl_files(root: str) -> list[str]:
     return found
 
 
-def first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
-    if node.is_error or node.is_missing:
-        return node
-    for child in node.children:
-        if child.has_error or child.is_missing:
-            found = first_error(child)
-            if found is not None:
-                return found
-    return None
-
-
 def measure(root: str, ts_parser: tree_sitter.Parser, listing: bool) -> dict:
     row = {"dir": root, "files": 0, "hcl2_refused": 0, "ts_refused": 0, "vpclint_refused": 0,
            "both_refused": 0, "hcl2_s": 0.0, "ts_s": 0.0, "vpclint_s": 0.0,
@@ -83,7 +72,7 @@ def measure(root: str, ts_parser: tree_sitter.Parser, listing: bool) -> dict:
 
         start = time.perf_counter()
         tree = ts_parser.parse(data)
-        ts_bad = first_error(tree.root_node) if tree.root_node.has_error else None
+        ts_bad = treesitter.first_error(tree.root_node) if tree.root_node.has_error else None
         row["ts_s"] += time.perf_counter() - start
 
         start = time.perf_counter()

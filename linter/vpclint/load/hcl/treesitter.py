@@ -49,7 +49,7 @@ def read(text: str) -> dict:
     tree = parser.parse(data)
     root = tree.root_node
     if root.has_error:
-        bad = _first_error(root)
+        bad = first_error(root)
         line = bad.start_point[0] + 1 if bad is not None else 1
         what = f"missing {bad.type!r}" if bad is not None and bad.is_missing else "syntax error"
         raise _parse.Refused(line, what)
@@ -66,12 +66,12 @@ def read(text: str) -> dict:
     return {"v": _parse.SCHEMA, "blocks": blocks, "comments": notes, "errors": converter.errors}
 
 
-def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
+def first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
     if node.is_error or node.is_missing:
         return node
     for child in node.children:
         if child.has_error or child.is_missing:
-            found = _first_error(child)
+            found = first_error(child)
             if found is not None:
                 return found
     return None
