@@ -154,6 +154,12 @@ CASES = [
     # a reference to an attribute cannot fail once known; a path into one can
     ("try(aws_vpc.main.id, 1)", Ref("aws_vpc.main.id is known only after apply", address="aws_vpc.main", attr="id")),
     ("can(aws_vpc.main.id)", True),
+    # lookup with an unknown key: an empty map gives the default whatever the key (fabric's context lookups)
+    ("lookup({}, aws_vpc.main.id, aws_vpc.main.id)", Ref(_MAIN_ID, address="aws_vpc.main", attr="id")),
+    ('lookup({ a = "x" }, aws_vpc.main.id, "y")', "unknown: " + _MAIN_ID),
+    ('lookup({ a = "x" }, "a", aws_vpc.main.id)', "x"),
+    ('lookup({ a = "x" }, "b", aws_vpc.main.id)', Ref(_MAIN_ID, address="aws_vpc.main", attr="id")),
+    ('lookup(aws_vpc.main.tags_all, "Name", "")', "unknown: aws_vpc.main.tags_all is known only after apply"),
     ('try(aws_vpc.main.tags_all["Name"], "")', "unknown: aws_vpc.main.tags_all is known only after apply"),
     ('can(aws_vpc.main.tags_all["Name"])', "unknown: aws_vpc.main.tags_all is known only after apply"),
     # a string built from a reference cannot fail once known: try() keeps it, still unknown (values.Joined)

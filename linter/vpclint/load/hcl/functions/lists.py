@@ -64,12 +64,18 @@ def _element(values, index):
     return values[index % len(values)]
 
 
-@function("lookup", unknown="shallow")
+@function("lookup", unknown="own")
 def _lookup(mapping, key, *default):
-    mapping = _map(mapping)
-    key = to_str(key)
     if len(default) > 1:
         raise EvalError("takes two or three arguments")
+    if isinstance(mapping, Unknown):
+        return derived(mapping)
+    mapping = _map(mapping)
+    if isinstance(key, Unknown):
+        # whatever the key turns out to be, an empty map gives the default: cloud-foundation-fabric's
+        # lookup(local.ctx.networks, var.peer_self_link, var.peer_self_link) with no context is the peer
+        return default[0] if default and not mapping else derived(key)
+    key = to_str(key)
     if key in mapping:
         return mapping[key]
     if default:
