@@ -215,6 +215,39 @@ def test_a_manifest_linked_outside_the_repository_is_not_read(repo: Path) -> Non
     assert SECRET not in output
 
 
+def test_a_tf_file_linked_outside_the_repository_is_not_read(repo: Path) -> None:
+    # parsed, a credentials file would be quoted by the parser's error message
+    (repo.parent / "credentials").write_text(f"[default]\naws_secret_access_key = {SECRET}\n")
+    (repo / "net" / "creds.tf").symlink_to("../../credentials")
+    status, report, output = run(repo, "net")
+    assert status == 2 and STRAY in findings(report)
+    assert errors(report) == [("net/creds.tf", None, "creds.tf resolves outside the repository "
+                               "(the root of the run) to a file that is no Terraform configuration; not read")]
+    assert SECRET not in output
+
+
+def test_a_tf_file_named_on_the_command_line_may_lie_outside(repo: Path) -> None:
+    (repo.parent / "extra.tf").write_text(MAIN)
+    (repo / "net" / "extra.tf").symlink_to("../../extra.tf")
+    status, report, _ = run(repo, "net/extra.tf")
+    assert status == 1 and STRAY in findings(report) and errors(report) == []
+
+
+def test_a_plan_recursive_finds_linked_outside_the_repository_is_not_read(repo: Path) -> None:
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_vpc.leak", "mode": "managed", "type": "aws_vpc", "name": "leak",
+         "values": {"cidr_block": "10.0.0.0/99", "tags": {"Name": SECRET}}}]}}}
+    (repo.parent / "state.json").write_text(json.dumps(plan))
+    (repo / "plan.json").symlink_to("../state.json")
+    status, report, output = run(repo, ".", "--recursive")
+    assert status == 2 and STRAY in findings(report)
+    assert errors(report) == [("plan.json", None, "plan or state resolves outside the repository "
+                               "(the root of the run); name it as a PATH to lint it")]
+    assert SECRET not in output and "aws_vpc.leak" not in output
+    status, report, _ = run(repo, "plan.json")  # named on the command line: the runner's choice
+    assert ("cidr_invalid", "aws_vpc.leak") in findings(report)
+
+
 def test_a_fifo_as_the_config_file_does_not_hang(repo: Path) -> None:
     os.mkfifo(repo / ".vpclint.yaml")
     status, _, output = run(repo, "net", timeout=30)

@@ -18,6 +18,7 @@ from vpclint.downloaded import downloaded_test, relocate
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
 from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
+from vpclint.inputs import outside, run_root
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
@@ -26,9 +27,9 @@ from vpclint.model import Cidr, Cluster, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
 from vpclint.policies.build import build_policies
-from vpclint.services import build_services
 from vpclint.reporters import escape
 from vpclint.resources import LoadError, LoadResult, Span, UnknownNote
+from vpclint.services import build_services
 from vpclint.suppress import UNUSED_IGNORE, Suppressor
 from vpclint.taint import Taint
 
@@ -300,6 +301,11 @@ def models(settings: Settings, matched: set[int], targets: list[str] | None = No
 
 
 def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[LoadResult, Model, list[UnknownNote]]:
+    why = _found_out_of_repository(target, settings)
+    if why is not None:
+        loaded = LoadResult(files=[target])
+        loaded.errors.append(LoadError(target, None, f"plan or state {why}; name it as a PATH to lint it"))
+        return loaded, Model(), []
     loaded = load_path(target, settings.load)
     joining = [extra for extra in settings.with_paths if not _loaded_with(extra, target)]
     for extra in joining:
@@ -318,6 +324,15 @@ def _input_model(target: str, settings: Settings, matched: set[int]) -> tuple[Lo
     model.expectations = expectations(model, settings.config, matched)
     unknowns.extend(path_unknowns(model))  # paths no hop fails but some hop cannot decide
     return loaded, model, unknowns
+
+
+def _found_out_of_repository(target: str, settings: Settings) -> str | None:
+    """Why a plan or state --recursive found may not be read, or None: a link out of the repository (a
+    committed ``plan.json -> $RUNNER_TEMP/state.json``) is no input of the pull request's; a file named
+    on the command line is the runner's choice, read wherever it is (inputs.py)."""
+    if target in settings.paths or not os.path.isfile(target):
+        return None
+    return outside(os.path.realpath(target), run_root(os.path.dirname(os.path.abspath(target))))
 
 
 @contextlib.contextmanager

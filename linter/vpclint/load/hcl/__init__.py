@@ -26,7 +26,7 @@ from vpclint.load.hcl import results
 from vpclint.load.hcl.cache import cache_key, cache_loaded, cache_read, cache_write
 from vpclint.load.hcl.results import Reads
 from vpclint.load.hcl.variables import root_values
-from vpclint.inputs import run_root
+from vpclint.inputs import outside, run_root
 from vpclint.resources import LoadError, LoadResult
 from vpclint.taint import CURRENT as TAINT
 
@@ -173,8 +173,23 @@ class Loader:
         names = self.reads.listdir(directory)
         if names is None:
             return None
-        return [name for name in names
-                if name.endswith(CONFIG_SUFFIXES) and self.reads.isfile(os.path.join(directory, name))]
+        found = [name for name in names
+                 if name.endswith(CONFIG_SUFFIXES) and self.reads.isfile(os.path.join(directory, name))]
+        return [name for name in found if not self._linked_out(os.path.join(directory, name))]
+
+    def _linked_out(self, path: str) -> bool:
+        """Whether a configuration file in a directory inside the repository is a link out of it to a file
+        that is no configuration (a committed ``x.tf -> ~/.aws/credentials`` would be parsed and quoted in
+        errors): an error, not read. A link to a shared ``.tf`` file elsewhere, or a module directory that
+        lies elsewhere (``source = "../../shared"``), is read as Terraform reads it."""
+        root, real = self.run_root, self.reads.realpath(path)
+        why = outside(real, root)
+        if why is None or real.endswith(CONFIG_SUFFIXES) \
+                or outside(self.reads.realpath(os.path.dirname(path) or "."), root) is not None:
+            return False
+        self.errors.append(LoadError(path, None, f"{os.path.basename(path)} {why} to a file that is no "
+                                                 "Terraform configuration; not read"))
+        return True
 
     def _build(self, directory: str, sources: list[str], stored: list[str]) -> Module:
         plains = self._parse_files(sources)
