@@ -305,5 +305,4 @@ def _sent_onward(network: Network, ranges: IPSet) -> IPSet | None:
 
 def holders(networks: Iterable[Network], ranges: IPSet) -> list[Network]:
     """The networks whose CIDRs overlap ``ranges``."""
-    return [n for n in networks if n.cidrs and all(c.net is not None for c in n.cidrs)
-            and IPSet(c.range for c in n.cidrs) & ranges]
+    return [n for n in networks if n.cidrs and (held := as_set(n.cidrs)) is not None and held & ranges]
