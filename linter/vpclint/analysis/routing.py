@@ -298,7 +298,7 @@ def _sent_onward(network: Network, ranges: IPSet) -> IPSet | None:
             dest = route.destination
             if dest is None or dest.net is None:
                 return None
-            if route.target_kind != "peering" and IPSet([dest.range]) & ranges:
+            if route.target_kind != "peering":
                 onward |= IPSet([dest.range]) & ranges
     return onward
 
