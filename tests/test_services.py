@@ -310,3 +310,72 @@ def test_ack_source_ranges_are_not_decided(tmp_path):
     report = _report(case)
     assert report.findings == []
     assert ("source ranges", "unknown") in _failing(report)[0]
+
+
+_ER_CLIENTS = """
+resource "huaweicloud_vpc" "demo2" {
+  name = "vpc-demo2"
+  cidr = "10.1.0.0/16"
+}
+
+resource "huaweicloud_vpc_subnet" "servers" {
+  name       = "servers"
+  vpc_id     = huaweicloud_vpc.demo2.id
+  cidr       = "10.1.1.0/24"
+  gateway_ip = "10.1.1.1"
+}
+
+resource "huaweicloud_er_instance" "er" {
+  name                       = "er-demo"
+  asn                        = 64512
+  availability_zones         = ["cn-north-4a"]
+  enable_default_association = true
+  enable_default_propagation = true
+}
+
+resource "huaweicloud_er_vpc_attachment" "demo" {
+  instance_id = huaweicloud_er_instance.er.id
+  vpc_id      = huaweicloud_vpc.demo.id
+  subnet_id   = huaweicloud_vpc_subnet.api.id
+  name        = "demo"
+}
+
+resource "huaweicloud_er_vpc_attachment" "demo2" {
+  instance_id = huaweicloud_er_instance.er.id
+  vpc_id      = huaweicloud_vpc.demo2.id
+  subnet_id   = huaweicloud_vpc_subnet.servers.id
+  name        = "demo2"
+}
+
+resource "huaweicloud_vpc_route" "demo_to_demo2" {
+  vpc_id      = huaweicloud_vpc.demo.id
+  destination = huaweicloud_vpc.demo2.cidr
+  type        = "er"
+  nexthop     = huaweicloud_er_instance.er.id
+}
+
+resource "huaweicloud_vpc_route_table" "demo2" {
+  name    = "demo2-rt"
+  vpc_id  = huaweicloud_vpc.demo2.id
+  subnets = [huaweicloud_vpc_subnet.servers.id]
+
+  route {
+    destination = huaweicloud_vpc.demo.cidr
+    type        = "er"
+    nexthop     = huaweicloud_er_instance.er.id
+  }
+}
+"""
+
+
+def test_nodes_open_to_clients_behind_a_hub_of_a_load_balancer_that_keeps_them_are_not_closed(tmp_path):
+    # the nodes admit only vpc-demo2, which reaches the cluster's VPC through an Enterprise Router:
+    # the ELB keeps those clients' addresses, so the NodePort is open to them
+    network = (FIXTURES / "service_cce_elb/broken_local/network.tf").read_text()
+    network = network.replace('remote_ip_prefix  = "192.168.10.0/24"', 'remote_ip_prefix  = "10.1.0.0/16"')
+    (tmp_path / "network.tf").write_text(network + _ER_CLIENTS)
+    shutil.copy(FIXTURES / "service_cce_elb/broken_local/service.yaml", tmp_path / "service.yaml")
+    config = tmp_path / "vpclint.yaml"
+    config.write_text("clusters:\n  huaweicloud_cce_cluster.api:\n    policies: [service.yaml]\n")
+    report = run(tmp_path, config=config)
+    assert [f for f in report.findings if f.rule_id == "service_nodeport_blocked"] == []

@@ -134,9 +134,10 @@ def build(model: Model) -> Graph:
 def _hubs(model: Model, graph: Graph, ids: _Ids) -> None:
     """Hubs, their attachments both ways, hub peerings; failing hops in red."""
     broken: dict[tuple[str, str], IPSet] = {}  # (from, to) node ids -> what is missing there
+    attached: dict[int, dict[str, Attachment]] = {}  # id(hub) -> address -> its first attachment of that address
     for network in model.networks:
         for gap in transit.cached_gaps(network):
-            edge = _broken_edge(gap, ids)
+            edge = _broken_edge(gap, ids, attached)
             if edge is not None:
                 missing = IPSet(gap.hop.extra.get("destination") or gap.destination)
                 broken[edge] = broken.get(edge, IPSet()) | missing
@@ -171,12 +172,18 @@ def _hub_edge(ends: tuple[str, str], label: str, broken: dict) -> Edge:
     return Edge(ends[0], ends[1], _label(label), failed=bool(missing))
 
 
-def _broken_edge(gap: transit.Gap, ids: _Ids) -> tuple[str, str] | None:
+def _broken_edge(gap: transit.Gap, ids: _Ids, attached: dict[int, dict[str, Attachment]]) -> tuple[str, str] | None:
     """The edge a failing hop breaks: into the hub from the attachment whose
-    table drops the traffic, or from a network whose table lacks the route."""
+    table drops the traffic, or from a network whose table lacks the route.
+    ``attached``: each hub's attachments by address, filled as hubs are met."""
     element = gap.hop.element
     if isinstance(element, (HubRouteTable, Attachment)) and element.hub is not None:
-        source = next((a for a in element.hub.attachments if a.address == gap.hop.extra.get("attachment")), None)
+        by_address = attached.get(id(element.hub))
+        if by_address is None:
+            by_address = attached[id(element.hub)] = {}
+            for attachment in element.hub.attachments:
+                by_address.setdefault(attachment.address, attachment)
+        source = by_address.get(gap.hop.extra.get("attachment"))
         if source is None:
             return None
         if source.kind == "peering":

@@ -298,12 +298,11 @@ def _sent_onward(network: Network, ranges: IPSet) -> IPSet | None:
             dest = route.destination
             if dest is None or dest.net is None:
                 return None
-            if route.target_kind != "peering" and IPSet([dest.range]) & ranges:
+            if route.target_kind != "peering":
                 onward |= IPSet([dest.range]) & ranges
     return onward
 
 
 def holders(networks: Iterable[Network], ranges: IPSet) -> list[Network]:
     """The networks whose CIDRs overlap ``ranges``."""
-    return [n for n in networks if n.cidrs and all(c.net is not None for c in n.cidrs)
-            and IPSet(c.range for c in n.cidrs) & ranges]
+    return [n for n in networks if n.cidrs and (held := as_set(n.cidrs)) is not None and held & ranges]

@@ -193,9 +193,6 @@ def hub_decide(table: HubRouteTable, dest: IPSet) -> tuple[list[tuple[IPSet, Any
     return lpm.decide(dest), index.uncertain.get(id(table))
 
 
-_installed: "weakref.WeakKeyDictionary[RouteTable, tuple]" = weakref.WeakKeyDictionary()
-
-
 def vpc_lpm(table: RouteTable) -> Lpm | None:
     """The table's routes, its network's local routes and its routed
     container CIDRs (delivered to the nodes: rank 1, a written route wins);

@@ -153,16 +153,20 @@ class Walk:
             return
         self.hub(mine[0], part, step, seen)
 
+    def inactive(self, attachment: Attachment, part: IPSet, hops: list[Hop]) -> None:
+        """``part`` meets ``attachment``, which is not (known to be) active: fail when its state is known."""
+        known = isinstance(attachment.state, str)
+        verdict = "fail" if known else "unknown"
+        state = attachment.state if known else "not known to be active"
+        why = f": {attachment.missing}" if attachment.missing else ""
+        self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}{why}",
+                                   attachment, fix=attachment.remedy or None)], verdict)
+
     def hub(self, attachment: Attachment, part: IPSet, hops: list[Hop], seen: frozenset) -> None:
         """``part`` arrives at ``attachment``'s hub from ``attachment``."""
         hub = attachment.hub
         if attachment.state != "active":
-            known = isinstance(attachment.state, str)
-            verdict = "fail" if known else "unknown"
-            state = attachment.state if known else "not known to be active"
-            why = f": {attachment.missing}" if attachment.missing else ""
-            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}{why}",
-                                       attachment, fix=attachment.remedy or None)], verdict)
+            self.inactive(attachment, part, hops)
             return
         table = association_of(attachment)
         if not isinstance(table, HubRouteTable):
@@ -209,12 +213,7 @@ class Walk:
         """``part`` leaves a hub through ``attachment``."""
         shown = show_set(part)
         if attachment.state != "active":
-            known = isinstance(attachment.state, str)
-            verdict = "fail" if known else "unknown"
-            state = attachment.state if known else "not known to be active"
-            why = f": {attachment.missing}" if attachment.missing else ""
-            self.end(part, hops + [Hop("hub attachment", verdict, f"{attachment.address} is {state}{why}",
-                                       attachment, fix=attachment.remedy or None)], verdict)
+            self.inactive(attachment, part, hops)
             return
         if attachment.kind == "peering":
             peer = attachment.peer

@@ -75,10 +75,12 @@ def routes_beyond_peer(args: dict[str, Any], bindings: dict[str, Any]) -> Iterat
             continue
         for table in network.route_tables:
             for found in routing.beyond_peer(table):
+                if found.peering is not via:
+                    continue  # another peering's route: its own binding of ``via`` reports it
                 # a range of another network of these inputs: one outside them (on premises, behind a
                 # gateway the peer may learn routes for) is not judged
                 holding = [n for n in routing.holders(networks, found.ranges) if n not in (network, found.other)]
-                if found.peering is via and holding:
+                if holding:
                     yield Violation({"route": found.route, "table": table, "network": network, "peer": found.other,
                                      "beyond": security.show_set(found.ranges),
                                      "remedy": _beyond_remedy(found, holding)},

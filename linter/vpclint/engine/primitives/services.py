@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from netaddr import IPSet
 
-from vpclint.analysis import routing, security
+from vpclint.analysis import routing, security, transit
 from vpclint.engine.paths import resolve
 from vpclint.engine.primitives import Violation, primitive
 from vpclint.model import PortRange, Service
@@ -16,13 +16,15 @@ from vpclint.values import Unknown
 def _forwarded_from(service: Service) -> IPSet | None:
     """The addresses an internal load balancer's traffic reaches the nodes
     from: its own (``lb_sources``), and, when it keeps the client's address,
-    every network that can reach it (the cluster's VPC and its peers)."""
+    every network that can reach it (the cluster's VPC, its peers and the
+    networks its routes reach through a hub, as ``ingress_missing`` counts them)."""
     exposure = service.exposure
     if isinstance(exposure.keeps_client, Unknown):
         return None
     found = IPSet(exposure.lb_sources) if exposure.lb_sources is not None else None
     if exposure.keeps_client is True:
-        networks = [service.network, *service.network.peers] if service.network is not None else []
+        networks = [service.network, *service.network.peers, *transit.reached(service.network)] \
+            if service.network is not None else []
         ranges = [routing.as_set(n.cidrs) for n in networks]
         if not ranges or any(r is None for r in ranges):
             return None
