@@ -168,7 +168,8 @@ def test_a_service_port_whose_protocol_is_unknown_leaves_its_nodeports_unknown_n
     config = tmp_path / "vpclint.yaml"
     config.write_text("clusters:\n  huaweicloud_cce_cluster.api:\n    policies: [kubernetes_service_v1.api]\n")
     report = run(case, config=config)
-    # the nodes' group admits tcp/30000-32767 from the ELB's subnet; the port may be UDP, which it does not\n    assert report.findings == []
+    # the nodes' group admits tcp/30000-32767 from the ELB's subnet; the port may be UDP, which it does not
+    assert report.findings == []
     assert any(u.resource == "kubernetes_service_v1.api" and u.attribute == "spec.ports" for u in report.unknowns)
 
 
