@@ -160,6 +160,19 @@ def test_nodes_closed_to_an_internal_load_balancer_is_reported_without_expect(tm
          "(huaweicloud_vpc_subnet.api) (192.168.10.0/24)")]
 
 
+def test_a_service_port_whose_protocol_is_unknown_leaves_its_nodeports_unknown_not_tcp(tmp_path):
+    case = _copy(tmp_path, "service_cce_elb/fixed")
+    service = case / "service.tf"
+    service.write_text(service.read_text().replace("target_port = 8080", "target_port = 8080\n      protocol    = var.proto")
+                       + '\nvariable "proto" {\n  type = string\n}\n')
+    config = tmp_path / "vpclint.yaml"
+    config.write_text("clusters:\n  huaweicloud_cce_cluster.api:\n    policies: [kubernetes_service_v1.api]\n")
+    report = run(case, config=config)
+    # the nodes' group admits tcp/30000-32767 from the ELB's subnet; the port may be UDP, which it does not
+    assert report.findings == []
+    assert any(u.resource == "kubernetes_service_v1.api" and u.attribute == "spec.ports" for u in report.unknowns)
+
+
 def test_nodes_open_to_the_clients_of_a_load_balancer_that_keeps_them_are_not_closed():
     report = run(FIXTURES / "service_cce_elb/broken_local")  # admits the ELB's subnet, not the clients
     assert report.findings == []

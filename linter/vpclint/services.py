@@ -101,6 +101,8 @@ def _ports(value: Any) -> Any:
             return item
         if isinstance(item, dict):
             protocol = item.get("protocol")
+            if isinstance(protocol, Unknown):  # TCP, UDP or SCTP: which ports the nodes must open is not known
+                return Unknown(f"a port's protocol is unknown ({protocol.reason})")
             protocol = protocol.lower() if isinstance(protocol, str) else "tcp"
             found.append(ServicePort(_port(item.get("port")), _port(item.get("nodePort")), protocol))
     return found
@@ -213,6 +215,8 @@ def build_services(model: Model, loaded: LoadResult, config: Any) -> list[Unknow
                 notes.append(UnknownNote(service.address, service.source_ranges_attribute, cidr.unknown.reason))
         if isinstance(service.type, Unknown):
             notes.append(UnknownNote(service.address, "spec.type", service.type.reason))
+        if isinstance(service.ports, Unknown):
+            notes.append(UnknownNote(service.address, "spec.ports", service.ports.reason))
         if isinstance(service.type, Unknown) or service.type != "LoadBalancer":
             continue
         if service.cluster is None:

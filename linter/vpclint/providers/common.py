@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from vpclint.model import PortRange
+from vpclint.model import Element, Network, PortRange, SecurityGroup
 from vpclint.taint import describe
 from vpclint.values import Joined, Members, Unknown, id_elements
+
+if TYPE_CHECKING:
+    from vpclint.model.build import Builder
+    from vpclint.resources import Resource
 
 _PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 _ALL = {"-1", "all", "*", "any", "0-255"}
@@ -223,3 +227,29 @@ def _convert_path(values: Any, steps: list[str], kind: str) -> None:
         _convert_path(values[steps[0]], steps[1:], kind)
     else:
         values[steps[0]] = schema_value(values[steps[0]], kind)
+
+
+def secondary_cidr(b: Builder, res: Resource, provider: str, attribute: str, limit: Any) -> None:
+    """A resource adding the CIDR in ``attribute`` to the VPC its ``vpc_id`` names;
+    when that VPC is not known yet, any of ``provider``'s VPCs may hold an unknown range."""
+    net = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
+    if isinstance(net, Network):
+        cidr = b.cidr(net, attribute, "network", res.values.get(attribute), limit)
+        cidr.origin = Element(res.address, res)
+        net.cidrs.append(cidr)
+    elif isinstance(res.values.get("vpc_id"), Unknown):  # any VPC here may hold this range
+        for other in b.model.networks:
+            if other.provider == provider:
+                other.cidrs.append(b.cidr(other, attribute, "network", Unknown(
+                    f"{res.address} adds a CIDR to a VPC that is not known yet")))
+
+
+def rule_group(b: Builder, res: Resource, provider: str) -> SecurityGroup | None:
+    """The security group a stand-alone rule resource names in ``security_group_id``, or
+    None; a group not known yet marks ``provider``'s rules incomplete."""
+    group = b.resolve(res.values.get("security_group_id"), res, "security_group_id")
+    if isinstance(group, SecurityGroup):
+        return group
+    if isinstance(res.values.get("security_group_id"), Unknown):
+        b.incomplete(provider, "rules")  # a rule of a group this model cannot place
+    return None

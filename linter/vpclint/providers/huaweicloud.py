@@ -32,7 +32,7 @@ from vpclint.model import (
 from vpclint.model.build import Builder
 from vpclint.model.join import Selector
 from vpclint.providers.common import (
-    blocks, flag, from_to, given, id_list, partly_unknown, port_ranges, protocol, text_list,
+    blocks, flag, from_to, given, id_list, partly_unknown, port_ranges, protocol, rule_group, text_list,
 )
 from vpclint.providers.hubs import HubMapper
 from vpclint.values import Unknown
@@ -331,10 +331,8 @@ def _security_groups(b: Builder) -> None:
         b.model.security_groups.append(b.register(group))
     for res in b.of_type("huaweicloud_networking_secgroup_rule"):
         v = res.values
-        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
-        if not isinstance(group, SecurityGroup):
-            if isinstance(v.get("security_group_id"), Unknown):
-                b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
+        group = rule_group(b, res, PROVIDER)
+        if group is None:
             continue
         direction, action = v.get("direction", "ingress"), v.get("action")
         if isinstance(direction, Unknown):  # it might be either: it decides nothing either way

@@ -7,7 +7,7 @@ from typing import Any
 from vpclint.model import NetworkAcl, SecurityGroup, SecurityRule, Subnet
 from vpclint.model.build import Builder
 from vpclint.providers.alibaba.common import PROVIDER, RANGE, RULE_SOURCE
-from vpclint.providers.common import blocks, given, port_ranges, protocol
+from vpclint.providers.common import blocks, given, port_ranges, protocol, rule_group
 from vpclint.values import Unknown
 
 
@@ -41,10 +41,8 @@ def _security_groups(b: Builder) -> None:
         b.model.security_groups.append(b.register(group))
     for res in b.of_type("alicloud_security_group_rule"):
         v = res.values
-        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
-        if not isinstance(group, SecurityGroup):
-            if isinstance(v.get("security_group_id"), Unknown):
-                b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
+        group = rule_group(b, res, PROVIDER)
+        if group is None:
             continue
         direction, action = v.get("type", "ingress"), _policy(v.get("policy"))
         if isinstance(direction, Unknown):  # it might be either: it decides nothing either way

@@ -11,7 +11,7 @@ from vpclint.model import (
 )
 from vpclint.model.build import Builder
 from vpclint.providers.alibaba.common import PROVIDER, RANGE, SNIPPETS, VPC_CIDR, VSWITCH_CIDR
-from vpclint.providers.common import blocks, given
+from vpclint.providers.common import blocks, given, secondary_cidr
 from vpclint.providers.hubs import HubMapper
 from vpclint.values import Ref, Unknown
 
@@ -55,17 +55,7 @@ def _networks(b: Builder) -> None:
         b.register(table, v.get("route_table_id"))
         b.model.route_tables.append(b.default_table(net, table))
     for res in b.of_type("alicloud_vpc_ipv4_cidr_block"):
-        v = res.values
-        net = b.resolve(v.get("vpc_id"), res, "vpc_id")
-        if isinstance(net, Network):
-            cidr = b.cidr(net, "secondary_cidr_block", "network", v.get("secondary_cidr_block"), VPC_CIDR)
-            cidr.origin = Element(res.address, res)
-            net.cidrs.append(cidr)
-        elif isinstance(v.get("vpc_id"), Unknown):  # any VPC here may hold this range
-            for other in b.model.networks:
-                if other.provider == PROVIDER:
-                    other.cidrs.append(b.cidr(other, "secondary_cidr_block", "network", Unknown(
-                        f"{res.address} adds a CIDR to a VPC that is not known yet")))
+        secondary_cidr(b, res, PROVIDER, "secondary_cidr_block", VPC_CIDR)
 
 
 def _vswitches(b: Builder) -> None:

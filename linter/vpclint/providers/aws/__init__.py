@@ -27,7 +27,7 @@ from vpclint.providers.aws.base import PROVIDER, RANGE, SUBNET_CIDR, VPC_CIDR
 from vpclint.providers.aws.clusters import clusters as _clusters
 from vpclint.providers.aws.services import service_exposure
 from vpclint.providers.common import (
-    blocks, first, flag, from_to, given, partly_unknown, protocol,
+    blocks, first, flag, from_to, given, partly_unknown, protocol, rule_group, secondary_cidr,
 )
 from vpclint.providers.hubs import HubMapper
 from vpclint.resources import Resource
@@ -168,16 +168,7 @@ def _networks(b: Builder) -> None:
         main = RouteTable(f"{res.address} (main route table)", res, network=net, default=True, complete=net.managed)
         b.model.route_tables.append(b.default_table(net, main))
     for res in b.of_type("aws_vpc_ipv4_cidr_block_association"):
-        net = b.resolve(res.values.get("vpc_id"), res, "vpc_id")
-        if isinstance(net, Network):
-            cidr = b.cidr(net, "cidr_block", "network", res.values.get("cidr_block"), VPC_CIDR)
-            cidr.origin = Element(res.address, res)
-            net.cidrs.append(cidr)
-        elif isinstance(res.values.get("vpc_id"), Unknown):  # any VPC here may hold this range
-            for other in b.model.networks:
-                if other.provider == PROVIDER:
-                    other.cidrs.append(b.cidr(other, "cidr_block", "network", Unknown(
-                        f"{res.address} adds a CIDR to a VPC that is not known yet")))
+        secondary_cidr(b, res, PROVIDER, "cidr_block", VPC_CIDR)
 
 
 def _subnets(b: Builder) -> None:
@@ -447,10 +438,8 @@ def _security_groups(b: Builder) -> None:
     for res in b.of_type("aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
                          "aws_vpc_security_group_egress_rule"):
         v = res.values
-        group = b.resolve(v.get("security_group_id"), res, "security_group_id")
-        if not isinstance(group, SecurityGroup):
-            if isinstance(v.get("security_group_id"), Unknown):
-                b.incomplete(PROVIDER, "rules")  # a rule of a group this model cannot place
+        group = rule_group(b, res, PROVIDER)
+        if group is None:
             continue
         direction = {"aws_vpc_security_group_ingress_rule": "ingress",
                      "aws_vpc_security_group_egress_rule": "egress"}.get(res.type, v.get("type"))

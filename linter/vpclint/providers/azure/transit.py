@@ -43,6 +43,17 @@ class _Wan:
         self.links: dict[tuple[int, int], Attachment] = {}  # (id(hub), id(other hub)) -> peering attachment
 
 
+def _hub(b: Builder, res: Resource, kind: str, table_name: str) -> tuple[Hub, HubRouteTable]:
+    """A hub of ``res`` with the one route table it associates and propagates to by default."""
+    hub = Hub(res.address, res, provider=PROVIDER, kind=kind, managed=res.mode == "managed")
+    table = HubRouteTable(f"{res.address} ({table_name})", res, hub=hub)
+    hub.default_association = hub.default_propagation = table
+    hub.route_tables.append(table)
+    b.model.hubs.append(b.register(hub))
+    b.model.hub_route_tables.append(table)
+    return hub, table
+
+
 def map_virtual_hubs(b: Builder, st: State) -> None:
     wans: dict[int, _Wan] = defaultdict(_Wan)
     wan_of: dict[int, _Wan] = {}
@@ -50,12 +61,7 @@ def map_virtual_hubs(b: Builder, st: State) -> None:
         b.register(Element(res.address, res))
     for res in b.of_type("azurerm_virtual_hub"):
         v = res.values
-        hub = Hub(res.address, res, provider=PROVIDER, kind="virtual_hub", managed=res.mode == "managed")
-        default = HubRouteTable(f"{res.address} (defaultRouteTable)", res, hub=hub)
-        hub.default_association = hub.default_propagation = default
-        hub.route_tables.append(default)
-        b.model.hubs.append(b.register(hub))
-        b.model.hub_route_tables.append(default)
+        hub, default = _hub(b, res, "virtual_hub", "defaultRouteTable")
         known_id = v.get("id")
         if isinstance(known_id, str):
             b.register(default, f"{known_id}/hubRouteTables/defaultRouteTable")
@@ -315,12 +321,7 @@ def map_firewalls(b: Builder, st: State) -> None:
             continue  # a secured virtual hub's firewall (above)
         config = next((c for c in blocks(v.get("ip_configuration")) if given(c.get("subnet_id"))), None)
         subnet = st.link("subnets", config.get("subnet_id"), res, "ip_configuration.subnet_id") if config else None
-        hub = Hub(res.address, res, provider=PROVIDER, kind="firewall", managed=res.mode == "managed")
-        table = HubRouteTable(f"{res.address} (routes)", res, hub=hub)
-        hub.default_association = hub.default_propagation = table
-        hub.route_tables.append(table)
-        b.model.hubs.append(b.register(hub))
-        b.model.hub_route_tables.append(table)
+        hub, table = _hub(b, res, "firewall", "routes")
         if config is not None and isinstance(config.get("private_ip_address"), str):
             st.firewall_addresses.append((config["private_ip_address"], hub))
         if isinstance(subnet, Subnet) and subnet.cidr is not None and subnet.cidr.net is not None:
