@@ -261,3 +261,14 @@ def test_a_file_neither_parser_reads_is_exit_2_at_its_line_and_the_rest_is_linte
     assert [(Path(e["file"]).name, e["line"]) for e in report["errors"]] == [("broken.tf", 3)]
     assert [(f["rule_id"], f["resource"], Path(f["file"]).name, f["line"]) for f in report["findings"]] == [
         ("subnet_cidr_overlap", "aws_subnet.pods", "good.tf", 30)]
+
+
+@pytest.mark.parametrize("escape", ["\\UFFFFFFFF", "\\U00110000", "\\uD800", "\\U0000DFFF"])
+def test_an_escape_of_no_unicode_character_stays_as_written_with_either_parser(escape: str) -> None:
+    """A pull request's .tf file with "\\UFFFFFFFF" failed the whole module with an internal error."""
+    from vpclint.load.hcl import parse, treesitter
+
+    text = f'resource "a" "b" {{\n  x = "p{escape}q"\n  y = "\\u00e9\\U0001F600"\n}}\n'
+    for plain in (parse_text(text), treesitter.read(text), parse.read_with_hcl2(text)):
+        attrs = plain["blocks"][0]["attrs"]
+        assert attrs["x"][0] == ["lit", f"p{escape}q"] and attrs["y"][0] == ["lit", "\u00e9\U0001F600"]

@@ -312,3 +312,20 @@ def test_the_index_leaves_out_only_policies_that_surely_do_not_apply(direction) 
         assert found == [p for p in policies if any(p is q for q in found)]  # in the input order
     assert len(index.may_apply(PODS[0], "egress")) < len(policies)  # and it does leave some out
     assert index.may_apply(Endpoint("external", address=IPNetwork("10.0.0.0/8")), direction) == []
+
+
+def test_terraform_json_opens_a_json_file_once(tmp_path, monkeypatch):
+    """--recursive asks of every .json file whether it is a plan or state: one open, one read of its head."""
+    import vpclint.load as load
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"format_version": "1.2", "planned_values": {"root_module": {}}}))
+    other = tmp_path / "package.json"
+    other.write_text(json.dumps({"name": "x", "format_version": "1"}))
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(load.os, "open", lambda path, *a, **k: opened.append(path) or real_open(path, *a, **k))
+    assert load.terraform_json(str(plan))
+    assert not load.terraform_json(str(other))
+    assert not load.terraform_json(str(tmp_path / "main.tf.json"))
+    assert opened == [str(plan), str(other)]

@@ -330,6 +330,13 @@ def test_a_warm_run_never_imports_the_parser(tmp_path: Path) -> None:
     assert run() == "[]"  # warm: every file from the cache
 
 
+def test_start_up_does_not_import_the_hcl_loader() -> None:
+    """`vpclint --help` or a plan-only run pays nothing for the HCL loader and its functions."""
+    script = "import sys, vpclint.cli; print(sorted(n for n in sys.modules if n.startswith('vpclint.load.hcl')))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_one_job_means_no_worker_processes_at_all(tmp_path: Path, monkeypatch) -> None:
     module = write_module(tmp_path / "m")
     for number in range(12):

@@ -17,12 +17,11 @@ from vpclint.config import Config
 from vpclint.downloaded import downloaded_test, relocate
 from vpclint.engine.rules import Rule, load_rules
 from vpclint.engine.run import run_rules
-from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances
+from vpclint.findings import SEVERITY_RANK, Finding, display_path, group_instances, instance_base
 from vpclint.inputs import outside, run_root
 from vpclint.load import (
     CHANGED_SUFFIXES, CONFIG_SUFFIXES, LoadOptions, config_files, load_path, sniff, terraform_json,
 )
-from vpclint.load.hcl.module import strip_keys
 from vpclint.model import Cidr, Cluster, Expectation, Model, Range, Service
 from vpclint.model.build import build_model
 from vpclint.model.join import merge
@@ -366,7 +365,8 @@ def lint(settings: Settings) -> Report:
     for target, loaded, model, unknowns in models(settings, matched, [t for _, found in discovered for t in found]):
         secrets.update(loaded.secrets)
         secrets.update(loaded.soft_secrets, soft=True)
-        read.update(a for res in loaded.resources if res.mode == "data" for a in (res.address, strip_keys(res.address)))
+        read.update(a for res in loaded.resources if res.mode == "data"
+                    for a in (res.address, instance_base(res.address)))
         report.inputs.append(target)
         if not (loaded.files or loaded.errors or loaded.resources or loaded.manifests):
             report.empty.append(target)

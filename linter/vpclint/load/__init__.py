@@ -41,29 +41,34 @@ class LoadOptions:
 
 def sniff(path: str) -> str:
     """Return 'hcl-dir', 'hcl-file', 'plan' (a plan or state JSON), 'manifest' or 'unknown' for PATH."""
+    return _sniff(path, 4096)[0]
+
+
+def _sniff(path: str, size: int) -> tuple[str, bytes]:
+    """What ``sniff`` says of PATH, and the first ``size`` bytes it read of it (b"" when none)."""
     if os.path.isdir(path):
-        return "hcl-dir"
+        return "hcl-dir", b""
     try:
         if special_kind(os.stat(path).st_mode) is not None:
-            return "special"
+            return "special", b""
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
-            head = os.read(fd, 4096) if special_kind(os.fstat(fd).st_mode) is None else b""
+            head = os.read(fd, size) if special_kind(os.fstat(fd).st_mode) is None else b""
         finally:
             os.close(fd)
     except OSError:
-        return "unknown"
+        return "unknown", b""
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     lower = path.lower()
     if lower.endswith(".tf.json"):  # Terraform's JSON syntax, not a plan
-        return "hcl-file"
+        return "hcl-file", head
     if text.startswith(b"{"):
-        return "plan"
+        return "plan", head
     if lower.endswith(".json"):  # empty, or JSON that is no object: the plan loader says what is wrong
-        return "plan"
+        return "plan", head
     if lower.endswith((".yaml", ".yml")):
-        return "manifest"
-    return "hcl-file"
+        return "manifest", head
+    return "hcl-file", head
 
 
 # what `terraform show -json` writes for a plan or a state, and other JSON
@@ -77,15 +82,8 @@ def terraform_json(path: str) -> bool:
     """Whether the ``.json`` file ``path`` is a Terraform plan or state, from
     its first TERRAFORM_JSON_HEAD bytes (for --recursive: other JSON files
     are not inputs). Never blocks on a FIFO or reads a device."""
-    if path.lower().endswith(".tf.json") or sniff(path) != "plan":
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        try:
-            head = os.read(fd, TERRAFORM_JSON_HEAD) if special_kind(os.fstat(fd).st_mode) is None else b""
-        finally:
-            os.close(fd)
-    except OSError:
+    kind, head = _sniff(path, TERRAFORM_JSON_HEAD)  # one open and one read, the head kept
+    if kind != "plan":
         return False
     return b'"format_version"' in head and any(key in head for key in _TERRAFORM_JSON_KEYS)
 

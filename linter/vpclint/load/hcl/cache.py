@@ -39,7 +39,6 @@ from typing import Any, Iterable, Iterator
 import vpclint
 from vpclint.inputs import read_regular
 from vpclint import load as _load  # its limits are read when used: tests and embedders may change them
-from vpclint import safefs
 from vpclint.load.hcl import trust
 
 # bump when the plain form changes (parse.py's own source is in the salt too)
@@ -136,10 +135,7 @@ def cache_write(cache_dir: str | None, key: str, plain: dict) -> None:
 def _read_entry(cache_dir: str, key: str) -> dict | None:
     """The entry stored for ``key``, or None if absent, unreadable, not signed
     with this user's key (trust.py) or not its own: never more than a miss."""
-    secret = trust.signer(cache_dir)
-    if secret is None:
-        return None
-    body = trust.unseal(secret, KIND, trust.read_entry(_cache_path(cache_dir, key, secret)))
+    body = trust.load(cache_dir, KIND, key)
     if body is None:
         return None
     try:
@@ -154,24 +150,15 @@ def _read_entry(cache_dir: str, key: str) -> dict | None:
 
 
 def _write_entry(cache_dir: str, key: str, plain: dict) -> None:
-    """Store signed, atomically (temp file + rename) so concurrent runs never
-    see half a file, in directories only this user can change (safefs)."""
-    secret = trust.signer(cache_dir)
-    if secret is None:
-        return
-    name = trust.entry_name(secret, KIND, key)
+    """Store signed (trust.store); a disk that refuses it only costs time."""
     try:
-        data = trust.seal(secret, KIND, json.dumps(dict(plain, key=key), separators=(",", ":")).encode())
-        directory = safefs.private_dir(cache_dir, "hcl", name[:2])
-        if directory is not None:
-            safefs.replace_file(directory, name + ".json", data)
+        trust.store(cache_dir, KIND, key, json.dumps(dict(plain, key=key), separators=(",", ":")).encode())
     except (OSError, ValueError, RecursionError):
         pass  # a cache that cannot be written only costs time
 
 
 def _cache_path(cache_dir: str, key: str, secret: bytes) -> str:
-    name = trust.entry_name(secret, KIND, key)
-    return os.path.join(cache_dir, "hcl", name[:2], name + ".json")
+    return trust.entry_path(cache_dir, secret, KIND, key)
 
 
 # ---------------------------------------------------------------------------

@@ -112,10 +112,7 @@ class _Walker:
             raise Unlisted(f"the pattern reaches more than {MAX_DEPTH} directories deep, which vpclint does not walk")
         if not self.reads.isdir(directory):
             return
-        real = self.reads.realpath(directory)
-        why = outside(real, self.root)
-        if why is not None:
-            raise self._refused(directory, real, why)
+        real = self._inside(directory)
         if real in self.active:
             return  # a link back to a directory being walked: Terraform would loop, vpclint stops
         names = self.reads.listdir(directory) or []
@@ -151,6 +148,14 @@ class _Walker:
                 else:
                     self.walk(child, components[1:], depth + 1)
 
+    def _inside(self, path: str) -> str:
+        """The real path of ``path``; Refused when links take it out of the root."""
+        real = self.reads.realpath(path)
+        why = outside(real, self.root)
+        if why is not None:
+            raise self._refused(path, real, why)
+        return real
+
     def _refused(self, path: str, real: str, why: str) -> Refused:
         """Git's metadata is named within the repository; a path outside it, as written."""
         inside = os.path.relpath(real, self.root)
@@ -162,10 +167,7 @@ class _Walker:
         """Keep ``path`` if it is a regular file (links followed) inside the root."""
         if not self.reads.isfile(path):
             return
-        real = self.reads.realpath(path)
-        why = outside(real, self.root)
-        if why is not None:
-            raise self._refused(path, real, why)
+        self._inside(path)
         self.matches.append(path)
         if len(self.matches) > MAX_MATCHES:
             raise Unlisted(f"more than {MAX_MATCHES:,} files match, which vpclint does not list")

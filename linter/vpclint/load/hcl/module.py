@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from vpclint.findings import instance_base
 from vpclint.gitindex import committed
 from vpclint.load.hcl.evaluate import (
     BlockDict,
@@ -299,14 +299,6 @@ class Children:
     unknown: Unknown | None = None
     note: tuple | None = None  # (attribute, reason) for an UnknownNote
     error: LoadError | None = None
-
-
-_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
-
-
-def strip_keys(address: str) -> str:
-    """``address`` without its instance keys: module.a["x"].data.b.c[0] → module.a.data.b.c."""
-    return _INSTANCE_KEY.sub("", address)
 
 
 def instance_suffix(key: Any) -> str:
@@ -805,7 +797,7 @@ class ResourceObject(Lazy):
         stated = getattr(self.scope.ctx.loader.options, "data", None) if self.scope.ctx is not None else None
         if not stated or self.entry.mode != "data":
             return None
-        for key in (self.address, strip_keys(self.address)):
+        for key in (self.address, instance_base(self.address)):
             if key in stated:
                 return stated[key]
         return None

@@ -197,14 +197,17 @@ def unescape(text: str) -> str:
     """Resolve the escapes HCL allows in quoted strings."""
     if "\\" not in text:
         return text
+    return _ESCAPE_RE.sub(escaped, text)
 
-    def repl(match: re.Match) -> str:
-        code = match.group(1)
-        if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return ESCAPES.get(code, match.group(0))
 
-    return _ESCAPE_RE.sub(repl, text)
+def escaped(match: re.Match) -> str:
+    """What the escape ``match`` (its group 1: what follows the backslash) stands for; one HCL
+    does not allow, or a code point that is no Unicode character, stays as written."""
+    code = match.group(1)
+    if code[0] in "uU" and len(code) > 1:
+        point = int(code[1:], 16)
+        return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else match.group(0)
+    return ESCAPES.get(code, match.group(0))
 
 
 def number(text: str) -> int | float:

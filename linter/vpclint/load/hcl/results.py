@@ -27,7 +27,6 @@ import sys
 from typing import Any
 
 import vpclint
-from vpclint import safefs
 from vpclint.inputs import read_regular
 from vpclint.load.hcl import trust
 from vpclint.load.hcl.cache import parser_versions
@@ -221,10 +220,7 @@ def lookup(cache_dir: str, key: str) -> LoadResult | None:
     """The stored result for ``key`` when this user's vpclint wrote it
     (trust.py) and everything it read is unchanged, else None: whatever the
     file holds, never more than a miss."""
-    secret = trust.signer(cache_dir)
-    if secret is None:
-        return None
-    body = trust.unseal(secret, KIND, trust.read_entry(_path(cache_dir, key, secret)))
+    body = trust.load(cache_dir, KIND, key)
     if body is None:
         return None
     try:
@@ -240,28 +236,22 @@ def lookup(cache_dir: str, key: str) -> LoadResult | None:
 
 def store(cache_dir: str, key: str, reads: Reads, result: LoadResult) -> None:
     """Keep ``result``, signed; a result that cannot be stored exactly, or a disk that refuses it, only costs time."""
-    secret = trust.signer(cache_dir)
-    if secret is None:
-        return
+    if trust.signer(cache_dir) is None:
+        return  # the result is not even encoded for a directory that is not to be used
     try:
         # ASCII: a file name that is not UTF-8 (a lone surrogate) is kept as an escape, not refused by the disk
         text = json.dumps({"v": SCHEMA, "key": key, "reads": reads.log(), "result": _encode(result)},
                           separators=(",", ":"))
-        data = trust.seal(secret, KIND, text.encode("ascii"))
     except (Uncacheable, ValueError, TypeError, RecursionError):
         return
-    name = trust.entry_name(secret, KIND, key)
     try:
-        directory = safefs.private_dir(cache_dir, "loads", name[:2])
-        if directory is not None:
-            safefs.replace_file(directory, name + ".json", data)
-    except OSError:
+        trust.store(cache_dir, KIND, key, text.encode("ascii"))
+    except (OSError, ValueError):
         pass
 
 
 def _path(cache_dir: str, key: str, secret: bytes) -> str:
-    name = trust.entry_name(secret, KIND, key)
-    return os.path.join(cache_dir, "loads", name[:2], name + ".json")
+    return trust.entry_path(cache_dir, secret, KIND, key)
 
 
 # -- the result as JSON ------------------------------------------------------

@@ -94,9 +94,7 @@ def _literal_text(raw: str) -> str:
         code = match.group(1)
         if code is None:
             return match.group(0)[1:]  # $${ -> ${ and %%{ -> %{
-        if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return _parse.ESCAPES.get(code, match.group(0))
+        return _parse.escaped(match)
 
     return _LITERAL_RE.sub(repl, raw)
 

@@ -117,6 +117,35 @@ def read_entry(path: str) -> bytes | None:
         os.close(fd)
 
 
+def entry_path(cache_dir: str, key: bytes, kind: bytes, entry_key: str) -> str:
+    """Where the entry of ``kind`` named ``entry_key`` lives: ``<kind>/<2 hex>/<name>.json``."""
+    name = entry_name(key, kind, entry_key)
+    return os.path.join(cache_dir, kind.decode(), name[:2], name + ".json")
+
+
+def load(cache_dir: str, kind: bytes, entry_key: str) -> bytes | None:
+    """The body of the entry this user's key signed for ``entry_key``; None when
+    the directory is not to be used, or the entry is absent or not exactly ours."""
+    secret = signer(cache_dir)
+    if secret is None:
+        return None
+    return unseal(secret, kind, read_entry(entry_path(cache_dir, secret, kind, entry_key)))
+
+
+def store(cache_dir: str, kind: bytes, entry_key: str, body: bytes) -> None:
+    """Keep ``body`` signed, atomically (temp file + rename) so concurrent runs
+    never see half a file, in directories only this user can change (safefs).
+    Raises ValueError when ``body`` is not a JSON object, OSError when the disk refuses."""
+    secret = signer(cache_dir)
+    if secret is None:
+        return
+    data = seal(secret, kind, body)
+    name = entry_name(secret, kind, entry_key)
+    directory = safefs.private_dir(cache_dir, kind.decode(), name[:2])
+    if directory is not None:
+        safefs.replace_file(directory, name + ".json", data)
+
+
 def _mac(key: bytes, kind: bytes, body: bytes) -> bytes:
     return hmac.new(key, kind + b"\0" + body, hashlib.sha256).hexdigest().encode()
 
